@@ -1,0 +1,30 @@
+# Each target does its own set-up, idempotently: libmpv from the OS, a .venv, the package
+# with its dev extras. A second run with everything in place costs well under a second.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench setup libmpv clean
+
+demo: setup
+	$(BIN)/ytplay --demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m tests.bench
+
+setup: libmpv $(STAMP)
+
+libmpv:
+	@sh scripts/ensure-libmpv.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,160 @@
+"""The Player port on libmpv (python-mpv).
+
+libmpv calls back on its own event thread. Callbacks here only copy plain values into core
+events and hand them to the listener, which must be thread-safe (the session passes one
+that schedules onto the asyncio loop). Nothing here blocks or touches the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable, Mapping
+
+import mpv
+
+from tui.core.events import (AudioFallback, EndReason, Ended, PauseChanged, PlayerEvent,
+                             Progress, Restarted, Started)
+from tui.core.redact import redact
+
+log = logging.getLogger(__name__)
+
+_REASONS = {"eof": EndReason.EOF, "stop": EndReason.STOP, "quit": EndReason.QUIT,
+            "error": EndReason.ERROR, "redirect": EndReason.REDIRECT}
+_LOG_LEVELS = {"fatal": logging.ERROR, "error": logging.WARNING, "warn": logging.INFO}
+# Report the position at most this often; libmpv updates it every audio chunk.
+_POSITION_STEP = 0.2
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _log_mpv(level: str, prefix: str, text: str) -> None:
+    log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv/%s: %s", prefix, redact(text.strip()))
+
+
+class MpvPlayer:
+    def __init__(self, *, ao: str | None = None, video: bool = False,
+                 extra_options: Mapping[str, str] | None = None) -> None:
+        options: dict[str, Any] = {
+            "ytdl": False,                  # ytplay resolves; mpv's yt-dlp hook stays off
+            "video": "auto" if video else "no",
+            "audio_fallback_to_null": True,  # no sound device: play on, silently
+            "terminal": False, "input_default_bindings": False, "input_vo_keyboard": video,
+            "idle": True, "keep_open": False,
+        }
+        if ao:
+            options["ao"] = ao
+        if not video:
+            options["vo"] = "null"
+        options.update(extra_options or {})
+        self._requested_ao = ao or "auto"
+        self._listener: Callable[[PlayerEvent], None] = lambda ev: None
+        self._lock = threading.Lock()
+        self._entries = 0          # playlist entries libmpv has allocated so far
+        self._generation = 0       # the entry id of the current load
+        self._last_position: float | None = None
+        self._duration: float | None = None
+        self._fallback_reported = False
+        self._mpv = mpv.MPV(log_handler=_log_mpv, loglevel="warn", **options)
+        self._mpv.register_event_callback(self._on_event)
+        self._mpv.observe_property("time-pos", self._on_position)
+        self._mpv.observe_property("duration", self._on_duration)
+        self._mpv.observe_property("pause", self._on_pause)
+        self._mpv.observe_property("current-ao", self._on_ao)
+
+    # --- commands (called on the asyncio loop) ----------------------------------------------
+
+    def set_listener(self, listener: Callable[[PlayerEvent], None]) -> None:
+        self._listener = listener
+
+    def load(self, url: str, *, start: float = 0.0, headers: Mapping[str, str] | None = None,
+             paused: bool = False) -> int:
+        headers = dict(headers or {})
+        self._mpv.user_agent = headers.pop("User-Agent", "") or "ytplay"
+        self._mpv.http_header_fields = [f"{k}: {v}" for k, v in headers.items()]
+        self._mpv.pause = paused
+        with self._lock:
+            # libmpv numbers playlist entries 1, 2, 3… in the order they are added, and a
+            # `loadfile replace` adds exactly one: that number tags this load's events.
+            self._entries += 1
+            self._generation = self._entries
+            self._last_position = None
+            self._duration = None
+            generation = self._generation
+        options = {"start": f"{start:.3f}"} if start > 0 else {}
+        self._mpv.loadfile(url, "replace", **options)
+        return generation
+
+    def stop(self) -> None:
+        self._mpv.command("stop")
+
+    def set_paused(self, paused: bool) -> None:
+        self._mpv.pause = paused
+
+    def seek(self, seconds: float, *, relative: bool = True) -> None:
+        if self._mpv.idle_active:
+            return
+        self._mpv.seek(seconds, "relative" if relative else "absolute", "exact")
+
+    def set_volume(self, volume: float) -> None:
+        self._mpv.volume = max(0.0, min(130.0, volume))
+
+    @property
+    def volume(self) -> float:
+        return float(self._mpv.volume or 0.0)
+
+    @property
+    def position(self) -> float | None:
+        return self._mpv.time_pos
+
+    @property
+    def current_ao(self) -> str | None:
+        return self._mpv.current_ao
+
+    def close(self) -> None:
+        self._mpv.terminate()
+
+    # --- libmpv's event thread ----------------------------------------------------------------
+
+    def _emit(self, event: PlayerEvent) -> None:
+        try:
+            self._listener(event)
+        except Exception:  # a broken listener must not kill libmpv's event thread
+            log.exception("player listener failed")
+
+    def _on_event(self, event: Any) -> None:
+        kind = event.event_id.value
+        if kind == mpv.MpvEventID.START_FILE:
+            entry = int(event.data.playlist_entry_id)
+            self._emit(Started(entry))
+        elif kind == mpv.MpvEventID.END_FILE:
+            d = event.as_dict()
+            reason = _REASONS.get(_text(d.get("reason")) or "", EndReason.ERROR)
+            error = _text(d.get("file_error"))
+            self._emit(Ended(int(d.get("playlist_entry_id", 0)), reason,
+                             redact(error) if error else None))
+        elif kind == mpv.MpvEventID.PLAYBACK_RESTART:
+            self._emit(Restarted(self._generation))
+
+    def _on_position(self, _name: str, value: float | None) -> None:
+        last = self._last_position
+        if value is not None and last is not None and abs(value - last) < _POSITION_STEP:
+            return
+        self._last_position = value
+        self._emit(Progress(self._generation, value, self._duration))
+
+    def _on_duration(self, _name: str, value: float | None) -> None:
+        self._duration = value
+        self._emit(Progress(self._generation, self._last_position, value))
+
+    def _on_pause(self, _name: str, value: bool | None) -> None:
+        self._emit(PauseChanged(self._generation, bool(value)))
+
+    def _on_ao(self, _name: str, value: str | None) -> None:
+        if value == "null" and self._requested_ao != "null" and not self._fallback_reported:
+            self._fallback_reported = True
+            self._emit(AudioFallback(self._generation, self._requested_ao))

@@ -1,0 +1,97 @@
+"""The Resolver port on yt-dlp, in-process, on a small thread pool (yt-dlp blocks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Mapping
+
+import yt_dlp
+from yt_dlp.utils import unsmuggle_url
+
+from tui.core.errors import ResolveError
+from tui.core.expiry import parse_url_expiry
+from tui.core.models import StreamInfo
+from tui.core.redact import redact
+
+log = logging.getLogger(__name__)
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _QuietLogger:
+    """yt-dlp's messages go to our log file, redacted, never to the terminal."""
+
+    def debug(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", redact(msg))
+
+    def info(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", redact(msg))
+
+    def warning(self, msg: str) -> None:
+        log.info("yt-dlp: %s", redact(msg))
+
+    def error(self, msg: str) -> None:
+        log.info("yt-dlp: %s", redact(msg))
+
+
+def _reason(exc: BaseException) -> str:
+    """yt-dlp's error text without its 'ERROR:' prefix, colours or secrets."""
+    text = _ANSI.sub("", str(exc)).strip()
+    text = re.sub(r"^ERROR:\s*", "", text)
+    return redact(text.splitlines()[0] if text else type(exc).__name__)
+
+
+class YtDlpResolver:
+    def __init__(self, *, video: bool = False, workers: int = 2,
+                 options: Mapping[str, Any] | None = None) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yt-dlp")
+        self._params: dict[str, Any] = {
+            "quiet": True, "no_warnings": True, "noprogress": True, "logger": _QuietLogger(),
+            "format": "best" if video else "bestaudio/best", "noplaylist": True,
+            "socket_timeout": 15, "skip_download": True,
+        }
+        self._params.update(options or {})
+
+    async def resolve(self, ref: str) -> StreamInfo:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._resolve, ref)
+
+    def _resolve(self, ref: str) -> StreamInfo:
+        path = Path(ref).expanduser()
+        if "://" not in ref and path.is_file():
+            return StreamInfo(url=str(path), title=path.name)
+        try:
+            with yt_dlp.YoutubeDL(dict(self._params)) as ydl:
+                info = ydl.extract_info(ref, download=False)
+        except yt_dlp.utils.YoutubeDLError as e:
+            raise ResolveError(_reason(e)) from None
+        except Exception as e:  # extractor bugs surface as arbitrary exceptions
+            raise ResolveError(f"yt-dlp failed: {_reason(e)}") from None
+        if info is None:
+            raise ResolveError("yt-dlp found nothing to play")
+        if info.get("_type") == "playlist":
+            entries = [e for e in info.get("entries") or [] if e]
+            if not entries:
+                raise ResolveError("the playlist is empty")
+            info = entries[0]
+        chosen = (info.get("requested_formats") or [info])[0]
+        url = chosen.get("url") or info.get("url")
+        if not url:
+            raise ResolveError("yt-dlp found no playable stream")
+        url, _ = unsmuggle_url(url)
+        duration = info.get("duration")
+        return StreamInfo(
+            url=url,
+            title=info.get("track") or info.get("title") or ref,
+            artist=info.get("artist") or info.get("creator") or info.get("uploader"),
+            duration=float(duration) if duration else None,
+            headers=dict(chosen.get("http_headers") or info.get("http_headers") or {}),
+            expires_at=parse_url_expiry(url),
+        )
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

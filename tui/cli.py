@@ -1,0 +1,55 @@
+"""Command-line parsing. Imports nothing heavy, so `--help` and `--version` are instant."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui import __version__
+
+DESCRIPTION = """\
+ytplay plays anything yt-dlp can resolve (and media from services that speak the ytplay
+session protocol) through libmpv, from the keyboard, and keeps expiring tokens and stream
+URLs alive while it plays."""
+
+EPILOG = """\
+examples:
+  ytplay                          the queue from last time
+  ytplay URL FILE ...             queue these and start playing
+  ytplay --demo                   play the embedded demo service (no internet needed)
+  ytplay --demo --demo-url-ttl 20 --demo-fail-rate 0.2
+                                  the demo with URLs that expire every 20 s and 20 % of
+                                  requests failing
+
+keys: space play/pause, enter play selected, n/p next/previous, left/right seek 5 s,
+      +/- volume, ? help, q quit"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ytplay", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("refs", nargs="*", metavar="URL|FILE|service:id",
+                   help="things to queue and play")
+    p.add_argument("--version", action="version", version=f"ytplay {__version__}")
+    p.add_argument("--ao", metavar="NAME", default=None,
+                   help="libmpv audio output (default: libmpv's choice, falling back to "
+                        "'null' when no sound device works; 'null' plays silently)")
+    p.add_argument("--video", action="store_true",
+                   help="open a video window when a display exists (default: audio only)")
+
+    demo = p.add_argument_group("demo service", "an embedded media service on 127.0.0.1")
+    demo.add_argument("--demo", action="store_true", help="queue and play the demo tracks")
+    demo.add_argument("--demo-port", type=int, default=8765, metavar="PORT",
+                      help="preferred port; a free one is taken when it is in use (8765)")
+    demo.add_argument("--demo-token-ttl", type=int, default=None, metavar="S",
+                      help="access token lifetime in seconds (60)")
+    demo.add_argument("--demo-url-ttl", type=int, default=None, metavar="S",
+                      help="signed stream URL lifetime in seconds (90)")
+    demo.add_argument("--demo-stream-limit", type=int, default=None, metavar="N",
+                      help="concurrent playback sessions allowed per user (2)")
+    demo.add_argument("--demo-fail-rate", type=float, default=None, metavar="F",
+                      help="share of requests answered 503, 0..1 (0)")
+    demo.add_argument("--demo-latency", type=float, default=None, metavar="S",
+                      help="seconds added before every answer (0)")
+    demo.add_argument("--demo-drop-rate", type=float, default=None, metavar="F",
+                      help="share of media responses cut off mid-body, 0..1 (0)")
+    return p

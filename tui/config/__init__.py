@@ -1,0 +1,1 @@
+"""Paths and durable files: where ytplay keeps things, and writing them atomically."""

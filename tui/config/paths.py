@@ -1,0 +1,21 @@
+"""Where ytplay keeps its files. Nothing is created on import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path, user_log_path
+
+APP = "ytplay"
+
+
+def data_dir() -> Path:
+    return user_data_path(APP, appauthor=False)
+
+
+def log_dir() -> Path:
+    return user_log_path(APP, appauthor=False)
+
+
+def queue_file() -> Path:
+    return data_dir() / "queue.json"

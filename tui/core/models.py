@@ -1,0 +1,46 @@
+"""Plain data the layers pass to each other."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Mapping
+
+
+class ItemStatus(enum.Enum):
+    QUEUED = "queued"
+    RESOLVING = "resolving"
+    READY = "ready"
+    PLAYING = "playing"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a resolver found: enough to play the item and to know when that stops working."""
+
+    url: str
+    title: str
+    artist: str | None = None
+    duration: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Wall-clock Unix seconds when the URL stops working, as the server wrote it; None if
+    # the URL carries no expiry we can read.
+    expires_at: float | None = None
+
+
+@dataclass
+class QueueItem:
+    """One entry of the queue. `ref` is what the user gave: a URL, a path or `service:id`."""
+
+    ref: str
+    title: str | None = None
+    artist: str | None = None
+    duration: float | None = None
+    status: ItemStatus = ItemStatus.QUEUED
+    reason: str | None = None
+    resume_at: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return self.title or self.ref

@@ -1,0 +1,37 @@
+"""The ports the session drives: the player and the resolver. Adapters implement them;
+tests hand in doubles."""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Protocol
+
+from .events import PlayerEvent
+from .models import StreamInfo
+
+
+class Player(Protocol):
+    def set_listener(self, listener: Callable[[PlayerEvent], None]) -> None:
+        """`listener` is called from the player's own thread; it must be thread-safe."""
+
+    def load(self, url: str, *, start: float = 0.0, headers: Mapping[str, str] | None = None,
+             paused: bool = False) -> int:
+        """Replace what plays with `url`; returns the generation its events will carry."""
+
+    def stop(self) -> None: ...
+    def set_paused(self, paused: bool) -> None: ...
+    def seek(self, seconds: float, *, relative: bool = True) -> None: ...
+    def set_volume(self, volume: float) -> None: ...
+
+    @property
+    def volume(self) -> float: ...
+
+    @property
+    def position(self) -> float | None: ...
+
+    def close(self) -> None:
+        """Blocking; call it off the UI loop."""
+
+
+class Resolver(Protocol):
+    async def resolve(self, ref: str) -> StreamInfo:
+        """Raises ResolveError with a reason a user can read."""

@@ -1,0 +1,26 @@
+"""Injected latency, 5xx answers and dropped connections, as aiohttp middleware."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from .state import STATE, error
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+    state = request.app[STATE]
+    opts = state.options
+    if not request.path.startswith(opts.fault_paths):
+        return await handler(request)
+    if opts.latency > 0:
+        await asyncio.sleep(opts.latency)
+    if opts.fail_rate > 0 and state.rng.random() < opts.fail_rate:
+        state.counts["fault:503"] += 1
+        return error(503, "unavailable", "injected fault", **{"Retry-After": "1"})
+    return await handler(request)

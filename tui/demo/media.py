@@ -1,0 +1,114 @@
+"""PROTOCOL.md §4–5: signed media with byte ranges, and the pages yt-dlp resolves."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+from platformdirs import user_cache_path
+
+from . import synth
+from .catalog import BY_ID, Track
+from .state import STATE, error
+from .tokens import GrantError
+
+routes = web.RouteTableDef()
+
+# Bump when synthesis changes so cached files from an older version are not served.
+SYNTH_VERSION = 1
+
+
+def media_file(media_dir: Path, track: Track) -> Path:
+    """The track's WAV on disk, synthesized on first use (atomic: temp file + rename)."""
+    path = media_dir / f"v{SYNTH_VERSION}-{track.id}.wav"
+    if not path.exists():
+        media_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=media_dir, suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            f.write(synth.wav(track))
+        os.replace(tmp, path)
+    return path
+
+
+def _iso_duration(seconds: int) -> str:
+    return f"PT{seconds // 60}M{seconds % 60}S"
+
+
+@routes.get("/watch/{media_id}")
+async def watch(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    track = BY_ID.get(request.match_info["media_id"])
+    if track is None:
+        return web.Response(status=404, text="<html><body>No such media</body></html>",
+                            content_type="text/html")
+    path = f"/media/{track.id}.wav"
+    query, _ = state.signer.sign(path, state.options.url_ttl)
+    src = f"{request.url.origin()}{path}?{query}"
+    ld = {"@context": "https://schema.org", "@type": "AudioObject", "name": track.title,
+          "contentUrl": src, "encodingFormat": "audio/wav",
+          "duration": _iso_duration(track.seconds),
+          "byArtist": {"@type": "MusicGroup", "name": track.artist}}
+    e = html.escape
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{e(track.title)} - {e(track.artist)}</title>
+<meta property="og:title" content="{e(track.title)}">
+<meta property="og:type" content="music.song">
+<meta property="og:audio" content="{e(src)}">
+<meta property="og:audio:type" content="audio/wav">
+<script type="application/ld+json">{json.dumps(ld)}</script>
+</head><body><h1>{e(track.title)}</h1><p>{e(track.artist)}</p>
+</body></html>"""
+    state.counts["watch"] += 1
+    return web.Response(text=page, content_type="text/html")
+
+
+async def _cut_off(request: web.Request, path: Path) -> web.StreamResponse:
+    """Answer a media request as usual but close the connection part-way through the body."""
+    size = path.stat().st_size
+    start = request.http_range.start or 0
+    resp = web.StreamResponse(status=206 if start else 200)
+    resp.headers.update({"Accept-Ranges": "bytes", "Content-Type": "audio/wav",
+                         "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+    resp.content_length = size - start
+    await resp.prepare(request)
+    with path.open("rb") as f:
+        f.seek(start)
+        await resp.write(f.read(256 * 1024))
+    assert request.transport is not None
+    request.transport.close()
+    return resp
+
+
+@routes.get("/media/{media_id}.wav")
+async def media(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    opts = state.options
+    track = BY_ID.get(request.match_info["media_id"])
+    if track is None:
+        return error(404, "unknown_media", "no such media")
+    q = request.query
+    if not state.signer.valid(request.path, q.get("expire", ""), q.get("sig", ""),
+                              q.get("sid", "")):
+        state.counts["media:expired"] += 1
+        return error(opts.expired_status, "url_expired", "stream URL expired or signature bad")
+    if opts.streams_need_token:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            state.authority.verify(token)
+        except GrantError as e:
+            state.counts["media:401"] += 1
+            return error(401, e.code, str(e))
+    media_dir = opts.media_dir or user_cache_path("ytplay") / "demo-media"
+    path = await asyncio.get_running_loop().run_in_executor(None, media_file, media_dir, track)
+    ranged = "Range" in request.headers
+    state.counts["media:206" if ranged else "media:200"] += 1
+    if opts.drop_rate > 0 and state.rng.random() < opts.drop_rate:
+        state.counts["fault:drop"] += 1
+        return await _cut_off(request, path)
+    # FileResponse answers Range requests itself: 206, Content-Range, 416 when out of range.
+    return web.FileResponse(path, headers={"Accept-Ranges": "bytes", "Content-Type": "audio/wav"})

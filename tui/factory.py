@@ -1,0 +1,73 @@
+"""The composition root: builds the demo service, player, resolver, session and UI, and
+wires them together. The only module that knows every layer."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from contextlib import ExitStack
+
+from tui.config.paths import queue_file
+from tui.core.errors import PlayerUnavailable
+from tui.core.models import QueueItem
+from tui.core.queue import Queue
+from tui.session.playback import Playback
+from tui.session.queue_store import QueueStore
+from tui.ui.app import YtplayApp
+
+LIBMPV_MISSING = """\
+ytplay needs libmpv, the library behind the mpv player, and could not load it ({detail}).
+Install it from your system's packages — Debian/Ubuntu: sudo apt install libmpv2;
+Fedora: sudo dnf install mpv-libs; Arch: sudo pacman -S mpv; macOS: brew install mpv —
+then run ytplay again."""
+
+
+def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
+    from tui.demo.options import DemoOptions
+
+    knobs = {"token_ttl": args.demo_token_ttl, "url_ttl": args.demo_url_ttl,
+             "stream_limit": args.demo_stream_limit, "fail_rate": args.demo_fail_rate,
+             "latency": args.demo_latency, "drop_rate": args.demo_drop_rate}
+    return dataclasses.replace(DemoOptions(port=args.demo_port),
+                               **{k: v for k, v in knobs.items() if v is not None})
+
+
+def make_player(ao: str | None, video: bool):
+    try:
+        from tui.adapters.mpv_player import MpvPlayer
+    except (OSError, ImportError) as e:
+        raise PlayerUnavailable(LIBMPV_MISSING.format(detail=str(e).split(".")[0])) from None
+    try:
+        return MpvPlayer(ao=ao, video=video)
+    except Exception as e:  # libmpv refused an option or could not initialise
+        raise PlayerUnavailable(f"libmpv would not start: {e}") from None
+
+
+def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
+    """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`."""
+    from tui.adapters.ytdlp_resolver import YtDlpResolver
+
+    player = make_player(args.ao, args.video)
+    resources.callback(player.close)
+    resolver = YtDlpResolver(video=args.video)
+    resources.callback(resolver.close)
+
+    if args.demo:
+        from tui.demo.catalog import TRACKS
+        from tui.demo.service import DemoService
+
+        service = DemoService(demo_options(args)).start()
+        resources.callback(service.stop)
+        # The demo queue is built afresh each run and never saved over the user's queue.
+        queue = Queue(QueueItem(ref=service.watch_url(t.id), title=t.title, artist=t.artist,
+                                duration=float(t.seconds)) for t in TRACKS)
+        playback = Playback(player, resolver, queue)
+        playback.add(args.refs)
+        return YtplayApp(playback, play_index=0)
+
+    store = QueueStore(queue_file())
+    queue, position = store.load()
+    playback = Playback(player, resolver, queue, store=store, resume_position=position)
+    first_new = len(queue)
+    playback.add(args.refs)
+    return YtplayApp(playback, play_index=first_new if args.refs else None)

@@ -1,0 +1,54 @@
+"""Logging to a rotating, redacted file in the user log dir; native stderr kept off the screen."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from tui.core.redact import redact
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def setup_logging(log_file: Path, level: int = logging.INFO) -> None:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3,
+                                                   encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)
+
+
+def divert_native_stderr(target: Path) -> Callable[[], None]:
+    """Point file descriptor 2 at `target`, where ALSA, JACK, PipeWire and libmpv write their
+    noise, while Python's `sys.stderr` (which Textual draws on) keeps the terminal.
+    Returns a function that puts fd 2 back."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    terminal = os.dup(2)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
+    encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
+    stream = os.fdopen(os.dup(terminal), "w", buffering=1, encoding=encoding, errors="replace")
+    saved = sys.stderr, sys.__stderr__
+    sys.stderr = sys.__stderr__ = stream
+
+    def restore() -> None:
+        sys.stderr, sys.__stderr__ = saved
+        stream.close()
+        os.dup2(terminal, 2)
+        os.close(terminal)
+
+    return restore

@@ -1,0 +1,245 @@
+"""Playback control: the queue, the player and the resolver, driven from the asyncio loop.
+
+Player events arrive from libmpv's thread through `call_soon_threadsafe` and are matched to
+the load that caused them by generation, so an event from a replaced file never moves the
+queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Iterable, Protocol
+
+from tui.core.errors import ResolveError
+from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
+                             PlayerEvent, Progress, Restarted)
+from tui.core.leases import Lease, LeaseKind
+from tui.core.models import ItemStatus, StreamInfo
+from tui.core.nowplaying import NowPlaying, PlayState
+from tui.core.ports import Player, Resolver
+from tui.core.queue import Queue
+from tui.core.redact import redact
+
+from .queue_store import QueueStore
+
+log = logging.getLogger(__name__)
+
+SEEK_STEP = 5.0
+VOLUME_STEP = 5.0
+SAVE_DELAY = 1.0  # s; coalesces bursts of changes into one write
+
+
+class PlaybackListener(Protocol):
+    def queue_changed(self) -> None: ...
+    def now_playing(self, now: NowPlaying) -> None: ...
+    def logged(self, event: LogEvent) -> None: ...
+
+
+class _Silent:
+    def queue_changed(self) -> None: ...
+    def now_playing(self, now: NowPlaying) -> None: ...
+    def logged(self, event: LogEvent) -> None: ...
+
+
+class Playback:
+    def __init__(self, player: Player, resolver: Resolver, queue: Queue | None = None, *,
+                 store: QueueStore | None = None, resume_position: float = 0.0) -> None:
+        self.player = player
+        self.resolver = resolver
+        self.queue = queue or Queue()
+        self.store = store
+        self.now = NowPlaying(index=self.queue.current_index, volume=100.0)
+        self.listener: PlaybackListener = _Silent()
+        self.leases: dict[str, Lease] = {}
+        self._resume = resume_position
+        self._generation = 0           # the player load whose events count
+        self._request = 0              # bumps on every play request; stale resolves are dropped
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._save_handle: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.played = asyncio.Event()  # set whenever audio starts flowing (for tests and benches)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def attach(self, listener: PlaybackListener) -> None:
+        """Start receiving player events on the running loop; `listener` hears every change."""
+        self._loop = asyncio.get_running_loop()
+        self.listener = listener
+        loop = self._loop
+        self.player.set_listener(lambda ev: loop.call_soon_threadsafe(self._on_player_event, ev))
+        self.now = dataclasses.replace(self.now, volume=self.player.volume)
+        self.listener.now_playing(self.now)
+
+    def detach(self) -> None:
+        self.player.set_listener(lambda ev: None)
+        for task in self._tasks:
+            task.cancel()
+        self.save_now()
+
+    # --- commands -------------------------------------------------------------------------
+
+    def add(self, refs: Iterable[str], *, play: bool = False) -> None:
+        indexes = self.queue.add(refs)
+        self.listener.queue_changed()
+        self._schedule_save()
+        if play and indexes:
+            self.play(indexes[0])
+
+    def play(self, index: int, *, start: float = 0.0) -> None:
+        """Start item `index` (resolving it first); returns at once."""
+        self._spawn(self._play(index, start))
+
+    def resume(self) -> None:
+        """Play the saved current item from where it was left."""
+        index = self.queue.current_index
+        if index is not None:
+            self.play(index, start=self._resume)
+
+    def next(self) -> None:
+        i = self.queue.next_index()
+        if i is not None:
+            self.play(i)
+
+    def previous(self) -> None:
+        # Like most players: past the first few seconds, `previous` restarts the track.
+        if (self.now.position or 0) > 3 and self.queue.current_index is not None:
+            self.player.seek(0, relative=False)
+            return
+        i = self.queue.previous_index()
+        if i is not None:
+            self.play(i)
+
+    def toggle_pause(self) -> None:
+        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
+            self.player.set_paused(self.now.state is PlayState.PLAYING)
+        elif self.queue.current_index is not None:
+            self.resume()
+        elif len(self.queue):
+            self.play(0)
+
+    def seek(self, delta: float) -> None:
+        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
+            self.player.seek(delta)
+
+    def change_volume(self, delta: float) -> None:
+        self.player.set_volume(self.player.volume + delta)
+        self._update(volume=self.player.volume)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _spawn(self, coro: "asyncio.Future[None] | asyncio.Task[None] | object") -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _log(self, level: Level, text: str) -> None:
+        text = redact(text)
+        log.log({Level.INFO: logging.INFO, Level.WARNING: logging.WARNING,
+                 Level.ERROR: logging.ERROR}[level], "%s", text)
+        self.listener.logged(LogEvent(level, text))
+
+    def _update(self, **changes: object) -> None:
+        self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
+        self.listener.now_playing(self.now)
+
+    async def _play(self, index: int, start: float) -> None:
+        self._request += 1
+        request = self._request
+        item = self.queue.jump(index)
+        self.queue.set_status(index, ItemStatus.RESOLVING)
+        self.listener.queue_changed()
+        self._update(state=PlayState.RESOLVING, index=index, title=item.label,
+                     artist=item.artist, position=start or None, duration=item.duration,
+                     status="")
+        try:
+            info = await self.resolver.resolve(item.ref)
+        except ResolveError as e:
+            if request == self._request:
+                self._fail(index, f"could not resolve: {e}")
+            return
+        if request != self._request:
+            return  # the user moved on while this resolved
+        self._remember(index, info)
+        self._generation = self.player.load(info.url, start=start, headers=info.headers)
+        self.queue.set_status(index, ItemStatus.PLAYING)
+        self.listener.queue_changed()
+        self._update(state=PlayState.LOADING, title=info.title, artist=info.artist,
+                     duration=info.duration)
+        self._log(Level.INFO, f"playing {info.title}")
+        self._schedule_save()
+
+    def _remember(self, index: int, info: StreamInfo) -> None:
+        item = self.queue[index]
+        item.title, item.artist = info.title, info.artist
+        item.duration = info.duration if info.duration is not None else item.duration
+        # The stream URL of the item being played is the lease that matters; older ones go.
+        self.leases = {k: v for k, v in self.leases.items() if v.kind is not LeaseKind.STREAM_URL}
+        self.leases[f"url:{index}"] = Lease(LeaseKind.STREAM_URL, info.title, info.expires_at)
+
+    def _fail(self, index: int, reason: str) -> None:
+        reason = redact(reason)
+        self.queue.set_status(index, ItemStatus.FAILED, reason)
+        self.listener.queue_changed()
+        label = self.queue[index].label
+        self._log(Level.ERROR, f"{label}: {reason}; skipping")
+        self._update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
+        self._advance()
+
+    def _advance(self) -> None:
+        i = self.queue.next_index()
+        if i is not None:
+            self.play(i)
+        else:
+            self._update(state=PlayState.IDLE, position=None)
+
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        if event.generation != self._generation:
+            return  # from a file that was replaced: never let it move the queue
+        if isinstance(event, Progress):
+            self._update(position=event.position,
+                         duration=event.duration if event.duration is not None else self.now.duration)
+        elif isinstance(event, Restarted):
+            if self.now.state is PlayState.LOADING:
+                self._update(state=PlayState.PLAYING)
+            self.played.set()
+        elif isinstance(event, PauseChanged):
+            if self.now.state in (PlayState.PLAYING, PlayState.PAUSED, PlayState.LOADING):
+                self._update(state=PlayState.PAUSED if event.paused else PlayState.PLAYING)
+                self._schedule_save()
+        elif isinstance(event, Ended):
+            self._on_ended(event)
+        elif isinstance(event, AudioFallback):
+            self._log(Level.WARNING, f"no audio device could be opened (ao={event.tried}); "
+                                     "playing silently on the null output")
+            self._update(status="no sound device: playing silently (ao=null)")
+
+    def _on_ended(self, event: Ended) -> None:
+        index = self.queue.current_index
+        if index is None:
+            return
+        if event.reason is EndReason.EOF:
+            self.queue.set_status(index, ItemStatus.READY)
+            self.queue[index].resume_at = 0.0
+            self.listener.queue_changed()
+            self._advance()
+        elif event.reason is EndReason.ERROR:
+            self._fail(index, f"playback failed: {event.error or 'unknown error'}")
+
+    def _schedule_save(self) -> None:
+        if self.store is None or self._loop is None:
+            return
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+        self._save_handle = self._loop.call_later(SAVE_DELAY, self.save_now)
+
+    def save_now(self) -> None:
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        if self.store is not None:
+            try:
+                self.store.save(self.queue, self.now.position)
+            except OSError as e:
+                self._log(Level.ERROR, f"could not save the queue: {e}")

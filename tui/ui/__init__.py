@@ -1,0 +1,1 @@
+"""The Textual UI: renders session state and turns keys into session calls."""

@@ -1,0 +1,105 @@
+"""The ytplay Textual app. It is handed a ready `Playback` by the composition root and
+never builds players, resolvers or services itself."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer
+
+from tui.core.events import LogEvent
+from tui.core.nowplaying import NowPlaying
+from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
+
+from .messages import Logged, NowPlayingChanged, QueueChanged
+from .screens.help import HelpScreen
+from .widgets.event_log import EventLog
+from .widgets.now_playing import NowPlayingPanel
+from .widgets.queue_table import QueueTable
+from .widgets.session_panel import SessionPanel
+
+
+class YtplayApp(App[None]):
+    TITLE = "ytplay"
+    CSS = "#middle { height: 1fr; }  #middle > * { width: 1fr; }"
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
+        Binding("n", "next", "Next", id="next"),
+        Binding("p", "previous", "Previous", id="previous"),
+        # priority: the queue table would otherwise take left/right for its column cursor
+        Binding("left", "seek(-5)", f"Back {SEEK_STEP:.0f}s", id="seek_back", priority=True),
+        Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
+        Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
+        Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, playback: Playback, *, play_index: int | None = None) -> None:
+        """`play_index`: the queue item to start playing once the UI is up, if any."""
+        super().__init__()
+        self.playback = playback
+        self.play_index = play_index
+
+    def compose(self) -> ComposeResult:
+        yield NowPlayingPanel(id="now-playing")
+        with Horizontal(id="middle"):
+            yield QueueTable(id="queue")
+            yield SessionPanel(lambda: list(self.playback.leases.values()), id="session")
+        yield EventLog(id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(QueueTable).show(self.playback.queue.items)
+        self.query_one(QueueTable).focus()
+        self.playback.attach(self)
+        if self.play_index is not None and self.play_index < len(self.playback.queue):
+            self.playback.play(self.play_index)
+
+    def on_unmount(self) -> None:
+        self.playback.detach()
+
+    # --- PlaybackListener: called on this loop by the session --------------------------------
+
+    def queue_changed(self) -> None:
+        self.post_message(QueueChanged())
+
+    def now_playing(self, now: NowPlaying) -> None:
+        self.post_message(NowPlayingChanged(now))
+
+    def logged(self, event: LogEvent) -> None:
+        self.post_message(Logged(event))
+
+    def on_queue_changed(self, _message: QueueChanged) -> None:
+        self.query_one(QueueTable).show(self.playback.queue.items)
+
+    def on_now_playing_changed(self, message: NowPlayingChanged) -> None:
+        self.query_one(NowPlayingPanel).now = message.now
+
+    def on_logged(self, message: Logged) -> None:
+        self.query_one(EventLog).add(message.event)
+
+    def on_queue_table_play_requested(self, message: QueueTable.PlayRequested) -> None:
+        self.playback.play(message.index)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.playback.toggle_pause()
+
+    def action_next(self) -> None:
+        self.playback.next()
+
+    def action_previous(self) -> None:
+        self.playback.previous()
+
+    def action_seek(self, seconds: float) -> None:
+        self.playback.seek(seconds)
+
+    def action_volume(self, direction: int) -> None:
+        self.playback.change_volume(direction * VOLUME_STEP)
+
+    def action_help(self) -> None:
+        bindings = [*self.BINDINGS, *QueueTable.BINDINGS]
+        self.push_screen(HelpScreen([b for b in bindings if isinstance(b, Binding)]))

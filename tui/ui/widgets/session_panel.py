@@ -1,0 +1,41 @@
+"""The session panel: each live token, stream URL and playback session, with its time to
+expiry counting down every second."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable
+
+from textual.widgets import DataTable
+
+from tui.core.leases import Lease, LeaseState
+from tui.core.timefmt import countdown
+from tui.ui.css import sibling_css
+
+_STYLES = {LeaseState.FRESH: "green", LeaseState.REFRESHING: "yellow",
+           LeaseState.RETRYING: "yellow", LeaseState.EXPIRED: "red", LeaseState.FAILED: "bold red"}
+
+
+class SessionPanel(DataTable[str]):
+    DEFAULT_CSS = sibling_css(__file__)
+    can_focus = False
+
+    def __init__(self, leases: Callable[[], Iterable[Lease]], **kwargs: object) -> None:
+        super().__init__(cursor_type="none", **kwargs)  # type: ignore[arg-type]
+        self._leases = leases
+        self.border_title = "Session"
+
+    def on_mount(self) -> None:
+        self.add_columns("Kind", "Owner", "State", "Expires in", "Last error")
+        self.refresh_rows()
+        self.set_interval(1.0, self.refresh_rows)
+
+    def refresh_rows(self) -> None:
+        now = time.time()
+        self.clear()
+        for lease in self._leases():
+            state = lease.state_at(now)
+            left = None if lease.expires_at is None else lease.expires_at - now
+            self.add_row(lease.kind.value, lease.owner,
+                         f"[{_STYLES[state]}]{state.value}[/]", countdown(left),
+                         lease.last_error or "")
