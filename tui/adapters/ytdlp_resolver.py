@@ -82,14 +82,17 @@ class YtDlpResolver:
         url = chosen.get("url") or info.get("url")
         if not url:
             raise ResolveError("yt-dlp found no playable stream")
-        url, _ = unsmuggle_url(url)
+        url, smuggled = unsmuggle_url(url)
+        headers = dict(chosen.get("http_headers") or info.get("http_headers") or {})
+        if smuggled and smuggled.get("referer"):
+            headers.setdefault("Referer", smuggled["referer"])
         duration = info.get("duration")
         return StreamInfo(
             url=url,
             title=info.get("track") or info.get("title") or ref,
             artist=info.get("artist") or info.get("creator") or info.get("uploader"),
             duration=float(duration) if duration else None,
-            headers=dict(chosen.get("http_headers") or info.get("http_headers") or {}),
+            headers=headers,
             expires_at=parse_url_expiry(url),
         )
 

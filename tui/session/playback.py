@@ -232,9 +232,23 @@ class Playback:
             return
         if self._save_handle is not None:
             self._save_handle.cancel()
-        self._save_handle = self._loop.call_later(SAVE_DELAY, self.save_now)
+        self._save_handle = self._loop.call_later(SAVE_DELAY, self._save_in_background)
+
+    def _save_in_background(self) -> None:
+        """Snapshot on the loop, write (with its fsync) on a worker thread."""
+        self._save_handle = None
+        if self.store is None or self._loop is None:
+            return
+        text = self.store.dump(self.queue, self.now.position)
+        future = self._loop.run_in_executor(None, self.store.write, text)
+        future.add_done_callback(self._saved)
+
+    def _saved(self, future: "asyncio.Future[None]") -> None:
+        if not future.cancelled() and (e := future.exception()) is not None:
+            self._log(Level.ERROR, f"could not save the queue: {e}")
 
     def save_now(self) -> None:
+        """Write the queue right away, blocking (at exit)."""
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_handle = None

@@ -36,7 +36,8 @@ class QueueStore:
             log.warning("the saved queue could not be read (%s); it was kept as %s", e, aside)
             return Queue(), 0.0
 
-    def save(self, queue: Queue, position: float | None) -> None:
+    def dump(self, queue: Queue, position: float | None) -> str:
+        """The file's text for this queue; cheap enough for the UI loop, unlike the write."""
         doc = {
             "version": VERSION,
             "current": queue.current_index,
@@ -44,4 +45,10 @@ class QueueStore:
             "items": [{"ref": i.ref, "title": i.title, "artist": i.artist,
                        "duration": i.duration, "resume_at": i.resume_at} for i in queue],
         }
-        atomic_write(self.path, json.dumps(doc, indent=1))
+        return json.dumps(doc, indent=1)
+
+    def write(self, text: str) -> None:
+        atomic_write(self.path, text)
+
+    def save(self, queue: Queue, position: float | None) -> None:
+        self.write(self.dump(queue, position))

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import calendar
+
+import pytest
+
+from tui.core.expiry import parse_url_expiry, seconds_left
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://r1.googlevideo.com/videoplayback?expire=1795367789&ei=x&sig=abc", 1795367789),
+    ("https://d1.cloudfront.net/a.mp4?Expires=1700000000&Signature=x&Key-Pair-Id=K", 1700000000),
+    ("https://cdn.example/x.m4a?exp=1700000123&token=abc", 1700000123),
+    ("https://cdn.example/x?hdnts=exp=1700000456~acl=/*~hmac=ff", 1700000456),
+    ("https://r1.googlevideo.com/videoplayback/expire/1795367790/ei/x/sig/abc", 1795367790),
+])
+def test_absolute_expiry_forms(url: str, expected: int) -> None:
+    assert parse_url_expiry(url) == expected
+
+
+def test_aws_sigv4_is_date_plus_lifetime() -> None:
+    url = ("https://b.s3.amazonaws.com/k.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+           "&X-Amz-Date=20261122T100000Z&X-Amz-Expires=3600&X-Amz-Signature=ab")
+    assert parse_url_expiry(url) == calendar.timegm((2026, 11, 22, 10, 0, 0)) + 3600
+
+
+def test_google_v4_is_date_plus_lifetime() -> None:
+    url = "https://storage.googleapis.com/b/o?X-Goog-Date=20261122T000000Z&X-Goog-Expires=60"
+    assert parse_url_expiry(url) == calendar.timegm((2026, 11, 22, 0, 0, 0)) + 60
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.com/a.mp3",
+    "https://example.com/a.mp3?expire=soon",
+    "https://example.com/a.mp3?expire=12",          # not a plausible Unix time
+    "https://example.com/a.mp3?X-Amz-Date=garbage&X-Amz-Expires=60",
+])
+def test_no_readable_expiry(url: str) -> None:
+    assert parse_url_expiry(url) is None
+
+
+def test_seconds_left() -> None:
+    assert seconds_left(None) is None
+    assert seconds_left(1000.0, now=990.0) == 10.0
+    assert seconds_left(1000.0, now=1010.0) == -10.0

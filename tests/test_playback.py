@@ -1,0 +1,91 @@
+"""The playback session with real libmpv, real yt-dlp and the demo service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import Recorder
+from tui.core.events import Level
+from tui.core.models import ItemStatus
+from tui.core.nowplaying import PlayState
+from tui.core.queue import Queue
+from tui.demo.service import DemoService
+from tui.session.playback import Playback
+from tui.session.queue_store import QueueStore
+
+
+async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, resolver) -> None:
+    pb = Playback(player, resolver)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url("t4"), demo.watch_url("t2")])
+    pb.play(0, start=129.0)  # t4 is 131 s long
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and rec.now.index == 0)
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING
+                       and (rec.now.position or 0) > 0.3)
+    assert rec.now.title == "Copper Lanterns"
+    assert pb.queue[0].status is ItemStatus.READY
+    assert pb.queue[1].status is ItemStatus.PLAYING
+    pb.detach()
+
+
+async def test_unresolvable_item_is_skipped_with_a_reason(demo: DemoService, player,
+                                                          resolver) -> None:
+    pb = Playback(player, resolver)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.base_url + "/watch/missing", demo.watch_url("t1")], play=True)
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING)
+    failed = pb.queue[0]
+    assert failed.status is ItemStatus.FAILED and "404" in (failed.reason or "")
+    assert any(e.level is Level.ERROR and "404" in e.text and "skipping" in e.text
+               for e in rec.logs)
+    pb.detach()
+
+
+async def test_pause_seek_and_volume(demo: DemoService, player, resolver) -> None:
+    pb = Playback(player, resolver)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url("t1")], play=True)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    pb.toggle_pause()
+    await rec.wait_for(lambda: rec.now.state is PlayState.PAUSED)
+    pb.seek(30)
+    await rec.wait_for(lambda: (rec.now.position or 0) >= 29.5)
+    pb.toggle_pause()
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    before = rec.now.volume
+    pb.change_volume(-10)
+    assert rec.now.volume == before - 10 == player.volume
+    pb.detach()
+
+
+async def test_queue_survives_a_restart(tmp_path: Path, demo: DemoService, player,
+                                        resolver) -> None:
+    store = QueueStore(tmp_path / "queue.json")
+    pb = Playback(player, resolver, store=store)
+    pb.attach(Recorder())
+    pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
+    pb.detach()  # saves
+    queue, _ = QueueStore(tmp_path / "queue.json").load()
+    assert [i.ref for i in queue] == [demo.watch_url("t1"), demo.watch_url("t2")]
+
+
+def test_unreadable_queue_file_is_set_aside_not_lost(tmp_path: Path) -> None:
+    path = tmp_path / "queue.json"
+    path.write_text("{not json")
+    queue, pos = QueueStore(path).load()
+    assert (len(queue), pos) == (0, 0.0)
+    kept = list(tmp_path.glob("queue.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "{not json"
+
+
+def test_empty_queue_is_saved_and_loaded(tmp_path: Path) -> None:
+    store = QueueStore(tmp_path / "q.json")
+    q = Queue()
+    q.add(["a", "b"])
+    q.jump(1)
+    store.save(q, 12.5)
+    loaded, pos = store.load()
+    assert ([i.ref for i in loaded], loaded.current_index, pos) == (["a", "b"], 1, 12.5)

@@ -1,0 +1,74 @@
+"""Real libmpv (ao=null, vo=null) playing the demo service's media."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Callable
+
+import httpx
+
+from tui.core.events import EndReason, Ended, PlayerEvent, Progress, Restarted, Started
+from tui.demo.service import DemoService
+
+
+class Events:
+    def __init__(self, player) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.seen: list[PlayerEvent] = []
+        self.queue: asyncio.Queue[PlayerEvent] = asyncio.Queue()
+        player.set_listener(lambda ev: self.loop.call_soon_threadsafe(self.queue.put_nowait, ev))
+
+    async def wait(self, cond: Callable[[PlayerEvent], bool], timeout: float = 15) -> PlayerEvent:
+        async def scan() -> PlayerEvent:
+            while True:
+                ev = await self.queue.get()
+                self.seen.append(ev)
+                if cond(ev):
+                    return ev
+        return await asyncio.wait_for(scan(), timeout)
+
+
+def media_url(demo: DemoService, media_id: str) -> str:
+    page = httpx.get(demo.watch_url(media_id)).text
+    return re.search(r'og:audio" content="([^"]+)"', page).group(1).replace("&amp;", "&")
+
+
+async def test_position_advances_and_seek_lands(demo: DemoService, player) -> None:
+    events = Events(player)
+    gen = player.load(media_url(demo, "t1"))
+    await events.wait(lambda e: isinstance(e, Progress) and e.generation == gen
+                      and (e.position or 0) > 0.5)
+    first = player.position
+    await events.wait(lambda e: isinstance(e, Progress) and (e.position or 0) > first + 0.5)
+    player.seek(60, relative=False)
+    await events.wait(lambda e: isinstance(e, Restarted))
+    land = await events.wait(lambda e: isinstance(e, Progress) and e.position is not None)
+    assert abs(land.position - 60) < 1.0
+    assert land.duration is not None and abs(land.duration - 184) < 1
+
+
+async def test_end_of_file_is_reported_with_its_generation(demo: DemoService, player) -> None:
+    events = Events(player)
+    gen = player.load(media_url(demo, "t4"), start=129)  # 131 s long
+    ended = await events.wait(lambda e: isinstance(e, Ended))
+    assert ended == Ended(gen, EndReason.EOF)
+
+
+async def test_replaced_file_ends_with_a_stale_generation(demo: DemoService, player) -> None:
+    events = Events(player)
+    first = player.load(media_url(demo, "t1"))
+    await events.wait(lambda e: isinstance(e, Started) and e.generation == first)
+    second = player.load(media_url(demo, "t2"))
+    ended = await events.wait(lambda e: isinstance(e, Ended))
+    assert (ended.generation, ended.reason) == (first, EndReason.STOP)
+    assert second != first
+    await events.wait(lambda e: isinstance(e, Started) and e.generation == second)
+
+
+async def test_unplayable_url_ends_in_error(demo: DemoService, player) -> None:
+    events = Events(player)
+    gen = player.load(f"{demo.base_url}/media/t1.wav?expire=1&sig=bad")
+    ended = await events.wait(lambda e: isinstance(e, Ended))
+    assert (ended.generation, ended.reason) == (gen, EndReason.ERROR)
+    assert ended.error

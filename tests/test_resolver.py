@@ -1,0 +1,34 @@
+"""Real yt-dlp, in-process, against the demo service's pages."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tui.core.errors import ResolveError
+from tui.demo.service import DemoService
+
+
+async def test_resolves_watch_page(demo: DemoService, resolver) -> None:
+    info = await resolver.resolve(demo.watch_url("t3"))
+    assert (info.title, info.artist, info.duration) == ("Night Bus", "Mara Okafor", 203.0)
+    assert info.url.startswith(f"{demo.base_url}/media/t3.wav?expire=")
+    assert "#" not in info.url  # yt-dlp's smuggled data must not reach the player
+    assert info.expires_at is not None
+    assert abs(info.expires_at - (time.time() + demo.options.url_ttl)) < 5
+    assert info.headers.get("Referer") == demo.watch_url("t3")
+
+
+async def test_local_file_needs_no_yt_dlp(tmp_path, resolver) -> None:
+    f = tmp_path / "a song.wav"
+    f.write_bytes(b"RIFF")
+    info = await resolver.resolve(str(f))
+    assert (info.url, info.title, info.expires_at) == (str(f), "a song.wav", None)
+
+
+@pytest.mark.parametrize("path", ["/watch/nope", "/nothing-here"])
+async def test_unresolvable_gives_a_reason(demo: DemoService, resolver, path: str) -> None:
+    with pytest.raises(ResolveError) as e:
+        await resolver.resolve(demo.base_url + path)
+    assert "404" in str(e.value) and "ERROR" not in str(e.value)
