@@ -38,3 +38,23 @@ class Recorder:
                 self._changed.clear()
                 await self._changed.wait()
         await asyncio.wait_for(loop(), timeout)
+
+
+class Tap(Recorder):
+    """Listens in on a Playback while forwarding everything to the app it belongs to."""
+
+    def __init__(self, inner) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def queue_changed(self) -> None:
+        self.inner.queue_changed()
+        super().queue_changed()
+
+    def now_playing(self, now: NowPlaying) -> None:
+        self.inner.now_playing(now)
+        super().now_playing(now)
+
+    def logged(self, event: LogEvent) -> None:
+        self.inner.logged(event)
+        super().logged(event)

@@ -33,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ao", metavar="NAME", default=None,
                    help="libmpv audio output (default: libmpv's choice, falling back to "
                         "'null' when no sound device works; 'null' plays silently)")
+    p.add_argument("--audio-device", metavar="NAME", default=None,
+                   help="libmpv audio device, e.g. alsa/hdmi or pulse/<sink> "
+                        "(mpv --audio-device=help lists them)")
     p.add_argument("--video", action="store_true",
                    help="open a video window when a display exists (default: audio only)")
 

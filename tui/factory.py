@@ -32,13 +32,14 @@ def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
                                **{k: v for k, v in knobs.items() if v is not None})
 
 
-def make_player(ao: str | None, video: bool):
+def make_player(ao: str | None, video: bool, audio_device: str | None = None):
     try:
         from tui.adapters.mpv_player import MpvPlayer
     except (OSError, ImportError) as e:
         raise PlayerUnavailable(LIBMPV_MISSING.format(detail=str(e).split(".")[0])) from None
     try:
-        return MpvPlayer(ao=ao, video=video)
+        extra = {"audio_device": audio_device} if audio_device else None
+        return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
 
@@ -47,7 +48,7 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
     """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`."""
     from tui.adapters.ytdlp_resolver import YtDlpResolver
 
-    player = make_player(args.ao, args.video)
+    player = make_player(args.ao, args.video, args.audio_device)
     resources.callback(player.close)
     resolver = YtDlpResolver(video=args.video)
     resources.callback(resolver.close)

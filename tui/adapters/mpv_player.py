@@ -52,6 +52,8 @@ class MpvPlayer:
             options["vo"] = "null"
         options.update(extra_options or {})
         self._requested_ao = ao or "auto"
+        if extra_options and extra_options.get("audio_device"):
+            self._requested_ao += f", device {extra_options['audio_device']}"
         self._listener: Callable[[PlayerEvent], None] = lambda ev: None
         self._lock = threading.Lock()
         self._entries = 0          # playlist entries libmpv has allocated so far

@@ -23,14 +23,14 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: list[Binding]) -> None:
         super().__init__()
-        self._bindings = bindings
+        self._keys = bindings
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static("ytplay — keys", id="help-title")
             table: DataTable[str] = DataTable(cursor_type="none", id="help-keys")
             table.add_columns("Key", "Action")
-            for b in self._bindings:
+            for b in self._keys:
                 table.add_row(key_label(b), b.description)
             yield table
             yield Static("escape, ? or q closes this screen", id="help-hint")
