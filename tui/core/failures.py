@@ -1,0 +1,71 @@
+"""The failure classes of DESIGN.md, in one table that every layer uses.
+
+| class         | examples                                              | action                       |
+|---------------|-------------------------------------------------------|------------------------------|
+| transient     | connect/read errors, timeouts, 408, 429, 5xx          | backoff, Retry-After, budget |
+| auth          | 401                                                   | refresh token once, replay   |
+| expired       | 403/410 on a signed URL, premature EOF,               | refresh URL/session once,    |
+|               | `unknown_session`, `url_expired`                      | retry at the same position   |
+| deterministic | 400, 403 `stream_limit`, 404, `invalid_grant`, 4xx    | never retried                |
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class FailureClass(enum.Enum):
+    TRANSIENT = "transient"
+    AUTH = "auth"
+    EXPIRED = "expired"
+    DETERMINISTIC = "deterministic"
+
+    @property
+    def retryable(self) -> bool:
+        return self is not FailureClass.DETERMINISTIC
+
+
+class Network(enum.Enum):
+    """Failures below HTTP."""
+
+    CONNECT = "connect"
+    TIMEOUT = "timeout"
+    READ = "read"
+    PREMATURE_EOF = "premature EOF"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one request, as plain values."""
+
+    status: int | None = None
+    code: str | None = None          # PROTOCOL.md's `error` field, when there is a body
+    network: Network | None = None
+    signed_url: bool = False         # the request was for a signed stream URL
+
+
+_TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})
+_DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_client",
+                                  "unsupported_grant_type", "unknown_media"})
+
+
+def classify(f: Failure) -> FailureClass:
+    if f.code in _DETERMINISTIC_CODES:
+        return FailureClass.DETERMINISTIC
+    if f.code in _EXPIRED_CODES:
+        return FailureClass.EXPIRED
+    if f.network is Network.PREMATURE_EOF:
+        return FailureClass.EXPIRED
+    if f.network is not None:
+        return FailureClass.TRANSIENT
+    if f.status is None:
+        return FailureClass.TRANSIENT
+    if f.status in _TRANSIENT_STATUS or 500 <= f.status < 600:
+        return FailureClass.TRANSIENT
+    if f.status == 401:
+        return FailureClass.AUTH
+    if f.status in (403, 410) and f.signed_url:
+        return FailureClass.EXPIRED
+    return FailureClass.DETERMINISTIC
