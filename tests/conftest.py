@@ -50,3 +50,13 @@ def resolver():
     r = YtDlpResolver()
     yield r
     r.close()
+
+
+@pytest.fixture
+async def session(resolver, tmp_path: Path):
+    from tui.session.manager import SessionManager
+    from tui.session.token_store import TokenStore
+
+    manager = SessionManager(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
+    yield manager
+    await manager.aclose()

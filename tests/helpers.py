@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from tui.core.events import LogEvent
+from tui.core.events import LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 
 
@@ -17,6 +17,7 @@ class Recorder:
         self.history: list[NowPlaying] = []
         self.logs: list[LogEvent] = []
         self.queue_changes = 0
+        self.session_events: list[SessionEvent] = []
         self._changed = asyncio.Event()
 
     def queue_changed(self) -> None:
@@ -30,6 +31,10 @@ class Recorder:
 
     def logged(self, event: LogEvent) -> None:
         self.logs.append(event)
+        self._changed.set()
+
+    def session_event(self, event: SessionEvent) -> None:
+        self.session_events.append(event)
         self._changed.set()
 
     async def wait_for(self, cond: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -58,3 +63,7 @@ class Tap(Recorder):
     def logged(self, event: LogEvent) -> None:
         self.inner.logged(event)
         super().logged(event)
+
+    def session_event(self, event: SessionEvent) -> None:
+        self.inner.session_event(event)
+        super().session_event(event)

@@ -19,9 +19,9 @@ from tui.ui.widgets.session_panel import SessionPanel
 
 
 @asynccontextmanager
-async def running(demo: DemoService, player, resolver, play_index: int | None = 0
+async def running(demo: DemoService, player, session, play_index: int | None = 0
                   ) -> AsyncIterator[tuple[YtplayApp, object, Tap]]:
-    pb = Playback(player, resolver)
+    pb = Playback(player, session)
     pb.queue.add(demo.watch_url(t.id) for t in TRACKS[:3])
     app = YtplayApp(pb, play_index=play_index)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -34,8 +34,8 @@ async def playing(tap: Tap, index: int) -> None:
     await tap.wait_for(lambda: tap.now.index == index and tap.now.state is PlayState.PLAYING)
 
 
-async def test_space_pauses_and_resumes(demo, player, resolver) -> None:
-    async with running(demo, player, resolver) as (app, pilot, tap):
+async def test_space_pauses_and_resumes(demo, player, session) -> None:
+    async with running(demo, player, session) as (app, pilot, tap):
         await playing(tap, 0)
         await pilot.press("space")
         await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED)
@@ -45,8 +45,8 @@ async def test_space_pauses_and_resumes(demo, player, resolver) -> None:
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
 
 
-async def test_n_and_p_move_through_the_queue(demo, player, resolver) -> None:
-    async with running(demo, player, resolver) as (app, pilot, tap):
+async def test_n_and_p_move_through_the_queue(demo, player, session) -> None:
+    async with running(demo, player, session) as (app, pilot, tap):
         await playing(tap, 0)
         await pilot.press("n")
         await playing(tap, 1)
@@ -56,15 +56,15 @@ async def test_n_and_p_move_through_the_queue(demo, player, resolver) -> None:
         await playing(tap, 0)
 
 
-async def test_enter_plays_the_selected_row(demo, player, resolver) -> None:
-    async with running(demo, player, resolver, play_index=None) as (app, pilot, tap):
+async def test_enter_plays_the_selected_row(demo, player, session) -> None:
+    async with running(demo, player, session, play_index=None) as (app, pilot, tap):
         await pilot.press("down", "down", "enter")
         await playing(tap, 2)
         assert tap.now.title == TRACKS[2].title
 
 
-async def test_left_and_right_seek_five_seconds(demo, player, resolver) -> None:
-    async with running(demo, player, resolver) as (app, pilot, tap):
+async def test_left_and_right_seek_five_seconds(demo, player, session) -> None:
+    async with running(demo, player, session) as (app, pilot, tap):
         await playing(tap, 0)
         await pilot.press("space")
         await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED and tap.now.position is not None)
@@ -75,8 +75,8 @@ async def test_left_and_right_seek_five_seconds(demo, player, resolver) -> None:
         await tap.wait_for(lambda: abs((tap.now.position or 0) - start) < 0.5)
 
 
-async def test_plus_and_minus_change_volume(demo, player, resolver) -> None:
-    async with running(demo, player, resolver) as (app, pilot, tap):
+async def test_plus_and_minus_change_volume(demo, player, session) -> None:
+    async with running(demo, player, session) as (app, pilot, tap):
         await playing(tap, 0)
         await pilot.press("minus", "minus")
         await pilot.pause()
@@ -87,8 +87,8 @@ async def test_plus_and_minus_change_volume(demo, player, resolver) -> None:
         assert app.query_one(NowPlayingPanel).now.volume == 95
 
 
-async def test_question_mark_shows_every_key(demo, player, resolver) -> None:
-    async with running(demo, player, resolver, play_index=None) as (app, pilot, tap):
+async def test_question_mark_shows_every_key(demo, player, session) -> None:
+    async with running(demo, player, session, play_index=None) as (app, pilot, tap):
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -101,15 +101,15 @@ async def test_question_mark_shows_every_key(demo, player, resolver) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_q_quits(demo, player, resolver) -> None:
-    async with running(demo, player, resolver, play_index=None) as (app, pilot, tap):
+async def test_q_quits(demo, player, session) -> None:
+    async with running(demo, player, session, play_index=None) as (app, pilot, tap):
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0 and not app.is_running
 
 
-async def test_session_panel_counts_down_the_stream_url(demo, player, resolver) -> None:
-    async with running(demo, player, resolver) as (app, pilot, tap):
+async def test_session_panel_counts_down_the_stream_url(demo, player, session) -> None:
+    async with running(demo, player, session) as (app, pilot, tap):
         await playing(tap, 0)
         panel = app.query_one(SessionPanel)
         panel.refresh_rows()

@@ -88,3 +88,43 @@ def test_budget_runs_out_and_refills() -> None:
 def test_every_row_of_the_failure_table(failure: Failure, cls: FailureClass) -> None:
     assert classify(failure) is cls
     assert cls.retryable is (cls is not FailureClass.DETERMINISTIC)
+
+
+def test_refresh_rule_windows() -> None:
+    from tui.core.leases import RefreshRule
+
+    rule = RefreshRule()
+    assert rule.window(3600) == 720          # 20 % of an hour
+    assert rule.window(300) == 60            # at least a minute
+    assert rule.window(60) == 30             # never more than half the lifetime
+    assert rule.window(5) == 2.5
+    # jitter only moves the refresh earlier, by at most 10 % of the window
+    assert rule.refresh_at(0, 3600, 0.0) == 3600 - 720
+    assert 3600 - 720 * 1.1 <= rule.refresh_at(0, 3600, 0.999) < 3600 - 720
+
+
+def test_deadline_heap_orders_replaces_and_cancels() -> None:
+    from tui.core.schedule import DeadlineHeap
+
+    h: DeadlineHeap[str] = DeadlineHeap()
+    h.push("a", 10)
+    h.push("b", 5)
+    h.push("c", 7)
+    h.push("a", 1)       # rescheduled earlier
+    h.cancel("c")
+    assert h.next_deadline() == 1 and len(h) == 2
+    assert h.pop_due(4) == ["a"]
+    assert h.pop_due(4) == []
+    assert h.next_deadline() == 5
+    assert h.pop_due(100) == ["b"]
+    assert h.next_deadline() is None and len(h) == 0
+
+
+def test_deadline_heap_memory_stays_proportional_to_live_keys() -> None:
+    from tui.core.schedule import DeadlineHeap
+
+    h: DeadlineHeap[int] = DeadlineHeap()
+    for round_ in range(50):
+        for k in range(100):
+            h.push(k, round_ * 1000 + k)
+    assert len(h) == 100 and len(h._heap) <= 2 * 100 + 64

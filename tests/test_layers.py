@@ -16,13 +16,20 @@ def test_import_linter_contracts_hold() -> None:
     assert "0 broken" in r.stdout
 
 
-def test_core_and_session_load_no_ui_player_or_http_client() -> None:
-    code = ("import sys, tui.core.queue, tui.core.expiry, tui.core.redact, tui.session.playback;"
-            "print(','.join(m for m in ('textual', 'mpv', 'yt_dlp', 'httpx', 'aiohttp')"
-            " if m in sys.modules))")
+def _loaded(imports: str, watched: tuple[str, ...]) -> str:
+    code = (f"import sys, {imports}; print(','.join(m for m in {watched!r} if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == ""
+    return r.stdout.strip()
+
+
+def test_core_loads_no_ui_player_http_or_yt_dlp() -> None:
+    core = "tui.core.queue, tui.core.expiry, tui.core.redact, tui.core.retry, tui.core.failures"
+    assert _loaded(core, ("textual", "mpv", "yt_dlp", "httpx", "aiohttp")) == ""
+
+
+def test_session_loads_no_ui_player_or_yt_dlp() -> None:
+    assert _loaded("tui.session.playback, tui.session.manager", ("textual", "mpv", "yt_dlp")) == ""
 
 
 def test_cli_parsing_imports_nothing_heavy() -> None:

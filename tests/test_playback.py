@@ -14,8 +14,8 @@ from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
 
 
-async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, resolver) -> None:
-    pb = Playback(player, resolver)
+async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, session) -> None:
+    pb = Playback(player, session)
     rec = Recorder()
     pb.attach(rec)
     pb.add([demo.watch_url("t4"), demo.watch_url("t2")])
@@ -30,8 +30,8 @@ async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, res
 
 
 async def test_unresolvable_item_is_skipped_with_a_reason(demo: DemoService, player,
-                                                          resolver) -> None:
-    pb = Playback(player, resolver)
+                                                          session) -> None:
+    pb = Playback(player, session)
     rec = Recorder()
     pb.attach(rec)
     pb.add([demo.base_url + "/watch/missing", demo.watch_url("t1")], play=True)
@@ -43,8 +43,8 @@ async def test_unresolvable_item_is_skipped_with_a_reason(demo: DemoService, pla
     pb.detach()
 
 
-async def test_pause_seek_and_volume(demo: DemoService, player, resolver) -> None:
-    pb = Playback(player, resolver)
+async def test_pause_seek_and_volume(demo: DemoService, player, session) -> None:
+    pb = Playback(player, session)
     rec = Recorder()
     pb.attach(rec)
     pb.add([demo.watch_url("t1")], play=True)
@@ -62,9 +62,9 @@ async def test_pause_seek_and_volume(demo: DemoService, player, resolver) -> Non
 
 
 async def test_queue_survives_a_restart(tmp_path: Path, demo: DemoService, player,
-                                        resolver) -> None:
+                                        session) -> None:
     store = QueueStore(tmp_path / "queue.json")
-    pb = Playback(player, resolver, store=store)
+    pb = Playback(player, session, store=store)
     pb.attach(Recorder())
     pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
     pb.detach()  # saves

@@ -7,12 +7,14 @@ import argparse
 import dataclasses
 from contextlib import ExitStack
 
-from tui.config.paths import queue_file
+from tui.config.paths import queue_file, tokens_file
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
+from tui.session.manager import SessionManager
 from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
+from tui.session.token_store import TokenStore
 from tui.ui.app import YtplayApp
 
 LIBMPV_MISSING = """\
@@ -52,6 +54,7 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
     resources.callback(player.close)
     resolver = YtDlpResolver(video=args.video)
     resources.callback(resolver.close)
+    session = SessionManager(resolver, token_store=TokenStore(tokens_file()))
 
     if args.demo:
         from tui.demo.catalog import TRACKS
@@ -59,16 +62,28 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
 
         service = DemoService(demo_options(args)).start()
         resources.callback(service.stop)
-        # The demo queue is built afresh each run and never saved over the user's queue.
-        queue = Queue(QueueItem(ref=service.watch_url(t.id), title=t.title, artist=t.artist,
-                                duration=float(t.seconds)) for t in TRACKS)
-        playback = Playback(player, resolver, queue)
+        opts = service.options
+
+        async def demo_password() -> str:
+            return opts.password
+        session.add_service("demo", service.base_url, client_id=opts.client_id,
+                            username=opts.username, password=demo_password,
+                            token_store=TokenStore(tokens_file().with_name("demo-tokens.json")))
+        # The first half of the demo plays through the session protocol (tokens, playback
+        # sessions, signed URLs), the second half through yt-dlp pages. The demo queue is
+        # built afresh each run and never saved over the user's queue.
+        half = len(TRACKS) // 2
+        refs = [f"demo:{t.id}" if i < half else service.watch_url(t.id)
+                for i, t in enumerate(TRACKS)]
+        queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
+                                duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
+        playback = Playback(player, session, queue)
         playback.add(args.refs)
         return YtplayApp(playback, play_index=0)
 
     store = QueueStore(queue_file())
     queue, position = store.load()
-    playback = Playback(player, resolver, queue, store=store, resume_position=position)
+    playback = Playback(player, session, queue, store=store, resume_position=position)
     first_new = len(queue)
     playback.add(args.refs)
     return YtplayApp(playback, play_index=first_new if args.refs else None)

@@ -19,3 +19,7 @@ def log_dir() -> Path:
 
 def queue_file() -> Path:
     return data_dir() / "queue.json"
+
+
+def tokens_file() -> Path:
+    return data_dir() / "tokens.json"

@@ -3,10 +3,15 @@
     YtplayError
      ├── ResolveError          yt-dlp (or a service) could not turn a reference into a stream
      ├── PlayerUnavailable     libmpv is missing or would not start
-     └── ServiceError          a media service answered with an error (see failure classes)
+     ├── ServiceError          a request failed; carries its Failure, classified as in
+     │                         failures.py (transient, auth, expired, deterministic)
+     ├── LoginRequired         the refresh token family is gone and no password is at hand
+     └── GaveUp                a transient failure outlasted the attempts or the budget
 """
 
 from __future__ import annotations
+
+from .failures import Failure, FailureClass, classify
 
 
 class YtplayError(Exception):
@@ -22,7 +27,21 @@ class PlayerUnavailable(YtplayError):
 
 
 class ServiceError(YtplayError):
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+    """A request failed; `failure` says how, so `failures.classify` decides what to do."""
+
+    def __init__(self, message: str, failure: Failure, *, retry_after: float | None = None):
         super().__init__(message)
-        self.status = status
-        self.code = code
+        self.failure = failure
+        self.retry_after = retry_after
+
+    @property
+    def failure_class(self) -> FailureClass:
+        return classify(self.failure)
+
+
+class LoginRequired(YtplayError):
+    """The service no longer accepts our credentials; the user has to log in again."""
+
+
+class GaveUp(YtplayError):
+    """Retries ran out (attempts or the global budget) while the failure was transient."""

@@ -71,3 +71,30 @@ class LogEvent:
 
     level: Level
     text: str
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """One step of keeping a credential alive, for the retry log, the status line and the
+    log file. Every field is safe to show: `error` is redacted where it is made."""
+
+    resource: str                 # "stream URL · Low Tide", "access token · demo"
+    action: str                   # refreshed, refreshing, retrying, recovered, gave up, failed
+    failure: str | None = None    # the failure class, when something failed
+    attempt: int | None = None
+    attempts: int | None = None
+    delay: float | None = None    # seconds until the next attempt
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.resource}: {self.action}"]
+        if self.failure:
+            parts.append(f"({self.failure})")
+        if self.attempt is not None and self.attempts is not None:
+            parts.append(f"attempt {self.attempt}/{self.attempts}")
+        if self.delay is not None:
+            parts.append(f"next in {self.delay:.1f} s")
+        if self.error:
+            parts.append(f"— {self.error}")
+        return " ".join(parts)

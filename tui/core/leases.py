@@ -29,8 +29,34 @@ class Lease:
     expires_at: float | None       # wall-clock Unix seconds; None when it never expires
     state: LeaseState = LeaseState.FRESH
     last_error: str | None = None  # redacted
+    attempt: int | None = None     # of the retry under way
+    attempts: int | None = None
+    next_retry_at: float | None = None  # wall-clock, while retrying
 
     def state_at(self, now: float) -> LeaseState:
         if self.state is LeaseState.FRESH and self.expires_at is not None and now >= self.expires_at:
             return LeaseState.EXPIRED
         return self.state
+
+
+@dataclass(frozen=True)
+class RefreshRule:
+    """When to refresh a lease: `window` before it expires, where the window is the larger
+    of `min_window` and `fraction` of the lifetime — but never more than half the lifetime,
+    so a credential shorter than the window is still used for a while before it is renewed.
+    Up to `jitter` of the window is taken off at random so leases issued together do not
+    all refresh in the same instant."""
+
+    min_window: float = 60.0
+    fraction: float = 0.2
+    jitter: float = 0.1
+
+    def window(self, lifetime: float) -> float:
+        return min(max(self.min_window, self.fraction * lifetime), 0.5 * lifetime)
+
+    def refresh_at(self, issued: float, expires: float, u: float) -> float:
+        """The monotonic time to refresh a lease issued at `issued` that expires at
+        `expires` (both monotonic); `u` is a uniform random number in [0, 1)."""
+        lifetime = max(0.0, expires - issued)
+        window = self.window(lifetime)
+        return expires - window - self.jitter * window * u

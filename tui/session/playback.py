@@ -1,65 +1,78 @@
-"""Playback control: the queue, the player and the resolver, driven from the asyncio loop.
+"""Playback control: the queue, the player and the session manager, driven from the asyncio
+loop.
 
 Player events arrive from libmpv's thread through `call_soon_threadsafe` and are matched to
 the load that caused them by generation, so an event from a replaced file never moves the
-queue.
+queue. Streams come from the session manager, which keeps them alive; when it cannot, the
+player pauses at its position with the reason instead of skipping.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
-from typing import Iterable, Protocol
+from typing import Coroutine, Iterable, Protocol
 
-from tui.core.errors import ResolveError
+from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
-                             PlayerEvent, Progress, Restarted)
-from tui.core.leases import Lease, LeaseKind
-from tui.core.models import ItemStatus, StreamInfo
+                             PlayerEvent, Progress, Restarted, SessionEvent)
+from tui.core.failures import FailureClass
+from tui.core.models import ItemStatus
 from tui.core.nowplaying import NowPlaying, PlayState
-from tui.core.ports import Player, Resolver
+from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
 
+from .manager import SessionManager
 from .queue_store import QueueStore
 
 log = logging.getLogger(__name__)
 
 SEEK_STEP = 5.0
 VOLUME_STEP = 5.0
-SAVE_DELAY = 1.0  # s; coalesces bursts of changes into one write
+SAVE_DELAY = 1.0        # s; coalesces bursts of changes into one write
+EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off stream
 
 
 class PlaybackListener(Protocol):
     def queue_changed(self) -> None: ...
     def now_playing(self, now: NowPlaying) -> None: ...
     def logged(self, event: LogEvent) -> None: ...
+    def session_event(self, event: SessionEvent) -> None: ...
 
 
 class _Silent:
     def queue_changed(self) -> None: ...
     def now_playing(self, now: NowPlaying) -> None: ...
     def logged(self, event: LogEvent) -> None: ...
+    def session_event(self, event: SessionEvent) -> None: ...
 
 
 class Playback:
-    def __init__(self, player: Player, resolver: Resolver, queue: Queue | None = None, *,
+    def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0) -> None:
         self.player = player
-        self.resolver = resolver
+        self.session = session
         self.queue = queue or Queue()
         self.store = store
         self.now = NowPlaying(index=self.queue.current_index, volume=100.0)
         self.listener: PlaybackListener = _Silent()
-        self.leases: dict[str, Lease] = {}
         self._resume = resume_position
         self._generation = 0           # the player load whose events count
-        self._request = 0              # bumps on every play request; stale resolves are dropped
+        self._request = 0              # bumps on every play request; stale opens are dropped
+        self._keys = itertools.count(1)
+        self._key: str | None = None   # the session's name for what is loaded
+        self._proxied = False
+        self._reloaded = False         # a reload-at-position was tried for the current failure
+        self._recovery_status = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._save_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.played = asyncio.Event()  # set whenever audio starts flowing (for tests and benches)
+        self.loads = 0                 # player loads, reloads included
+        self.end_errors = 0            # end-file events with an error
+        self.played = asyncio.Event()  # set whenever audio starts flowing
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -69,14 +82,21 @@ class Playback:
         self.listener = listener
         loop = self._loop
         self.player.set_listener(lambda ev: loop.call_soon_threadsafe(self._on_player_event, ev))
+        self.session.listeners.append(self._on_session_event)
         self.now = dataclasses.replace(self.now, volume=self.player.volume)
         self.listener.now_playing(self.now)
 
     def detach(self) -> None:
         self.player.set_listener(lambda ev: None)
+        if self._on_session_event in self.session.listeners:
+            self.session.listeners.remove(self._on_session_event)
         for task in self._tasks:
             task.cancel()
         self.save_now()
+
+    async def aclose(self) -> None:
+        self.detach()
+        await self.session.aclose()
 
     # --- commands -------------------------------------------------------------------------
 
@@ -92,7 +112,7 @@ class Playback:
         self._spawn(self._play(index, start))
 
     def resume(self) -> None:
-        """Play the saved current item from where it was left."""
+        """Play the current item from where it was left."""
         index = self.queue.current_index
         if index is not None:
             self.play(index, start=self._resume)
@@ -129,8 +149,8 @@ class Playback:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _spawn(self, coro: "asyncio.Future[None] | asyncio.Task[None] | object") -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -144,42 +164,72 @@ class Playback:
         self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
         self.listener.now_playing(self.now)
 
+    def _release(self) -> None:
+        if self._key is not None:
+            self.session.close(self._key)
+            self._key = None
+
     async def _play(self, index: int, start: float) -> None:
         self._request += 1
         request = self._request
+        self._release()
         item = self.queue.jump(index)
         self.queue.set_status(index, ItemStatus.RESOLVING)
         self.listener.queue_changed()
         self._update(state=PlayState.RESOLVING, index=index, title=item.label,
                      artist=item.artist, position=start or None, duration=item.duration,
                      status="")
+        key = f"item{next(self._keys)}"
         try:
-            info = await self.resolver.resolve(item.ref)
+            info, url, proxied = await self.session.open(key, item.ref)
         except ResolveError as e:
             if request == self._request:
                 self._fail(index, f"could not resolve: {e}")
             return
+        except (ServiceError, GaveUp, LoginRequired) as e:
+            if request == self._request:
+                self._open_failed(index, start, e)
+            return
         if request != self._request:
-            return  # the user moved on while this resolved
-        self._remember(index, info)
-        self._generation = self.player.load(info.url, start=start, headers=info.headers)
+            self.session.close(key)  # the user moved on while this opened
+            return
+        self._key, self._proxied, self._reloaded = key, proxied, False
+        item.title, item.artist = info.title, info.artist
+        item.duration = info.duration if info.duration is not None else item.duration
+        self._load(url, start, {} if proxied else dict(info.headers))
         self.queue.set_status(index, ItemStatus.PLAYING)
         self.listener.queue_changed()
         self._update(state=PlayState.LOADING, title=info.title, artist=info.artist,
                      duration=info.duration)
-        self._log(Level.INFO, f"playing {info.title}")
+        self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self._schedule_save()
 
-    def _remember(self, index: int, info: StreamInfo) -> None:
-        item = self.queue[index]
-        item.title, item.artist = info.title, info.artist
-        item.duration = info.duration if info.duration is not None else item.duration
-        # The stream URL of the item being played is the lease that matters; older ones go.
-        self.leases = {k: v for k, v in self.leases.items() if v.kind is not LeaseKind.STREAM_URL}
-        self.leases[f"url:{index}"] = Lease(LeaseKind.STREAM_URL, info.title, info.expires_at)
+    def _load(self, url: str, start: float, headers: dict[str, str]) -> None:
+        self.loads += 1
+        self._generation = self.player.load(url, start=start, headers=headers)
+
+    def _open_failed(self, index: int, start: float, e: Exception) -> None:
+        """Deterministic failures of the item itself skip it; everything else — a dead
+        service, a stream limit, a login — holds the queue here for the user."""
+        if isinstance(e, ServiceError) and e.failure_class is FailureClass.DETERMINISTIC \
+                and e.failure.code != "stream_limit":
+            self._fail(index, str(e))
+        else:
+            self._hold(index, start, str(e))
+
+    def _hold(self, index: int, position: float, reason: str) -> None:
+        reason = redact(reason)
+        self._resume = position
+        self.queue[index].resume_at = position
+        self.queue.set_status(index, ItemStatus.QUEUED)
+        self.listener.queue_changed()
+        self._log(Level.ERROR, f"{self.queue[index].label}: {reason}; paused here")
+        self._update(state=PlayState.IDLE, position=position or None,
+                     status=f"paused: {reason} — press space to try again")
 
     def _fail(self, index: int, reason: str) -> None:
         reason = redact(reason)
+        self._release()
         self.queue.set_status(index, ItemStatus.FAILED, reason)
         self.listener.queue_changed()
         label = self.queue[index].label
@@ -192,12 +242,24 @@ class Playback:
         if i is not None:
             self.play(i)
         else:
+            self._release()
             self._update(state=PlayState.IDLE, position=None)
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        self.listener.session_event(event)
+        if event.action.startswith(("retrying", "refreshing")) and event.failure:
+            self._recovery_status = True
+            self._update(status=event.text)
+        elif self._recovery_status and event.action.startswith(("refreshed", "recovered")):
+            self._recovery_status = False
+            self._update(status="")
 
     def _on_player_event(self, event: PlayerEvent) -> None:
         if event.generation != self._generation:
             return  # from a file that was replaced: never let it move the queue
         if isinstance(event, Progress):
+            if self._key is not None:
+                self.session.set_position(self._key, event.position)
             self._update(position=event.position,
                          duration=event.duration if event.duration is not None else self.now.duration)
         elif isinstance(event, Restarted):
@@ -219,13 +281,43 @@ class Playback:
         index = self.queue.current_index
         if index is None:
             return
-        if event.reason is EndReason.EOF:
+        position = self.now.position or 0.0
+        cut_short = (event.reason is EndReason.EOF and self.now.duration is not None
+                     and position < self.now.duration - EARLY_EOF_MARGIN)
+        if event.reason is EndReason.EOF and not cut_short:
+            self._release()
             self.queue.set_status(index, ItemStatus.READY)
             self.queue[index].resume_at = 0.0
             self.listener.queue_changed()
             self._advance()
-        elif event.reason is EndReason.ERROR:
+            return
+        if event.reason is EndReason.ERROR:
+            self.end_errors += 1
+        elif not cut_short:
+            return  # stopped or replaced on purpose
+        key = self._key
+        degraded = self.session.degraded(key) if key else None
+        if degraded:
+            self._hold(index, position, degraded)
+        elif key is not None and not self._proxied and not self._reloaded:
+            self._reloaded = True
+            self._spawn(self._reload(key, index, position, event.error or "stream ended early"))
+        else:
             self._fail(index, f"playback failed: {event.error or 'unknown error'}")
+
+    async def _reload(self, key: str, index: int, position: float, why: str) -> None:
+        """For streams the proxy cannot carry: a fresh URL, loaded at the same position."""
+        self._log(Level.WARNING, f"{self.queue[index].label}: {why}; reloading at "
+                                 f"{position:.0f} s with a fresh URL")
+        current = self.session.stream(key)
+        try:
+            stream = await self.session.refresh(key, rejected_url=current and current.url,
+                                                reason=why)
+        except (ServiceError, GaveUp, LoginRequired, ResolveError) as e:
+            self._hold(index, position, str(e))
+            return
+        if key == self._key:
+            self._load(stream.url, position, dict(stream.headers))
 
     def _schedule_save(self) -> None:
         if self.store is None or self._loop is None:

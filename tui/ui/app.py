@@ -8,21 +8,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from tui.core.events import LogEvent
+from tui.core.events import LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
-from .messages import Logged, NowPlayingChanged, QueueChanged
+from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPosted
 from .screens.help import HelpScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.queue_table import QueueTable
+from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
 
 
 class YtplayApp(App[None]):
     TITLE = "ytplay"
-    CSS = "#middle { height: 1fr; }  #middle > * { width: 1fr; }"
+    CSS = """
+    #middle { height: 1fr; }
+    #middle > * { width: 1fr; }
+    #bottom { height: 10; }
+    #bottom > * { width: 1fr; }
+    """
     BINDINGS = [
         Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
         Binding("n", "next", "Next", id="next"),
@@ -46,8 +52,10 @@ class YtplayApp(App[None]):
         yield NowPlayingPanel(id="now-playing")
         with Horizontal(id="middle"):
             yield QueueTable(id="queue")
-            yield SessionPanel(lambda: list(self.playback.leases.values()), id="session")
-        yield EventLog(id="events")
+            yield SessionPanel(self.playback.session.book.values, id="session")
+        with Horizontal(id="bottom"):
+            yield EventLog(id="events")
+            yield RetryLog(id="retries")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -57,8 +65,8 @@ class YtplayApp(App[None]):
         if self.play_index is not None and self.play_index < len(self.playback.queue):
             self.playback.play(self.play_index)
 
-    def on_unmount(self) -> None:
-        self.playback.detach()
+    async def on_unmount(self) -> None:
+        await self.playback.aclose()
 
     # --- PlaybackListener: called on this loop by the session --------------------------------
 
@@ -70,6 +78,12 @@ class YtplayApp(App[None]):
 
     def logged(self, event: LogEvent) -> None:
         self.post_message(Logged(event))
+
+    def session_event(self, event: SessionEvent) -> None:
+        self.post_message(SessionEventPosted(event))
+
+    def on_session_event_posted(self, message: SessionEventPosted) -> None:
+        self.query_one(RetryLog).add(message.event)
 
     def on_queue_changed(self, _message: QueueChanged) -> None:
         self.query_one(QueueTable).show(self.playback.queue.items)

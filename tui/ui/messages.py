@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui.core.events import LogEvent
+from tui.core.events import LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 
 
@@ -25,5 +25,11 @@ class QueueChanged(Message):
 
 class Logged(Message):
     def __init__(self, event: LogEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class SessionEventPosted(Message):
+    def __init__(self, event: SessionEvent) -> None:
         super().__init__()
         self.event = event

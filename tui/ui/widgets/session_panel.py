@@ -1,5 +1,6 @@
-"""The session panel: each live token, stream URL and playback session, with its time to
-expiry counting down every second."""
+"""The session panel: one row per lease — access token, refresh token, stream URL, playback
+session — with its state, time to expiry counting down every second, the retry under way
+and the last error (redacted where it was made)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class SessionPanel(DataTable[str]):
         self.border_title = "Session"
 
     def on_mount(self) -> None:
-        self.add_columns("Kind", "Owner", "State", "Expires in", "Last error")
+        self.add_columns("Kind", "Owner", "State", "Expires", "Try", "Retry in", "Last error")
         self.refresh_rows()
         self.set_interval(1.0, self.refresh_rows)
 
@@ -36,6 +37,8 @@ class SessionPanel(DataTable[str]):
         for lease in self._leases():
             state = lease.state_at(now)
             left = None if lease.expires_at is None else lease.expires_at - now
-            self.add_row(lease.kind.value, lease.owner,
-                         f"[{_STYLES[state]}]{state.value}[/]", countdown(left),
-                         lease.last_error or "")
+            tries = f"{lease.attempt}/{lease.attempts}" if lease.attempt and lease.attempts else ""
+            retry = "" if lease.next_retry_at is None or lease.next_retry_at < now else \
+                f"{lease.next_retry_at - now:.0f}s"
+            self.add_row(lease.kind.value, lease.owner, f"[{_STYLES[state]}]{state.value}[/]",
+                         countdown(left), tries, retry, lease.last_error or "")

@@ -1,0 +1,257 @@
+"""The session manager: every open stream and token as a lease, refreshed ahead of expiry
+on one scheduler, refreshed on demand single-flight, retried by one policy, and served to
+libmpv through the loopback proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import httpx
+
+from tui.core.clock import SystemClock
+from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
+from tui.core.events import SessionEvent
+from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
+from tui.core.models import StreamInfo
+from tui.core.ports import Resolver
+from tui.core.redact import redact
+from tui.core.refs import RefKind, parse_ref
+from tui.core.retry import RetryBudget, RetryPolicy
+
+from .leasebook import LeaseBook
+from .proxy import StreamProxy
+from .retrying import Retrier
+from .scheduler import LeaseScheduler
+from .service_client import SessionApiClient
+from .sources import ResolverSource, ServiceSource, Stream, StreamSource
+from .token_store import TokenStore
+from .tokens import PasswordSource, TokenManager
+
+log = logging.getLogger(__name__)
+RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
+
+
+@dataclass
+class _Service:
+    client: SessionApiClient
+    tokens: TokenManager
+    catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+@dataclass
+class _Open:
+    key: str
+    label: str
+    source: StreamSource
+    stream: Stream
+    position: float = 0.0
+    refreshing: asyncio.Future[Stream] | None = None
+    degraded: str | None = None       # why no valid stream is left, when none is
+
+
+class SessionManager:
+    def __init__(self, resolver: Resolver, *, policy: RetryPolicy | None = None,
+                 rule: RefreshRule | None = None, budget: RetryBudget | None = None,
+                 token_store: TokenStore | None = None, device_id: str | None = None,
+                 max_streams: int = 10, rng: random.Random | None = None) -> None:
+        self.resolver = resolver
+        self.policy = policy or RetryPolicy()
+        self.rule = rule or RefreshRule()
+        self.rng = rng or random.Random()
+        self.book = LeaseBook()
+        self.scheduler = LeaseScheduler()
+        self.listeners: list[Callable[[SessionEvent], None]] = []
+        self.retrier = Retrier(self.policy, budget or RetryBudget(SystemClock()), self.emit,
+                               self.rng)
+        self.token_store = token_store
+        self.device_id = device_id or secrets.token_hex(8)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
+                                      follow_redirects=True)
+        self.proxy = StreamProxy(self, max_streams=max_streams)
+        self.services: dict[str, _Service] = {}
+        self._open: dict[str, _Open] = {}
+        self.refreshes = 0
+
+    # --- services -------------------------------------------------------------------------
+
+    def add_service(self, name: str, base_url: str, *, client_id: str, username: str,
+                    password: PasswordSource, token_store: TokenStore | None = None) -> None:
+        store = token_store or self.token_store
+        if store is None:
+            raise ValueError("a service needs a token store")
+        client = SessionApiClient(base_url, client_id, self.http)
+        tokens = TokenManager(name, client, store, username=username, password=password,
+                              scheduler=self.scheduler, retrier=self.retrier, book=self.book,
+                              rule=self.rule, rng=self.rng)
+        self.services[name] = _Service(client, tokens)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def emit(self, event: SessionEvent) -> None:
+        log.info("%s", event.text)
+        for listener in self.listeners:
+            listener(event)
+
+    # --- streams --------------------------------------------------------------------------
+
+    def _source(self, ref: str) -> StreamSource:
+        parsed = parse_ref(ref, frozenset(self.services))
+        if parsed.kind is RefKind.SERVICE:
+            assert parsed.service is not None and parsed.media_id is not None
+            svc = self.services[parsed.service]
+            return ServiceSource(parsed.service, svc.client, svc.tokens, parsed.media_id,
+                                 self.device_id, svc.catalogue)
+        return ResolverSource(self.resolver, parsed.text)
+
+    async def open(self, key: str, ref: str) -> tuple[StreamInfo, str, bool]:
+        """Acquire a stream for `ref`; returns its metadata, the URL to give the player and
+        whether that URL is the proxy's."""
+        source = self._source(ref)
+        info, stream = await source.open()
+        o = _Open(key, info.title, source, stream)
+        self._open[key] = o
+        self._show(o)
+        self._schedule(o)
+        if stream.proxyable:
+            await self.proxy.start()
+            return info, self.proxy.url_for(key), True
+        return info, stream.url, False
+
+    def stream(self, key: str) -> Stream | None:
+        o = self._open.get(key)
+        return o.stream if o is not None else None
+
+    def source(self, key: str) -> StreamSource | None:
+        o = self._open.get(key)
+        return o.source if o is not None else None
+
+    def degraded(self, key: str) -> str | None:
+        o = self._open.get(key)
+        return o.degraded if o is not None else None
+
+    def mark_degraded(self, key: str, reason: str) -> None:
+        """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""
+        o = self._open.get(key)
+        if o is not None:
+            o.degraded = reason
+            self.book.update(f"url:{key}", state=LeaseState.FAILED, last_error=reason)
+
+    def set_position(self, key: str, position: float | None) -> None:
+        o = self._open.get(key)
+        if o is not None and position is not None:
+            o.position = position
+
+    def close(self, key: str) -> None:
+        o = self._open.pop(key, None)
+        if o is None:
+            return
+        self.scheduler.cancel(f"stream:{key}")
+        self.book.drop(f"url:{key}")
+        self.book.drop(f"session:{key}")
+        task = asyncio.ensure_future(o.source.close())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def refresh(self, key: str, rejected_url: str | None = None,
+                      reason: str = "expiring soon") -> Stream:
+        """A fresh stream for `key`, single-flight. With `rejected_url`, the caller saw that
+        URL fail; when the stream has moved on since, the newer one is returned at once."""
+        o = self._open[key]
+        if rejected_url is not None and o.stream.url != rejected_url and o.degraded is None:
+            return o.stream
+        if o.refreshing is None:
+            o.refreshing = asyncio.ensure_future(self._refresh(o, rejected_url, reason))
+            o.refreshing.add_done_callback(lambda f: self._refreshed(o, f))
+        return await asyncio.shield(o.refreshing)
+
+    @staticmethod
+    def _refreshed(o: _Open, future: asyncio.Future[Stream]) -> None:
+        o.refreshing = None
+        if not future.cancelled():
+            future.exception()  # the awaiting callers receive it
+
+    async def _refresh(self, o: _Open, rejected_url: str | None, reason: str) -> Stream:
+        lease_key, resource = f"url:{o.key}", f"stream URL · {o.label}"
+        self.book.update(lease_key, state=LeaseState.REFRESHING, last_error=None)
+        self.emit(SessionEvent(resource, f"refreshing ({reason})"))
+
+        def retrying(attempt: int, delay: float, error: str) -> None:
+            self.book.update(lease_key, state=LeaseState.RETRYING, attempt=attempt,
+                             attempts=self.policy.attempts, next_retry_at=time.time() + delay,
+                             last_error=error)
+        try:
+            stream = await self.retrier.run(resource, lambda: o.source.refresh(o.position),
+                                            on_retry=retrying)
+        except RECOVERABLE as e:
+            self._degrade(o, rejected_url, redact(str(e)))
+            raise
+        if o.key not in self._open:
+            return stream  # closed while refreshing
+        o.stream, o.degraded = stream, None
+        self.refreshes += 1
+        self._show(o)
+        self.emit(SessionEvent(resource, "refreshed"))
+        self._schedule(o)
+        return stream
+
+    def _degrade(self, o: _Open, rejected_url: str | None, error: str) -> None:
+        """A refresh failed. While the current URL is still good, keep using it and try
+        again later; when nothing valid is left, say so (the player pauses)."""
+        lease_key, resource = f"url:{o.key}", f"stream URL · {o.label}"
+        left = None if o.stream.expires_at is None else o.stream.expires_at - time.time()
+        if rejected_url is None and (left is None or left > 2):
+            retry_in = 15.0 if left is None else min(15.0, left / 2)
+            self.book.update(lease_key, state=LeaseState.FRESH, last_error=error,
+                             attempt=None, next_retry_at=time.time() + retry_in)
+            self.scheduler.schedule(f"stream:{o.key}", self.scheduler.now() + retry_in,
+                                    lambda: self._refresh_ahead(o.key))
+            self.emit(SessionEvent(resource, "keeping the current URL",
+                                    delay=retry_in, error=error))
+            return
+        o.degraded = error
+        self.book.update(lease_key, state=LeaseState.FAILED, last_error=error,
+                         attempt=None, next_retry_at=None)
+
+    def _schedule(self, o: _Open) -> None:
+        now_wall, now = time.time(), self.scheduler.now()
+        deadlines: list[float] = []
+        if o.stream.expires_at is not None:
+            issued = now - (now_wall - o.stream.issued_at)
+            expires = now + (o.stream.expires_at - now_wall)
+            deadlines.append(self.rule.refresh_at(issued, expires, self.rng.random()))
+        if o.source.heartbeat_interval:
+            deadlines.append(now + o.source.heartbeat_interval)
+        if deadlines:
+            self.scheduler.schedule(f"stream:{o.key}", min(deadlines),
+                                    lambda: self._refresh_ahead(o.key))
+
+    def _refresh_ahead(self, key: str) -> None:
+        if key not in self._open:
+            return
+        task = asyncio.ensure_future(self.refresh(key))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    def _show(self, o: _Open) -> None:
+        self.book.put(f"url:{o.key}", Lease(LeaseKind.STREAM_URL, o.label, o.stream.expires_at))
+        if o.source.heartbeat_interval:
+            self.book.put(f"session:{o.key}",
+                          Lease(LeaseKind.PLAYBACK_SESSION, o.label,
+                                time.time() + 3 * o.source.heartbeat_interval))
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        for key in list(self._open):
+            o = self._open.pop(key)
+            try:
+                await asyncio.wait_for(o.source.close(), 3)
+            except (Exception, asyncio.TimeoutError):
+                pass
+        self.scheduler.close()
+        await self.proxy.stop()
+        await self.http.aclose()

@@ -1,0 +1,221 @@
+"""The loopback stream proxy (DESIGN.md, "Why a loopback stream proxy").
+
+libmpv plays `http://127.0.0.1:<port>/<secret>/<key>`; each of its requests is relayed
+upstream with the stream's *current* URL and headers. When an upstream request fails
+because the URL or token expired — before the body or in the middle of it — the proxy
+refreshes and re-issues it from the byte it had reached, so libmpv sees a slow read, not an
+error, and the position never jumps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+import httpx
+from aiohttp import web
+
+from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
+from tui.core.events import SessionEvent
+from tui.core.failures import Failure, FailureClass, Network
+from tui.core.redact import redact
+
+from .service_client import failure_of, network_failure
+
+if TYPE_CHECKING:
+    from .manager import SessionManager
+
+log = logging.getLogger(__name__)
+
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_PASS_HEADERS = ("Content-Type", "Accept-Ranges", "Last-Modified", "ETag")
+CHUNK = 64 * 1024
+
+
+class _Stop(Exception):
+    """Relaying cannot go on; `status` goes to libmpv if nothing was sent yet."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class StreamProxy:
+    def __init__(self, manager: "SessionManager", *, max_streams: int = 10) -> None:
+        self.manager = manager
+        self.max_streams = max_streams
+        self.secret = secrets.token_urlsafe(24)
+        self.port = 0
+        self.active = 0
+        self.recoveries = 0        # upstream failures survived without libmpv noticing
+        self.requests = 0
+        self._runner: web.AppRunner | None = None
+        self._starting: asyncio.Lock | None = None
+
+    def url_for(self, key: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
+
+    async def start(self) -> None:
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self._runner is not None:
+                return
+            app = web.Application()
+            app.router.add_route("GET", "/{secret}/{key}", self._handle)
+            runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            self.port = runner.addresses[0][1]
+            self._runner = runner
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- requests from libmpv -------------------------------------------------------------
+
+    def _allowed(self, request: web.Request) -> bool:
+        if not secrets.compare_digest(request.match_info["secret"], self.secret):
+            return False
+        host = request.headers.get("Host", "")
+        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+        return name in _LOOPBACK_HOSTS and port == str(self.port)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if not self._allowed(request):
+            return web.Response(status=403, text="forbidden")
+        key = request.match_info["key"]
+        if self.manager.stream(key) is None:
+            return web.Response(status=404, text="no such stream")
+        if self.active >= self.max_streams:
+            return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
+        self.active += 1
+        self.requests += 1
+        try:
+            return await self._relay(request, key)
+        finally:
+            self.active -= 1
+
+    async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
+        m = _RANGE.match(request.headers.get("Range", "").strip())
+        offset = int(m.group(1)) if m else 0
+        last = int(m.group(2)) if m and m.group(2) else None
+        response: web.StreamResponse | None = None
+        end: int | None = None              # one past the last byte libmpv will get
+        failures = 0                        # in a row, without a byte of progress
+        recovering = False
+        while True:
+            stream = self.manager.stream(key)
+            if stream is None:
+                raise _Stop(410, "stream closed")
+            headers = dict(stream.headers)
+            source = self.manager.source(key)
+            token = None
+            if source is not None and source.tokens is not None and source.tokens.access:
+                token = source.tokens.access
+                headers["Authorization"] = f"Bearer {token}"
+            if m or offset:
+                headers["Range"] = f"bytes={offset}-{'' if last is None else last}"
+            try:
+                async with self.manager.http.stream("GET", stream.url, headers=headers) as up:
+                    if up.status_code >= 400:
+                        raise await failure_of(up, signed_url=True)
+                    if response is None:
+                        response, end = self._response_for(up, ranged=bool(m), offset=offset)
+                        await response.prepare(request)
+                    try:
+                        async for chunk in up.aiter_raw(CHUNK):
+                            await response.write(chunk)
+                            offset += len(chunk)
+                            failures = 0
+                            if recovering:
+                                recovering = False
+                                self._recovered(key, offset)
+                    except httpx.TransportError as e:
+                        raise ServiceError(f"upstream cut off at byte {offset}: {type(e).__name__}",
+                                           Failure(network=Network.PREMATURE_EOF)) from None
+                    if end is not None and offset < end:
+                        raise ServiceError(f"upstream ended early at byte {offset}",
+                                           Failure(network=Network.PREMATURE_EOF))
+                    await response.write_eof()
+                    return response
+            except (ConnectionResetError, asyncio.CancelledError):
+                raise  # libmpv hung up (a seek, a stop): nothing to recover
+            except httpx.TransportError as e:
+                error = ServiceError(f"{type(e).__name__} reaching upstream", network_failure(e))
+            except ServiceError as e:
+                error = e
+            failures += 1
+            recovering = True
+            try:
+                await self._recover(key, stream.url, token, error, failures)
+            except _Stop as stop:
+                return await self._give_up(request, response, stop)
+
+    def _response_for(self, up: httpx.Response, *, ranged: bool,
+                      offset: int) -> tuple[web.StreamResponse, int | None]:
+        response = web.StreamResponse(status=206 if ranged and up.status_code == 206 else 200)
+        for name in _PASS_HEADERS:
+            if name in up.headers:
+                response.headers[name] = up.headers[name]
+        response.headers.setdefault("Accept-Ranges", "bytes")
+        length = up.headers.get("Content-Length")
+        if response.status == 206 and "Content-Range" in up.headers:
+            response.headers["Content-Range"] = up.headers["Content-Range"]
+        if length is not None and length.isdigit():
+            response.content_length = int(length)
+            return response, offset + int(length)
+        return response, None
+
+    async def _recover(self, key: str, url: str, token: str | None, error: ServiceError,
+                       failures: int) -> None:
+        """Make the next upstream attempt worth making, or raise _Stop."""
+        cls = error.failure_class
+        resource = f"stream · {key}"
+        text = redact(str(error))
+        attempts = self.manager.policy.attempts
+        if failures >= attempts or cls is FailureClass.DETERMINISTIC:
+            self.manager.emit(SessionEvent(resource, "gave up", cls.value, failures, attempts,
+                                            error=text))
+            raise _Stop(502, text)
+        try:
+            if cls is FailureClass.EXPIRED:
+                await self.manager.refresh(key, rejected_url=url, reason=f"upstream {text}")
+            elif cls is FailureClass.AUTH:
+                source = self.manager.source(key)
+                if source is None or source.tokens is None:
+                    raise _Stop(502, text)
+                await source.tokens.refresh(rejected=token)
+            else:
+                retrier = self.manager.retrier
+                if not retrier.budget.try_spend():
+                    self.manager.emit(SessionEvent(resource, "gave up", "transient", failures,
+                                                    attempts, error=f"retry budget exhausted; {text}"))
+                    raise _Stop(503, text)
+                delay = retrier.policy.delay(failures, retrier.rng, error.retry_after)
+                self.manager.emit(SessionEvent(resource, "retrying", "transient", failures + 1,
+                                                attempts, delay, text))
+                await retrier.sleep(delay)
+        except (ServiceError, GaveUp, LoginRequired, ResolveError) as e:
+            raise _Stop(502, redact(str(e))) from None
+
+    def _recovered(self, key: str, offset: int) -> None:
+        self.recoveries += 1
+        self.manager.emit(SessionEvent(f"stream · {key}", f"recovered at byte {offset}"))
+
+    async def _give_up(self, request: web.Request, response: web.StreamResponse | None,
+                       stop: _Stop) -> web.StreamResponse:
+        log.warning("proxy gave up: %s", stop)
+        self.manager.mark_degraded(request.match_info["key"], str(stop))
+        if response is None:
+            return web.Response(status=stop.status, text=str(stop))
+        # Headers are gone already: cutting the connection is the only way to tell libmpv.
+        if request.transport is not None:
+            request.transport.close()
+        return response

@@ -1,0 +1,141 @@
+"""Where a queue item's stream comes from, and how to get a fresh one: yt-dlp again, or the
+service's heartbeat (which hands out a new signed URL) and, when the session was reaped, a
+new session."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from tui.core.errors import ResolveError, ServiceError
+from tui.core.failures import Failure, FailureClass
+from tui.core.models import StreamInfo
+from tui.core.ports import Resolver
+
+from .service_client import SessionApiClient, StreamGrant
+from .tokens import TokenManager
+
+_MANIFESTS = (".m3u8", ".mpd", ".m3u", ".f4m", ".ism")
+
+
+@dataclass(frozen=True)
+class Stream:
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    expires_at: float | None = None    # wall clock
+    issued_at: float = field(default_factory=time.time)
+
+    @property
+    def proxyable(self) -> bool:
+        """Plain HTTP(S) media the proxy can relay byte for byte; manifests (HLS, DASH) and
+        local files are played directly and recovered by reloading at the position."""
+        parts = urlsplit(self.url)
+        return parts.scheme in ("http", "https") and not parts.path.lower().endswith(_MANIFESTS)
+
+
+class StreamSource(Protocol):
+    tokens: TokenManager | None          # set when stream requests carry the bearer token
+    heartbeat_interval: float | None
+
+    async def open(self) -> tuple[StreamInfo, Stream]: ...
+    async def refresh(self, position: float) -> Stream: ...
+    async def close(self) -> None: ...
+
+
+class ResolverSource:
+    tokens = None
+    heartbeat_interval = None
+
+    def __init__(self, resolver: Resolver, ref: str) -> None:
+        self.resolver = resolver
+        self.ref = ref
+
+    @staticmethod
+    def _stream(info: StreamInfo) -> Stream:
+        return Stream(info.url, dict(info.headers), info.expires_at)
+
+    async def open(self) -> tuple[StreamInfo, Stream]:
+        info = await self.resolver.resolve(self.ref)
+        return info, self._stream(info)
+
+    async def refresh(self, position: float) -> Stream:
+        try:
+            return self._stream(await self.resolver.resolve(self.ref))
+        except ResolveError as e:
+            # It resolved before, so a failure now is most likely the network: transient.
+            raise ServiceError(f"re-resolving failed: {e}", Failure()) from None
+
+    async def close(self) -> None:
+        return None
+
+
+class ServiceSource:
+    def __init__(self, service: str, client: SessionApiClient, tokens: TokenManager,
+                 media_id: str, device_id: str, catalogue: dict[str, dict[str, object]]) -> None:
+        self.service = service
+        self.client = client
+        self.tokens = tokens
+        self.media_id = media_id
+        self.device_id = device_id
+        self.catalogue = catalogue
+        self.session_id: str | None = None
+        self.heartbeat_interval: float | None = None
+        self._resource = f"playback session · {service}:{media_id}"
+
+    def _stream(self, grant: StreamGrant) -> Stream:
+        if grant.session_id:
+            self.session_id = grant.session_id
+        if grant.heartbeat_interval:
+            self.heartbeat_interval = grant.heartbeat_interval
+        return Stream(grant.url, {}, grant.expires_at)
+
+    async def _start(self) -> Stream:
+        grant = await self.tokens.authorized(
+            self._resource, lambda t: self.client.start_session(t, self.media_id, self.device_id))
+        return self._stream(grant)
+
+    async def open(self) -> tuple[StreamInfo, Stream]:
+        self.tokens.acquire()
+        try:
+            if self.media_id not in self.catalogue:
+                items = await self.tokens.authorized(f"library · {self.service}",
+                                                     self.client.library)
+                self.catalogue.update({str(i["id"]): i for i in items})
+            stream = await self._start()
+        except BaseException:
+            self.tokens.release()
+            raise
+        meta = self.catalogue.get(self.media_id, {})
+        duration = meta.get("duration")
+        info = StreamInfo(url=stream.url, title=str(meta.get("title") or f"{self.service}:{self.media_id}"),
+                          artist=str(meta["artist"]) if meta.get("artist") else None,
+                          duration=float(duration) if isinstance(duration, (int, float)) else None,
+                          expires_at=stream.expires_at)
+        return info, stream
+
+    async def refresh(self, position: float) -> Stream:
+        if self.session_id is None:
+            return await self._start()
+        sid = self.session_id
+        try:
+            grant = await self.tokens.authorized(
+                self._resource, lambda t: self.client.heartbeat(t, sid, position))
+        except ServiceError as e:
+            if e.failure_class is not FailureClass.EXPIRED:
+                raise
+            # unknown_session: the server reaped it. Start a new one, once for this failure.
+            self.session_id = None
+            return await self._start()
+        return self._stream(grant)
+
+    async def close(self) -> None:
+        sid, self.session_id = self.session_id, None
+        try:
+            if sid is not None and self.tokens.access is not None:
+                await self.client.stop_session(self.tokens.access, sid)
+        except ServiceError:
+            pass  # best effort: an unstopped session is reaped by the server
+        finally:
+            self.tokens.release()
