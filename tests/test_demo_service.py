@@ -177,3 +177,13 @@ def test_taken_port_is_not_fatal(demo: DemoService, demo_options: DemoOptions) -
     with DemoService(demo_options) as second:
         assert second.port != demo.port
         assert httpx.get(second.watch_url("t1")).status_code == 200
+
+
+def test_fail_burst_and_url_revocation(demo: DemoService) -> None:
+    url = _media_url(demo)
+    demo.options.fail_next = 2
+    assert [httpx.get(url, headers={"Range": "bytes=0-1"}).status_code for _ in range(3)] \
+        == [503, 503, 206]
+    demo.state.revoke_urls()
+    assert httpx.get(url).status_code == 403
+    assert httpx.get(_media_url(demo), headers={"Range": "bytes=0-1"}).status_code == 206

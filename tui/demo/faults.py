@@ -20,7 +20,10 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     if opts.latency > 0:
         await asyncio.sleep(opts.latency)
-    if opts.fail_rate > 0 and state.rng.random() < opts.fail_rate:
+    burst = opts.fail_next > 0
+    if burst:
+        opts.fail_next -= 1
+    if burst or (opts.fail_rate > 0 and state.rng.random() < opts.fail_rate):
         state.counts["fault:503"] += 1
         return error(503, "unavailable", "injected fault", **{"Retry-After": "1"})
     return await handler(request)

@@ -18,6 +18,7 @@ class DemoOptions:
     stream_limit: int = 2                       # concurrent playback sessions per user
     heartbeat_interval: int = 15                # s; reaped after three missed intervals
     fail_rate: float = 0.0                      # share of requests answered 503
+    fail_next: int = 0                          # a burst: answer this many requests 503
     latency: float = 0.0                        # s added before every answer
     drop_rate: float = 0.0                      # share of media responses cut off mid-body
     expired_status: int = 403                   # 403 or 410 for an expired stream URL

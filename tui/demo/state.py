@@ -41,6 +41,10 @@ class DemoState:
                    authority=TokenAuthority(options.token_ttl, options.refresh_ttl),
                    rng=random.Random(options.seed))
 
+    def revoke_urls(self) -> None:
+        """Invalidate every signed URL handed out so far, as a CDN key rotation would."""
+        self.signer = UrlSigner()
+
     def reap(self) -> None:
         """Forget sessions that missed three heartbeats; they stop counting to the limit."""
         limit = 3 * self.options.heartbeat_interval

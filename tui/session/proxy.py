@@ -55,9 +55,18 @@ class StreamProxy:
         self.requests = 0
         self._runner: web.AppRunner | None = None
         self._starting: asyncio.Lock | None = None
+        self._idle: asyncio.Event | None = None
 
     def url_for(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
+
+    async def wait_idle(self) -> None:
+        """Until no request is being relayed."""
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            if self.active == 0:
+                self._idle.set()
+        await self._idle.wait()
 
     async def start(self) -> None:
         if self._starting is None:
@@ -97,10 +106,14 @@ class StreamProxy:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
         self.active += 1
         self.requests += 1
+        if self._idle is not None:
+            self._idle.clear()
         try:
             return await self._relay(request, key)
         finally:
             self.active -= 1
+            if self.active == 0 and self._idle is not None:
+                self._idle.set()
 
     async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
         m = _RANGE.match(request.headers.get("Range", "").strip())
