@@ -67,6 +67,8 @@ class SessionManager:
         self.book = LeaseBook()
         self.scheduler = LeaseScheduler()
         self.listeners: list[Callable[[SessionEvent], None]] = []
+        # Told when a stream has nothing valid left: (key, reason).
+        self.degraded_listeners: list[Callable[[str, str], None]] = []
         self.retrier = Retrier(self.policy, budget or RetryBudget(SystemClock()), self.emit,
                                self.rng)
         self.token_store = token_store
@@ -141,6 +143,8 @@ class SessionManager:
         if o is not None:
             o.degraded = reason
             self.book.update(f"url:{key}", state=LeaseState.FAILED, last_error=reason)
+            for listener in self.degraded_listeners:
+                listener(key, reason)
 
     def set_position(self, key: str, position: float | None) -> None:
         o = self._open.get(key)
@@ -213,9 +217,8 @@ class SessionManager:
             self.emit(SessionEvent(resource, "keeping the current URL",
                                     delay=retry_in, error=error))
             return
-        o.degraded = error
-        self.book.update(lease_key, state=LeaseState.FAILED, last_error=error,
-                         attempt=None, next_retry_at=None)
+        self.book.update(lease_key, attempt=None, next_retry_at=None)
+        self.mark_degraded(o.key, error)
 
     def _schedule(self, o: _Open) -> None:
         now_wall, now = time.time(), self.scheduler.now()

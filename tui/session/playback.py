@@ -83,6 +83,7 @@ class Playback:
         loop = self._loop
         self.player.set_listener(lambda ev: loop.call_soon_threadsafe(self._on_player_event, ev))
         self.session.listeners.append(self._on_session_event)
+        self.session.degraded_listeners.append(self._on_degraded)
         self.now = dataclasses.replace(self.now, volume=self.player.volume)
         self.listener.now_playing(self.now)
 
@@ -90,12 +91,16 @@ class Playback:
         self.player.set_listener(lambda ev: None)
         if self._on_session_event in self.session.listeners:
             self.session.listeners.remove(self._on_session_event)
+        if self._on_degraded in self.session.degraded_listeners:
+            self.session.degraded_listeners.remove(self._on_degraded)
         for task in self._tasks:
             task.cancel()
         self.save_now()
 
     async def aclose(self) -> None:
+        """Stop playing first, so no request of the player's is left for the proxy to finish."""
         self.detach()
+        self.player.stop()
         await self.session.aclose()
 
     # --- commands -------------------------------------------------------------------------
@@ -253,6 +258,17 @@ class Playback:
         elif self._recovery_status and event.action.startswith(("refreshed", "recovered")):
             self._recovery_status = False
             self._update(status="")
+
+    def _on_degraded(self, key: str, reason: str) -> None:
+        """Nothing valid is left for what is playing: stop at this position and hold."""
+        index = self.queue.current_index
+        if key != self._key or index is None:
+            return
+        position = self.now.position or 0.0
+        self._release()
+        self._generation = -1  # what the stopped file still reports no longer counts
+        self.player.stop()
+        self._hold(index, position, reason)
 
     def _on_player_event(self, event: PlayerEvent) -> None:
         if event.generation != self._generation:

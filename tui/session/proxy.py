@@ -76,7 +76,8 @@ class StreamProxy:
                 return
             app = web.Application()
             app.router.add_route("GET", "/{secret}/{key}", self._handle)
-            runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+            runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
+                                   shutdown_timeout=1.0)
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             self.port = runner.addresses[0][1]
