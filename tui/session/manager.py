@@ -109,7 +109,7 @@ class SessionManager:
             svc = self.services[parsed.service]
             return ServiceSource(parsed.service, svc.client, svc.tokens, parsed.media_id,
                                  self.device_id, svc.catalogue)
-        return ResolverSource(self.resolver, parsed.text)
+        return ResolverSource(self.resolver, parsed.text, self.retrier)
 
     async def open(self, key: str, ref: str) -> tuple[StreamInfo, str, bool]:
         """Acquire a stream for `ref`; returns its metadata, the URL to give the player and
@@ -189,8 +189,7 @@ class SessionManager:
                              attempts=self.policy.attempts, next_retry_at=time.time() + delay,
                              last_error=error)
         try:
-            stream = await self.retrier.run(resource, lambda: o.source.refresh(o.position),
-                                            on_retry=retrying)
+            stream = await o.source.refresh(o.position, retrying)
         except RECOVERABLE as e:
             self._degrade(o, rejected_url, redact(str(e)))
             raise

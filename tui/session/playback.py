@@ -254,7 +254,12 @@ class Playback:
         self.listener.session_event(event)
         if event.action.startswith(("retrying", "refreshing")) and event.failure:
             self._recovery_status = True
-            self._update(status=event.text)
+            status = f"recovering {event.resource.split(' · ')[0]}"
+            if event.attempt is not None and event.attempts is not None:
+                status += f", attempt {event.attempt}/{event.attempts}"
+            if event.delay is not None:
+                status += f", next in {event.delay:.1f} s"
+            self._update(status=status)
         elif self._recovery_status and event.action.startswith(("refreshed", "recovered")):
             self._recovery_status = False
             self._update(status="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from tui.core.errors import ResolveError, ServiceError
@@ -14,8 +14,12 @@ from tui.core.failures import Failure, FailureClass
 from tui.core.models import StreamInfo
 from tui.core.ports import Resolver
 
+from .retrying import Retrier
 from .service_client import SessionApiClient, StreamGrant
 from .tokens import TokenManager
+
+# Told of each retry under way: (attempt, delay in s, redacted error).
+OnRetry = Callable[[int, float, str], None]
 
 _MANIFESTS = (".m3u8", ".mpd", ".m3u", ".f4m", ".ism")
 
@@ -40,7 +44,10 @@ class StreamSource(Protocol):
     heartbeat_interval: float | None
 
     async def open(self) -> tuple[StreamInfo, Stream]: ...
-    async def refresh(self, position: float) -> Stream: ...
+
+    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+        """A fresh stream, transient failures retried here (and only here)."""
+
     async def close(self) -> None: ...
 
 
@@ -48,9 +55,10 @@ class ResolverSource:
     tokens = None
     heartbeat_interval = None
 
-    def __init__(self, resolver: Resolver, ref: str) -> None:
+    def __init__(self, resolver: Resolver, ref: str, retrier: Retrier) -> None:
         self.resolver = resolver
         self.ref = ref
+        self.retrier = retrier
 
     @staticmethod
     def _stream(info: StreamInfo) -> Stream:
@@ -60,12 +68,14 @@ class ResolverSource:
         info = await self.resolver.resolve(self.ref)
         return info, self._stream(info)
 
-    async def refresh(self, position: float) -> Stream:
-        try:
-            return self._stream(await self.resolver.resolve(self.ref))
-        except ResolveError as e:
-            # It resolved before, so a failure now is most likely the network: transient.
-            raise ServiceError(f"re-resolving failed: {e}", Failure()) from None
+    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+        async def once() -> Stream:
+            try:
+                return self._stream(await self.resolver.resolve(self.ref))
+            except ResolveError as e:
+                # It resolved before, so a failure now is most likely the network: transient.
+                raise ServiceError(f"re-resolving failed: {e}", Failure()) from None
+        return await self.retrier.run(f"stream URL · {self.ref}", once, on_retry)
 
     async def close(self) -> None:
         return None
@@ -91,9 +101,10 @@ class ServiceSource:
             self.heartbeat_interval = grant.heartbeat_interval
         return Stream(grant.url, {}, grant.expires_at)
 
-    async def _start(self) -> Stream:
+    async def _start(self, on_retry: OnRetry | None = None) -> Stream:
         grant = await self.tokens.authorized(
-            self._resource, lambda t: self.client.start_session(t, self.media_id, self.device_id))
+            self._resource, lambda t: self.client.start_session(t, self.media_id, self.device_id),
+            on_retry)
         return self._stream(grant)
 
     async def open(self) -> tuple[StreamInfo, Stream]:
@@ -115,19 +126,19 @@ class ServiceSource:
                           expires_at=stream.expires_at)
         return info, stream
 
-    async def refresh(self, position: float) -> Stream:
+    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
         if self.session_id is None:
-            return await self._start()
+            return await self._start(on_retry)
         sid = self.session_id
         try:
             grant = await self.tokens.authorized(
-                self._resource, lambda t: self.client.heartbeat(t, sid, position))
+                self._resource, lambda t: self.client.heartbeat(t, sid, position), on_retry)
         except ServiceError as e:
             if e.failure_class is not FailureClass.EXPIRED:
                 raise
             # unknown_session: the server reaped it. Start a new one, once for this failure.
             self.session_id = None
-            return await self._start()
+            return await self._start(on_retry)
         return self._stream(grant)
 
     async def close(self) -> None:

@@ -91,19 +91,20 @@ class TokenManager:
         if not future.cancelled():
             future.exception()  # retrieved here; the awaiting callers get it too
 
-    async def authorized(self, resource: str, call: Callable[[str], Awaitable[T]]) -> T:
+    async def authorized(self, resource: str, call: Callable[[str], Awaitable[T]],
+                         on_retry: Callable[[int, float, str], None] | None = None) -> T:
         """`call(token)` with transient retries; a 401 refreshes the token once and replays
         once. A second 401 is raised, never looped on."""
         token = await self.token()
         try:
-            return await self.retrier.run(resource, lambda: call(token))
+            return await self.retrier.run(resource, lambda: call(token), on_retry)
         except ServiceError as e:
             if e.failure_class is not FailureClass.AUTH:
                 raise
             self.retrier.emit(SessionEvent(resource, "refreshing token", "auth",
                                            error=redact(str(e))))
         fresh = await self.refresh(rejected=token)
-        return await self.retrier.run(resource, lambda: call(fresh))
+        return await self.retrier.run(resource, lambda: call(fresh), on_retry)
 
     # --- the refresh itself ---------------------------------------------------------------
 
