@@ -5,13 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup libmpv clean
+.PHONY: demo test bench setup libmpv clean
 
 demo: setup
 	$(BIN)/ytplay --demo
 
 test: setup
 	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m tests.bench
 
 setup: libmpv $(STAMP)
 

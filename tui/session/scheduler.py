@@ -63,6 +63,8 @@ class LeaseScheduler:
 
     def _fire(self) -> None:
         self.wakeups += 1
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = None
         self._armed_for = None
         for key in self._heap.pop_due(self.loop.time()):
