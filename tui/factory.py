@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from contextlib import ExitStack
+from typing import Callable
 
-from tui.config.paths import queue_file, tokens_file
+from tui.config.paths import config_file, queue_file, tokens_file
+from tui.config.services import ServiceConfig, load_services
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
@@ -15,6 +17,7 @@ from tui.session.manager import SessionManager
 from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
 from tui.session.token_store import TokenStore
+from tui.session.tokens import PasswordSource
 from tui.ui.app import YtplayApp
 
 LIBMPV_MISSING = """\
@@ -46,6 +49,18 @@ def make_player(ao: str | None, video: bool, audio_device: str | None = None):
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
 
 
+def add_configured_services(session: SessionManager, services: list[ServiceConfig],
+                            app: Callable[[], YtplayApp]) -> None:
+    """Register `[[services]]`; a password comes from `password_env`, else the login dialog."""
+    for svc in services:
+        def source(svc: ServiceConfig = svc) -> PasswordSource:
+            async def password() -> str | None:
+                return svc.password_from_env() or await app().ask_password(svc.name, svc.username)
+            return password
+        session.add_service(svc.name, svc.base_url, client_id=svc.client_id,
+                            username=svc.username, password=source())
+
+
 def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
     """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`."""
     from tui.adapters.ytdlp_resolver import YtDlpResolver
@@ -54,7 +69,10 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
     resources.callback(player.close)
     resolver = YtDlpResolver(video=args.video)
     resources.callback(resolver.close)
+    services = load_services(config_file())
     session = SessionManager(resolver, token_store=TokenStore(tokens_file()))
+    built: list[YtplayApp] = []
+    add_configured_services(session, services, lambda: built[0])
 
     if args.demo:
         from tui.demo.catalog import TRACKS
@@ -79,11 +97,13 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
         playback = Playback(player, session, queue)
         playback.add(args.refs)
-        return YtplayApp(playback, play_index=0)
+        built.append(YtplayApp(playback, play_index=0))
+        return built[0]
 
     store = QueueStore(queue_file())
     queue, position = store.load()
     playback = Playback(player, session, queue, store=store, resume_position=position)
     first_new = len(queue)
     playback.add(args.refs)
-    return YtplayApp(playback, play_index=first_new if args.refs else None)
+    built.append(YtplayApp(playback, play_index=first_new if args.refs else None))
+    return built[0]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_data_path, user_log_path
+import os
+
+from platformdirs import user_config_path, user_data_path, user_log_path
 
 APP = "ytplay"
 
@@ -23,3 +25,9 @@ def queue_file() -> Path:
 
 def tokens_file() -> Path:
     return data_dir() / "tokens.json"
+
+
+def config_file() -> Path:
+    """`$YTPLAY_CONFIG`, else config.toml in the user config dir."""
+    override = os.environ.get("YTPLAY_CONFIG")
+    return Path(override) if override else user_config_path(APP, appauthor=False) / "config.toml"

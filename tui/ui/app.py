@@ -3,6 +3,8 @@ never builds players, resolvers or services itself."""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -14,6 +16,7 @@ from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
 from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPosted
 from .screens.help import HelpScreen
+from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.queue_table import QueueTable
@@ -96,6 +99,13 @@ class YtplayApp(App[None]):
 
     def on_queue_table_play_requested(self, message: QueueTable.PlayRequested) -> None:
         self.playback.play(message.index)
+
+    async def ask_password(self, service: str, username: str) -> str | None:
+        """Ask the user for a service's password (None if they cancel)."""
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.push_screen(LoginScreen(service, username),
+                         lambda value: answer.done() or answer.set_result(value))
+        return await answer
 
     # --- actions ----------------------------------------------------------------------------
 

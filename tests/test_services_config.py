@@ -1,0 +1,105 @@
+"""`[[services]]` in config.toml: loading, errors, and logging in through the dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tests.helpers import Tap
+from tui.config.services import ConfigError, load_services
+from tui.core.nowplaying import PlayState
+from tui.demo.service import DemoService
+from tui.factory import add_configured_services
+from tui.session.manager import SessionManager
+from tui.session.playback import Playback
+from tui.session.token_store import TokenStore
+from tui.ui.app import YtplayApp
+from tui.ui.screens.login import LoginScreen
+
+GOOD = """
+# my media server
+[[services]]
+name = "home"
+kind = "session-api"
+base_url = "{base}"
+client_id = "ytplay"
+username = "demo"
+password_env = "YTPLAY_TEST_PASSWORD"
+"""
+
+
+def test_loads_services(tmp_path: Path) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text(GOOD.format(base="https://media.example"))
+    [svc] = load_services(f)
+    assert (svc.name, svc.base_url, svc.username, svc.password_env) == \
+        ("home", "https://media.example", "demo", "YTPLAY_TEST_PASSWORD")
+    assert load_services(tmp_path / "missing.toml") == []
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[services]\nname='x'", "line 1"),
+    ("[[services]]\nname='x'\nbase_url='https://a'\nclient_id='c'", "missing username"),
+    (GOOD.format(base="https://a") * 2, "defined twice"),
+    (GOOD.format(base="ftp://a"), "base_url: must start with http"),
+    (GOOD.format(base="https://a").replace("session-api", "jellyfin"), "kind: 'jellyfin'"),
+    (GOOD.format(base="https://a") + "pasword = 'x'\n", "unknown key(s) pasword"),
+])
+def test_errors_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_services(f)
+    assert message in str(e.value) and str(f) in str(e.value)
+
+
+async def _app_with_service(demo: DemoService, player, resolver, tmp_path: Path):
+    f = tmp_path / "config.toml"
+    f.write_text(GOOD.format(base=demo.base_url))
+    session = SessionManager(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
+    pb = Playback(player, session)
+    pb.queue.add(["home:t2"])
+    app = YtplayApp(pb, play_index=0)
+    add_configured_services(session, load_services(f), lambda: app)
+    return app, pb
+
+
+async def test_password_from_the_environment(demo, player, resolver, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YTPLAY_TEST_PASSWORD", "demo")
+    app, pb = await _app_with_service(demo, player, resolver, tmp_path)
+    async with app.run_test(size=(120, 36)):
+        tap = Tap(app)
+        pb.listener = tap
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        assert tap.now.title == "Copper Lanterns"
+        assert not isinstance(app.screen, LoginScreen)
+    stored = (tmp_path / "tokens.json").read_text()
+    assert "refresh_token" in stored and "demo" not in stored  # the password never is
+
+
+async def test_login_dialog_when_no_password_is_configured(demo, player, resolver,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YTPLAY_TEST_PASSWORD", raising=False)
+    app, pb = await _app_with_service(demo, player, resolver, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        tap = Tap(app)
+        pb.listener = tap
+        await pilot.wait_for_scheduled_animations()
+        while not isinstance(app.screen, LoginScreen):
+            await pilot.pause()
+        app.screen.query_one(Input).value = "wrong"
+        await pilot.press("enter")
+        await tap.wait_for(lambda: tap.now.status.startswith("paused:"))
+        assert "refused the login" in tap.now.status      # held, with the reason, not skipped
+        assert pb.queue[0].status.value == "queued"
+        await pilot.press("space")                        # try again
+        while not isinstance(app.screen, LoginScreen):
+            await pilot.pause()
+        app.screen.query_one(Input).value = "demo"
+        await pilot.press("enter")
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        assert tap.now.title == "Copper Lanterns"
