@@ -24,8 +24,8 @@ def _rows(panel: SessionPanel) -> dict[str, tuple[str, ...]]:
 
 async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, player, resolver,
                                                  tmp_path: Path) -> None:
-    demo_options.token_ttl = 4
-    demo_options.url_ttl = 4
+    demo_options.token_ttl = 600  # only the stream URL expires during this test, so the
+    demo_options.url_ttl = 4      # 503 burst below meets the stream's refresh
     with DemoService(demo_options) as demo:
         session = SessionManager(resolver, token_store=TokenStore(tmp_path / "t.json"))
 
@@ -55,7 +55,9 @@ async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, play
 
             # The next refresh meets two 503s: retrying, attempt n of N, next retry in s.
             demo.options.fail_next = 2
-            await tap.wait_for(lambda: any(e.action == "retrying" for e in tap.session_events))
+            await tap.wait_for(lambda: any(e.action == "retrying" and
+                                           e.resource.startswith("playback session")
+                                           for e in tap.session_events))
             await pilot.pause()
             row = _rows(panel)["stream URL|Low Tide"]
             assert "retrying" in row[2] and row[4] == "2/4" and row[5].endswith("s")
