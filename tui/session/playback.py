@@ -157,7 +157,13 @@ class Playback:
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: "asyncio.Task[None]") -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (e := task.exception()) is not None:
+            log.error("playback task failed: %s", redact(repr(e)))
+            self._log(Level.ERROR, f"internal error: {type(e).__name__}: {redact(str(e))}")
 
     def _log(self, level: Level, text: str) -> None:
         text = redact(text)
@@ -194,6 +200,11 @@ class Playback:
         except (ServiceError, GaveUp, LoginRequired) as e:
             if request == self._request:
                 self._open_failed(index, start, e)
+            return
+        except Exception as e:  # a bug or a library surprise: keep the place, say what
+            log.exception("opening %s failed", redact(item.ref))
+            if request == self._request:
+                self._hold(index, start, f"unexpected error: {type(e).__name__}: {e}")
             return
         if request != self._request:
             self.session.close(key)  # the user moved on while this opened
