@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.helpers import Tap
-from tui.config.services import ConfigError, load_services
+from tui.config.validate import ConfigError, load_text
 from tui.core.nowplaying import PlayState
 from tui.demo.service import DemoService
 from tui.factory import add_configured_services
@@ -30,29 +30,34 @@ password_env = "YTPLAY_TEST_PASSWORD"
 """
 
 
+def load_services(f: Path):
+    return load_text(f, f.read_text()).services
+
+
 def test_loads_services(tmp_path: Path) -> None:
     f = tmp_path / "config.toml"
     f.write_text(GOOD.format(base="https://media.example"))
     [svc] = load_services(f)
     assert (svc.name, svc.base_url, svc.username, svc.password_env) == \
         ("home", "https://media.example", "demo", "YTPLAY_TEST_PASSWORD")
-    assert load_services(tmp_path / "missing.toml") == []
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[[services]\nname='x'", "line 1"),
-    ("[[services]]\nname='x'\nbase_url='https://a'\nclient_id='c'", "missing username"),
-    (GOOD.format(base="https://a") * 2, "defined twice"),
-    (GOOD.format(base="ftp://a"), "base_url: must start with http"),
-    (GOOD.format(base="https://a").replace("session-api", "jellyfin"), "kind: 'jellyfin'"),
-    (GOOD.format(base="https://a") + "pasword = 'x'\n", "unknown key(s) pasword"),
+    ("[[services]\nname='x'", ":1: TOML syntax"),
+    ("[[services]]\nname='x'\nbase_url='https://a'\nclient_id='c'",
+     ":1: services[0].username: is required"),
+    (GOOD.format(base="https://a") * 2, ":13: services[1].name: 'home' is already the name"),
+    (GOOD.format(base="ftp://a"), ":6: services[0].base_url: String should match"),
+    (GOOD.format(base="https://a").replace("session-api", "jellyfin"), ":5: services[0].kind"),
+    (GOOD.format(base="https://a") + "pasword = 'x'\n",
+     ":10: services[0].pasword: unknown key 'pasword' (did you mean 'password_env'?)"),
 ])
-def test_errors_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+def test_errors_name_the_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
     f = tmp_path / "config.toml"
     f.write_text(text)
     with pytest.raises(ConfigError) as e:
         load_services(f)
-    assert message in str(e.value) and str(f) in str(e.value)
+    assert f"{f}{message}" in str(e.value)
 
 
 async def _app_with_service(demo: DemoService, player, resolver, tmp_path: Path):

@@ -14,6 +14,7 @@ URLs alive while it plays."""
 EPILOG = """\
 examples:
   ytplay                          the queue from last time
+  ytplay config check             validate the config file (also: path, show, edit, reset)
   ytplay URL FILE ...             queue these and start playing
   ytplay --demo                   play the embedded demo service (no internet needed)
   ytplay --demo --demo-url-ttl 20 --demo-fail-rate 0.2
@@ -30,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("refs", nargs="*", metavar="URL|FILE|service:id",
                    help="things to queue and play")
     p.add_argument("--version", action="version", version=f"ytplay {__version__}")
+    p.add_argument("--config", metavar="PATH", default=None,
+                   help="the config file (default: $YTPLAY_CONFIG, else config.toml in the "
+                        "user config directory; `ytplay config path` prints it)")
     p.add_argument("--ao", metavar="NAME", default=None,
                    help="libmpv audio output (default: libmpv's choice, falling back to "
                         "'null' when no sound device works; 'null' plays silently)")
@@ -55,4 +59,19 @@ def parser() -> argparse.ArgumentParser:
                       help="seconds added before every answer (0)")
     demo.add_argument("--demo-drop-rate", type=float, default=None, metavar="F",
                       help="share of media responses cut off mid-body, 0..1 (0)")
+    return p
+
+
+def config_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ytplay config", description="Work with the config file.")
+    p.add_argument("--config", metavar="PATH", default=None, help="the config file")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("path", help="print where the config file is")
+    sub.add_parser("show", help="print the effective config, secrets redacted")
+    sub.add_parser("check", help="validate the file; exit 1 listing the errors")
+    sub.add_parser("edit", help="edit a copy in $VISUAL/$EDITOR; the file is replaced only "
+                                "by a valid one (the old one kept as .bak)")
+    reset = sub.add_parser("reset", help="replace the file with the commented defaults "
+                                         "(the old one kept as .bak)")
+    reset.add_argument("--yes", action="store_true", help="do not ask")
     return p

@@ -1,18 +1,22 @@
-"""The composition root: builds the demo service, player, resolver, session and UI, and
-wires them together. The only module that knows every layer."""
+"""The composition root: builds the demo service, player, resolver, session and UI from the
+config and the command line, and wires them together. The only module that knows every
+layer."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Callable
 
-from tui.config.paths import config_file, queue_file, tokens_file
-from tui.config.services import ServiceConfig, load_services
+from tui.config.paths import queue_file, tokens_file
+from tui.config.schema import Config, ServiceSection
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
+from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
+                                ytdlp_options)
 from tui.session.manager import SessionManager
 from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
@@ -37,42 +41,58 @@ def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
                                **{k: v for k, v in knobs.items() if v is not None})
 
 
-def make_player(ao: str | None, video: bool, audio_device: str | None = None):
+def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None):
     try:
         from tui.adapters.mpv_player import MpvPlayer
     except (OSError, ImportError) as e:
         raise PlayerUnavailable(LIBMPV_MISSING.format(detail=str(e).split(".")[0])) from None
     try:
-        extra = {"audio_device": audio_device} if audio_device else None
         return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
 
 
-def add_configured_services(session: SessionManager, services: list[ServiceConfig],
+def add_configured_services(session: SessionManager, services: list[ServiceSection],
                             app: Callable[[], YtplayApp]) -> None:
     """Register `[[services]]`; a password comes from `password_env`, else the login dialog."""
+    import os
+
     for svc in services:
-        def source(svc: ServiceConfig = svc) -> PasswordSource:
+        def source(svc: ServiceSection = svc) -> PasswordSource:
             async def password() -> str | None:
-                return svc.password_from_env() or await app().ask_password(svc.name, svc.username)
+                env = os.environ.get(svc.password_env) if svc.password_env else None
+                return env or await app().ask_password(svc.name, svc.username)
             return password
         session.add_service(svc.name, svc.base_url, client_id=svc.client_id,
                             username=svc.username, password=source())
 
 
-def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
-    """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`."""
+def build(args: argparse.Namespace, config: Config, config_path: Path,
+          resources: ExitStack) -> YtplayApp:
+    """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`.
+    Command-line options win over the config file."""
     from tui.adapters.ytdlp_resolver import YtDlpResolver
 
-    player = make_player(args.ao, args.video, args.audio_device)
+    pb = config.playback
+    video = args.video or pb.video
+    ao = args.ao or (None if pb.audio_output == "auto" else pb.audio_output)
+    device = args.audio_device or (None if pb.audio_device == "auto" else pb.audio_device)
+    extra = {k: str(v) for k, v in config.mpv.items()}
+    if device:
+        extra["audio_device"] = device
+    player = make_player(ao, video, extra or None)
     resources.callback(player.close)
-    resolver = YtDlpResolver(video=args.video)
+    player.set_volume(pb.volume)
+    resolver = YtDlpResolver(video=video, options=ytdlp_options(config))
     resources.callback(resolver.close)
-    services = load_services(config_file())
-    session = SessionManager(resolver, token_store=TokenStore(tokens_file()))
+    session = SessionManager(resolver, token_store=TokenStore(tokens_file()),
+                             policy=retry_policy(config), rule=refresh_rule(config),
+                             budget=retry_budget(config))
     built: list[YtplayApp] = []
-    add_configured_services(session, services, lambda: built[0])
+
+    def add_services(services: list[ServiceSection]) -> None:
+        add_configured_services(session, services, lambda: built[0])
+    add_services(config.services)
 
     if args.demo:
         from tui.demo.catalog import TRACKS
@@ -96,14 +116,13 @@ def build(args: argparse.Namespace, resources: ExitStack) -> YtplayApp:
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
         playback = Playback(player, session, queue)
-        playback.add(args.refs)
-        built.append(YtplayApp(playback, play_index=0))
-        return built[0]
-
-    store = QueueStore(queue_file())
-    queue, position = store.load()
-    playback = Playback(player, session, queue, store=store, resume_position=position)
-    first_new = len(queue)
+        play_index: int | None = 0
+    else:
+        store = QueueStore(queue_file())
+        queue, position = store.load()
+        playback = Playback(player, session, queue, store=store, resume_position=position)
+        play_index = len(queue) if args.refs else None
     playback.add(args.refs)
-    built.append(YtplayApp(playback, play_index=first_new if args.refs else None))
+    host = ConfigHost(config_path, config, playback, resolver, add_services)
+    built.append(YtplayApp(playback, play_index=play_index, config=host))
     return built[0]

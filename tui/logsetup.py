@@ -19,7 +19,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(log_file: Path, level: int = logging.INFO) -> None:
+def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3,
                                                    encoding="utf-8")

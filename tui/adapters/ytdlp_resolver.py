@@ -49,12 +49,16 @@ class YtDlpResolver:
     def __init__(self, *, video: bool = False, workers: int = 2,
                  options: Mapping[str, Any] | None = None) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yt-dlp")
-        self._params: dict[str, Any] = {
+        self._base: dict[str, Any] = {
             "quiet": True, "no_warnings": True, "noprogress": True, "logger": _QuietLogger(),
             "format": "best" if video else "bestaudio/best", "noplaylist": True,
             "socket_timeout": 15, "skip_download": True,
         }
-        self._params.update(options or {})
+        self._params = {**self._base, **(options or {})}
+
+    def configure(self, options: Mapping[str, Any]) -> None:
+        """New yt-dlp options for the resolves that start from now on."""
+        self._params = {**self._base, **options}
 
     async def resolve(self, ref: str) -> StreamInfo:
         loop = asyncio.get_running_loop()

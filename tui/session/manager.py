@@ -93,6 +93,19 @@ class SessionManager:
                               rule=self.rule, rng=self.rng)
         self.services[name] = _Service(client, tokens)
 
+    def remove_services(self, names: set[str]) -> None:
+        """Forget services; what is playing from one plays on until it ends."""
+        for name in names:
+            self.services.pop(name, None)
+
+    def reconfigure(self, policy: RetryPolicy, rule: RefreshRule, budget: RetryBudget) -> None:
+        """New retry policy, refresh rule and budget, from now on."""
+        self.policy = self.retrier.policy = policy
+        self.retrier.budget = budget
+        self.rule = rule
+        for svc in self.services.values():
+            svc.tokens.rule = rule
+
     # --- events ---------------------------------------------------------------------------
 
     def emit(self, event: SessionEvent) -> None:

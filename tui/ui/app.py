@@ -4,17 +4,25 @@ never builds players, resolvers or services itself."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Iterable
 
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.core.events import LogEvent, SessionEvent
+from tui.config.schema import Config
+from tui.core.events import Level, LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
+from .config_host import ConfigHost
 from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPosted
+from .screens.config_editor import ConfigEditor
 from .screens.help import HelpScreen
 from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
@@ -41,15 +49,26 @@ class YtplayApp(App[None]):
         Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
         Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
         Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
+        Binding("c", "edit_config", "Edit config", id="edit_config"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, playback: Playback, *, play_index: int | None = None) -> None:
-        """`play_index`: the queue item to start playing once the UI is up, if any."""
+    class ConfigApplied(Message):
+        """A new config is in force (from the editor or from the file changing)."""
+
+        def __init__(self, notes: list[str]) -> None:
+            super().__init__()
+            self.notes = notes
+
+    def __init__(self, playback: Playback, *, play_index: int | None = None,
+                 config: ConfigHost | None = None) -> None:
+        """`play_index`: the queue item to start playing once the UI is up, if any.
+        `config`: where the config comes from; without it, nothing is edited or watched."""
         super().__init__()
         self.playback = playback
         self.play_index = play_index
+        self.config_host = config
 
     def compose(self) -> ComposeResult:
         yield NowPlayingPanel(id="now-playing")
@@ -65,6 +84,9 @@ class YtplayApp(App[None]):
         self.query_one(QueueTable).show(self.playback.queue.items)
         self.query_one(QueueTable).focus()
         self.playback.attach(self)
+        if self.config_host is not None:
+            self._apply_ui(self.config_host.config)
+            self._watch_config(self.config_host.path)
         if self.play_index is not None and self.play_index < len(self.playback.queue):
             self.playback.play(self.play_index)
 
@@ -106,6 +128,73 @@ class YtplayApp(App[None]):
         self.push_screen(LoginScreen(service, username),
                          lambda value: answer.done() or answer.set_result(value))
         return await answer
+
+    # --- config -------------------------------------------------------------------------------
+
+    def _apply_ui(self, config: Config) -> None:
+        """Theme, panels and keys, which the UI owns."""
+        if config.ui.theme in self.available_themes:
+            self.theme = config.ui.theme
+        else:
+            self._note(Level.WARNING, f"ui.theme: no theme {config.ui.theme!r}; keeping "
+                                      f"{self.theme!r}")
+        for panel, widget in (("session", "#session"), ("events", "#events"),
+                              ("retries", "#retries")):
+            self.query_one(widget).display = panel in config.ui.panels
+        known = {b.id for b in (*self.BINDINGS, *QueueTable.BINDINGS)
+                 if isinstance(b, Binding) and b.id}
+        unknown = sorted(set(config.keys) - known)
+        if unknown:
+            self._note(Level.WARNING, f"[keys]: no action {', '.join(map(repr, unknown))}; "
+                                      f"the actions are {', '.join(sorted(known))}")
+        self.set_keymap({k: v for k, v in config.keys.items() if k in known})
+
+    def _apply(self, config: Config) -> None:
+        assert self.config_host is not None
+        notes = self.config_host.apply(config)
+        self._apply_ui(config)
+        for note in notes:
+            self._note(Level.INFO, f"config: {note}")
+        self.post_message(self.ConfigApplied(notes))
+
+    def _note(self, level: Level, text: str) -> None:
+        self.query_one(EventLog).add(LogEvent(level, text))
+
+    @work(exclusive=True, group="config-watch")
+    async def _watch_config(self, path: Path) -> None:
+        """Reload when the file changes on disk (inotify via watchfiles; no polling)."""
+        from watchfiles import awatch
+
+        assert self.config_host is not None
+        host = self.config_host
+        async for _changes in awatch(path.parent, watch_filter=lambda _c, p: Path(p) == path,
+                                     debounce=200, recursive=False):
+            try:
+                text = await asyncio.to_thread(path.read_text, "utf-8")
+            except OSError:
+                continue  # replaced mid-read; the next event brings the new file
+            config, issues = await asyncio.to_thread(host.validate, text)
+            if config is None:
+                self._note(Level.ERROR, "config file changed but has errors; keeping the "
+                           "running config:\n" + "\n".join(i.render(path) for i in issues))
+            elif config != host.config:
+                self._apply(config)
+
+    def action_edit_config(self) -> None:
+        if self.config_host is None or isinstance(self.screen, ConfigEditor):
+            return
+
+        def saved(config: Config | None) -> None:
+            if config is not None and self.config_host is not None \
+                    and config != self.config_host.config:
+                self._apply(config)
+        self.push_screen(ConfigEditor(self.config_host), saved)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.config_host is not None:
+            yield SystemCommand("Edit config", "Edit config.toml, validated as you type",
+                                self.action_edit_config)
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -1,0 +1,75 @@
+"""The config file a first run writes: every option present, commented, at its default."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import tomlkit
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from .schema import Config, ServiceSection
+
+HEADER = """\
+ytplay configuration. Every option is here at its default; change what you like.
+`ytplay config check` validates this file, `ytplay config edit` edits it safely,
+and ytplay reloads it while it runs (changes that need a restart are reported)."""
+
+SERVICE_EXAMPLE = """\
+[[services]]
+name = "home"                          # used in queue references: home:t1
+kind = "session-api"
+base_url = "https://media.example"
+client_id = "ytplay"
+username = "alice"
+password_env = "HOME_MEDIA_PASSWORD"   # optional; otherwise a login dialog asks once"""
+
+
+def default_of(info: FieldInfo) -> Any:
+    if info.default is not PydanticUndefined:
+        return info.default
+    assert info.default_factory is not None
+    return info.default_factory()  # type: ignore[call-arg]
+
+
+def _comment(container: Any, text: str) -> None:
+    for line in textwrap.wrap(text, 86):
+        container.add(tomlkit.comment(line))
+
+
+def _table(model: type[BaseModel]) -> Any:
+    table = tomlkit.table()
+    if model.__doc__:
+        _comment(table, model.__doc__.strip())
+    for name, info in model.model_fields.items():
+        value = default_of(info)
+        if value is None:
+            table.add(tomlkit.comment(f"{name} = ...   ({info.description})"))
+            continue
+        if info.description:
+            _comment(table, info.description)
+        table.add(name, value)
+    return table
+
+
+def default_text() -> str:
+    doc = tomlkit.document()
+    _comment(doc, HEADER)
+    for name, info in Config.model_fields.items():
+        doc.add(tomlkit.nl())
+        if name == "services":
+            _comment(doc, (ServiceSection.__doc__ or "").strip() + " One table per service:")
+            for line in SERVICE_EXAMPLE.splitlines():
+                doc.add(tomlkit.comment(line))
+            continue
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            doc.add(name, _table(annotation))
+        else:  # free-form tables: [mpv], [keys]
+            table = tomlkit.table()
+            _comment(table, info.description or "")
+            table.add(tomlkit.comment('example = "value"'))
+            doc.add(name, table)
+    return tomlkit.dumps(doc)

@@ -1,0 +1,123 @@
+"""The config file's schema: every option, its type, range, default and meaning. The default
+file, `ytplay config show`, the README's option list and validation all come from here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Scalar = str | int | float | bool
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class PlaybackSection(Section):
+    """How libmpv plays."""
+
+    audio_output: str = Field("auto", description='libmpv audio output; "auto" lets libmpv '
+                              'choose and falls back to silence when no device works, "null" '
+                              "plays silently")
+    audio_device: str = Field("auto", description='libmpv audio device, e.g. "alsa/hdmi"')
+    volume: int = Field(100, ge=0, le=130, description="volume at start, 0-130")
+    video: bool = Field(False, description="open a video window when a display exists")
+    resume_threshold: int = Field(600, ge=0, le=86400, description="items longer than this "
+                                  "many seconds remember where you left them")
+
+
+class RetrySection(Section):
+    """Transient failures: exponential backoff with full jitter, within a global budget."""
+
+    attempts: int = Field(4, ge=1, le=20, description="tries in all, the first included")
+    base: float = Field(0.5, gt=0, le=60, description="seconds, the first backoff ceiling")
+    cap: float = Field(8.0, gt=0, le=600, description="seconds, the largest backoff")
+    budget: int = Field(20, ge=1, le=10000, description="retries all requests together may "
+                        "make at once; refilled at budget_refill per second")
+    budget_refill: float = Field(0.5, ge=0, le=100, description="retries added back to the "
+                                 "budget per second")
+    retry_after_cap: float = Field(60.0, ge=0, le=3600, description="longest Retry-After "
+                                   "(seconds) honoured")
+
+    @model_validator(mode="after")
+    def _base_below_cap(self) -> "RetrySection":
+        if self.base > self.cap:
+            raise ValueError(f"base ({self.base}) must not exceed cap ({self.cap})")
+        return self
+
+
+class RefreshSection(Section):
+    """When credentials are renewed: a window before they expire."""
+
+    window: float = Field(60.0, ge=0, le=86400, description="seconds before expiry to "
+                          "refresh, at least")
+    fraction: float = Field(0.2, ge=0, le=0.5, description="or this share of the lifetime, "
+                            "whichever is larger (never more than half the lifetime)")
+    jitter: float = Field(0.1, ge=0, le=0.5, description="up to this share of the window is "
+                          "taken off at random")
+
+
+class ServiceSection(Section):
+    """A media service that speaks ytplay's session protocol (PROTOCOL.md)."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+                      description="used in queue references: name:media_id")
+    kind: Literal["session-api"] = Field("session-api", description="the protocol")
+    base_url: str = Field(pattern=r"^https?://", description="the service's base URL")
+    client_id: str = Field(min_length=1, description="OAuth client id")
+    username: str = Field(min_length=1, description="who logs in")
+    password_env: str | None = Field(None, description="environment variable holding the "
+                                     "password; without it a login dialog asks once")
+
+
+class YtdlpSection(Section):
+    """yt-dlp, which resolves URLs."""
+
+    format: str = Field("bestaudio/best", description="yt-dlp format selector (with "
+                        "playback.video, \"best\" is used)")
+    cookies_file: str = Field("", description="a Netscape cookies file for sites that need a "
+                              "login; empty for none")
+    extra: dict[str, Scalar] = Field(default_factory=dict, description="more yt-dlp options "
+                                     "(YoutubeDL parameters), passed through")
+
+
+class UiSection(Section):
+    """The screen."""
+
+    theme: str = Field("textual-dark", description="a Textual theme name")
+    panels: list[Literal["session", "events", "retries"]] = Field(
+        default_factory=lambda: ["session", "events", "retries"],
+        description='which panels show, of "session", "events", "retries"')
+
+
+class LogSection(Section):
+    """The log file."""
+
+    level: Literal["debug", "info", "warning", "error"] = Field("info",
+                                                                description="what is logged")
+    file: str = Field("", description="the log file; empty for the user log directory")
+
+
+class Config(Section):
+    playback: PlaybackSection = Field(default_factory=PlaybackSection)
+    retry: RetrySection = Field(default_factory=RetrySection)
+    refresh: RefreshSection = Field(default_factory=RefreshSection)
+    services: list[ServiceSection] = Field(default_factory=list)
+    ytdlp: YtdlpSection = Field(default_factory=YtdlpSection)
+    mpv: dict[str, Scalar] = Field(default_factory=dict, description="raw libmpv options, "
+                                   "passed through and checked by asking libmpv")
+    keys: dict[str, str] = Field(default_factory=dict, description="key bindings by action "
+                                 'id, e.g. next = "n,ctrl+right"')
+    ui: UiSection = Field(default_factory=UiSection)
+    log: LogSection = Field(default_factory=LogSection)
+
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "playback": PlaybackSection, "retry": RetrySection, "refresh": RefreshSection,
+    "ytdlp": YtdlpSection, "ui": UiSection, "log": LogSection,
+}
+# Changing these while ytplay runs takes a restart.
+NEEDS_RESTART = ("playback.audio_output", "playback.audio_device", "playback.video", "mpv",
+                 "log")

@@ -1,0 +1,111 @@
+"""Config at run time: loading it with libmpv's opinion of the [mpv] options, turning it
+into the session's settings, and applying a changed file to a running ytplay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tui.config import store
+from tui.config.schema import NEEDS_RESTART, Config
+from tui.config.validate import Issue, MpvCheck, validate_text
+from tui.core.clock import SystemClock
+from tui.core.leases import RefreshRule
+from tui.core.retry import RetryBudget, RetryPolicy
+from tui.session.manager import SessionManager
+from tui.session.playback import Playback
+
+
+def mpv_check() -> MpvCheck | None:
+    """libmpv's own check of raw options, when libmpv can be loaded at all."""
+    try:
+        from tui.adapters.mpv_options import check_mpv_options
+    except (OSError, ImportError):
+        return None  # reported, with what to install, when the player is built
+    return check_mpv_options
+
+
+def load_config(path: Path) -> Config:
+    return store.load(path, mpv_check())
+
+
+def retry_policy(config: Config) -> RetryPolicy:
+    r = config.retry
+    return RetryPolicy(base=r.base, cap=r.cap, attempts=r.attempts,
+                       retry_after_cap=r.retry_after_cap)
+
+
+def retry_budget(config: Config) -> RetryBudget:
+    return RetryBudget(SystemClock(), capacity=config.retry.budget,
+                       per_second=config.retry.budget_refill)
+
+
+def refresh_rule(config: Config) -> RefreshRule:
+    r = config.refresh
+    return RefreshRule(min_window=r.window, fraction=r.fraction, jitter=r.jitter)
+
+
+def ytdlp_options(config: Config) -> dict[str, Any]:
+    options: dict[str, Any] = {"format": "best" if config.playback.video else config.ytdlp.format}
+    if config.ytdlp.cookies_file:
+        options["cookiefile"] = str(Path(config.ytdlp.cookies_file).expanduser())
+    options.update(config.ytdlp.extra)
+    return options
+
+
+def _changed(old: Config, new: Config, dotted: str) -> bool:
+    a: Any = old
+    b: Any = new
+    for part in dotted.split("."):
+        a, b = getattr(a, part), getattr(b, part)
+    return bool(a != b)
+
+
+class ConfigHost:
+    """What the UI needs to edit, save and apply the config."""
+
+    def __init__(self, path: Path, config: Config, playback: Playback, resolver: Any,
+                 add_services: Any) -> None:
+        self.path = path
+        self.config = config
+        self.playback = playback
+        self.resolver = resolver
+        self._add_services = add_services
+        self._check = mpv_check()
+
+    @property
+    def session(self) -> SessionManager:
+        return self.playback.session
+
+    def read(self) -> str:
+        return store.read_or_create(self.path)
+
+    def validate(self, text: str) -> tuple[Config | None, list[Issue]]:
+        return validate_text(text, self._check)
+
+    def save(self, text: str) -> Config:
+        """Replace the file with `text` (which must validate), atomically, keeping a .bak."""
+        return store.replace(self.path, text, self._check)
+
+    def apply(self, new: Config) -> list[str]:
+        """Apply what can change while playing; say what needs a restart."""
+        old, self.config = self.config, new
+        notes: list[str] = []
+        if _changed(old, new, "retry") or _changed(old, new, "refresh"):
+            self.session.reconfigure(retry_policy(new), refresh_rule(new), retry_budget(new))
+            notes.append("retry policy and refresh windows updated")
+        if _changed(old, new, "playback.volume"):
+            self.playback.change_volume(new.playback.volume - self.playback.player.volume)
+            notes.append(f"volume set to {new.playback.volume}")
+        if _changed(old, new, "services"):
+            self.session.remove_services({s.name for s in old.services}
+                                         - {s.name for s in new.services})
+            self._add_services([s for s in new.services if s not in old.services])
+            notes.append("services updated")
+        if _changed(old, new, "ytdlp"):
+            self.resolver.configure(ytdlp_options(new))
+            notes.append("yt-dlp options updated")
+        restart = [p for p in NEEDS_RESTART if _changed(old, new, p)]
+        if restart:
+            notes.append(f"changes to {', '.join(restart)} take effect after a restart")
+        return notes
