@@ -89,3 +89,21 @@ def test_empty_queue_is_saved_and_loaded(tmp_path: Path) -> None:
     store.save(q, 12.5)
     loaded, pos = store.load()
     assert ([i.ref for i in loaded], loaded.current_index, pos) == (["a", "b"], 1, 12.5)
+
+
+async def test_long_items_resume_where_they_were_left(demo: DemoService, player,
+                                                      session) -> None:
+    pb = Playback(player, session, resume_threshold=60)  # the demo tracks are 2-4 minutes
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
+    pb.play(0, start=50.0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and (rec.now.position or 0) > 50.5)
+    pb.next()
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING)
+    assert 50 < pb.queue[0].resume_at < 55
+    pb.previous()  # within the first 3 s of t2: back to t1, at its saved place
+    await rec.wait_for(lambda: rec.now.index == 0 and rec.now.state is PlayState.PLAYING
+                       and rec.now.position is not None)
+    assert abs(rec.now.position - pb.queue[0].resume_at) < 1.5
+    pb.detach()

@@ -22,7 +22,7 @@ examples:
                                   requests failing
 
 keys: space play/pause, enter play selected, n/p next/previous, left/right seek 5 s,
-      +/- volume, ? help, q quit"""
+      +/- volume, c edit config, ? help, q quit"""
 
 
 def parser() -> argparse.ArgumentParser:

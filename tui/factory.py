@@ -115,12 +115,14 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                 for i, t in enumerate(TRACKS)]
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
-        playback = Playback(player, session, queue)
+        playback = Playback(player, session, queue,
+                            resume_threshold=config.playback.resume_threshold)
         play_index: int | None = 0
     else:
         store = QueueStore(queue_file())
         queue, position = store.load()
-        playback = Playback(player, session, queue, store=store, resume_position=position)
+        playback = Playback(player, session, queue, store=store, resume_position=position,
+                            resume_threshold=config.playback.resume_threshold)
         play_index = len(queue) if args.refs else None
     playback.add(args.refs)
     host = ConfigHost(config_path, config, playback, resolver, add_services)

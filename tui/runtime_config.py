@@ -97,6 +97,8 @@ class ConfigHost:
         if _changed(old, new, "playback.volume"):
             self.playback.change_volume(new.playback.volume - self.playback.player.volume)
             notes.append(f"volume set to {new.playback.volume}")
+        if _changed(old, new, "playback.resume_threshold"):
+            self.playback.resume_threshold = new.playback.resume_threshold
         if _changed(old, new, "services"):
             self.session.remove_services({s.name for s in old.services}
                                          - {s.name for s in new.services})

@@ -52,7 +52,8 @@ class _Silent:
 
 class Playback:
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
-                 store: QueueStore | None = None, resume_position: float = 0.0) -> None:
+                 store: QueueStore | None = None, resume_position: float = 0.0,
+                 resume_threshold: float = 600.0) -> None:
         self.player = player
         self.session = session
         self.queue = queue or Queue()
@@ -60,6 +61,7 @@ class Playback:
         self.now = NowPlaying(index=self.queue.current_index, volume=100.0)
         self.listener: PlaybackListener = _Silent()
         self._resume = resume_position
+        self.resume_threshold = resume_threshold  # s; longer items remember their position
         self._generation = 0           # the player load whose events count
         self._request = 0              # bumps on every play request; stale opens are dropped
         self._keys = itertools.count(1)
@@ -88,6 +90,7 @@ class Playback:
         self.listener.now_playing(self.now)
 
     def detach(self) -> None:
+        self._remember_position()
         self.player.set_listener(lambda ev: None)
         if self._on_session_event in self.session.listeners:
             self.session.listeners.remove(self._on_session_event)
@@ -180,11 +183,23 @@ class Playback:
             self.session.close(self._key)
             self._key = None
 
+    def _remember_position(self) -> None:
+        """A long item keeps where it was left, to resume there next time."""
+        index, position = self.queue.current_index, self.now.position
+        if index is None or position is None or self._key is None:
+            return
+        item = self.queue[index]
+        if (item.duration or 0) > self.resume_threshold:
+            item.resume_at = position
+
     async def _play(self, index: int, start: float) -> None:
         self._request += 1
         request = self._request
+        self._remember_position()
         self._release()
         item = self.queue.jump(index)
+        if start == 0 and item.resume_at > 0 and (item.duration or 0) > self.resume_threshold:
+            start = item.resume_at
         self.queue.set_status(index, ItemStatus.RESOLVING)
         self.listener.queue_changed()
         self._update(state=PlayState.RESOLVING, index=index, title=item.label,

@@ -61,6 +61,9 @@ class YtplayApp(App[None]):
             super().__init__()
             self.notes = notes
 
+    class ConfigRejected(Message):
+        """The file changed on disk but does not validate; the running config stays."""
+
     def __init__(self, playback: Playback, *, play_index: int | None = None,
                  config: ConfigHost | None = None) -> None:
         """`play_index`: the queue item to start playing once the UI is up, if any.
@@ -177,6 +180,7 @@ class YtplayApp(App[None]):
             if config is None:
                 self._note(Level.ERROR, "config file changed but has errors; keeping the "
                            "running config:\n" + "\n".join(i.render(path) for i in issues))
+                self.post_message(self.ConfigRejected())
             elif config != host.config:
                 self._apply(config)
 

@@ -22,7 +22,8 @@ class ConfigEditor(Screen[Config | None]):
     DEFAULT_CSS = sibling_css(__file__)
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config_save"),
-        Binding("escape", "cancel", "Cancel", id="config_cancel"),
+        # priority: in a code editor, escape would otherwise only move the focus out
+        Binding("escape", "cancel", "Cancel", id="config_cancel", priority=True),
         Binding("f8", "next_error", "Next error", id="config_next_error"),
     ]
 

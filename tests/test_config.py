@@ -1,0 +1,195 @@
+"""config.toml: defaults, validation with lines, atomic replacement, `ytplay config …`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tui.adapters.mpv_options import check_mpv_options
+from tui.config import store
+from tui.config.defaults import default_text
+from tui.config.docs import block
+from tui.config.schema import SECTIONS, Config
+from tui.config.validate import validate_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_hold_every_option_commented_and_valid() -> None:
+    text = default_text()
+    doc = tomllib.loads(text)
+    for section, model in SECTIONS.items():
+        for field in model.model_fields:
+            assert field in doc[section], f"{section}.{field} missing from the defaults"
+    config, issues = validate_text(text)
+    assert issues == [] and config == Config()
+    assert text.count("\n#") > 40  # commented throughout
+
+
+def test_first_run_writes_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "ytplay" / "config.toml"
+    assert store.load(path) == Config()
+    assert path.read_text() == default_text()
+
+
+ERRORS = [
+    ("syntax", "[retry]\nattempts = 4\nbase = \n", 3, "", "TOML syntax"),
+    ("unknown key", "[retry]\nattempts = 4\natempts = 3\n", 3, "retry.atempts",
+     "did you mean 'attempts'"),
+    ("unknown section", "[plaback]\nvolume = 3\n", 1, "plaback", "did you mean 'playback'"),
+    ("wrong type", "[playback]\nvideo = false\nvolume = \"loud\"\n", 3, "playback.volume",
+     "valid integer"),
+    ("out of range", "[retry]\n\nattempts = 99\n", 3, "retry.attempts", "less than or equal"),
+    ("bad mpv option", "[mpv]\ncache = \"no\"\nno-such-option = 1\n", 3, "mpv.no-such-option",
+     "libmpv refuses"),
+    ("bad mpv value", "[mpv]\ncache-secs = \"soon\"\n", 2, "mpv.cache-secs", "libmpv refuses"),
+    ("duplicate service", textwrap.dedent("""\
+        [[services]]
+        name = "home"
+        base_url = "https://a"
+        client_id = "c"
+        username = "u"
+
+        [[services]]
+        name = "home"
+        base_url = "https://b"
+        client_id = "c"
+        username = "u"
+        """), 8, "services[1].name", "already the name"),
+]
+
+
+@pytest.mark.parametrize("kind, text, line, path, words", ERRORS, ids=[e[0] for e in ERRORS])
+def test_every_kind_of_error_is_reported_at_its_line(kind: str, text: str, line: int,
+                                                      path: str, words: str) -> None:
+    config, issues = validate_text(text, check_mpv_options)
+    assert config is None
+    assert [(i.line, i.path) for i in issues] == [(line, path)], issues
+    assert words in issues[0].message
+
+
+def test_replace_keeps_a_backup_and_refuses_invalid_text(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    store.load(path)
+    good = default_text().replace("attempts = 4", "attempts = 5")
+    assert store.replace(path, good).retry.attempts == 5
+    assert store.backup_path(path).read_text() == default_text()
+    with pytest.raises(Exception):
+        store.replace(path, "[retry]\nattempts = -1\n")
+    assert path.read_text() == good
+
+
+def test_a_process_killed_mid_save_leaves_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(default_text())
+    before = path.read_bytes()
+    # A real process saving a new config is killed while the new bytes are being flushed.
+    code = textwrap.dedent(f"""
+        import os, sys, time, pathlib
+        from tui.config import store
+        real_fsync = os.fsync
+        def stall(fd):
+            name = os.readlink(f"/proc/self/fd/{{fd}}")
+            if pathlib.Path(name).name.startswith(".config.toml.") and ".bak" not in name:
+                print("flushing", flush=True)  # the new config.toml, half-way to disk
+                time.sleep(60)
+            real_fsync(fd)
+        os.fsync = stall
+        store.replace(pathlib.Path({str(path)!r}),
+                      open({str(path)!r}).read().replace("attempts = 4", "attempts = 9"))
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "flushing"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert path.read_bytes() == before
+    assert store.load(path).retry.attempts == 4
+
+
+def _ytplay(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+                          input=stdin, timeout=60, env={**os.environ, **(env or {})})
+
+
+def test_config_check_path_and_show(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    env = {"YTPLAY_CONFIG": str(path)}
+    assert _ytplay("config", "path", env=env).stdout.strip() == str(path)
+    ok = _ytplay("config", "check", env=env)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    path.write_text('[ytdlp.extra]\npassword = "hunter2"\nusername = "me"\n')
+    shown = _ytplay("config", "show", env=env)
+    assert shown.returncode == 0 and "hunter2" not in shown.stdout and '"***"' in shown.stdout
+    path.write_text("[retry]\natempts = 3\n")
+    bad = _ytplay("config", "check", env=env)
+    assert bad.returncode == 1
+    assert f"{path}:2: retry.atempts: unknown key 'atempts' (did you mean 'attempts'?)" in bad.stderr
+    assert "ytplay config edit" in bad.stderr
+
+
+def test_config_edit_reopens_on_errors_and_saves_a_valid_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    count = tmp_path / "count"
+    editor = tmp_path / "editor.py"
+    # First session: the user leaves a typo; second: they fix it.
+    editor.write_text(textwrap.dedent(f"""\
+        import pathlib, sys
+        count = pathlib.Path({str(count)!r})
+        n = int(count.read_text()) if count.exists() else 0
+        count.write_text(str(n + 1))
+        f = pathlib.Path(sys.argv[1])
+        if n == 0:
+            f.write_text(f.read_text().replace("attempts = 4", "atempts = 6"))
+        else:
+            f.write_text(f.read_text().replace("atempts = 6", "attempts = 6"))
+        """))
+    env = {"YTPLAY_CONFIG": str(path), "EDITOR": f"{sys.executable} {editor}"}
+    r = _ytplay("config", "edit", env=env, stdin="y\n")
+    assert r.returncode == 0, r.stderr
+    assert "unknown key 'atempts'" in r.stderr and "saved" in r.stdout
+    assert count.read_text() == "2"
+    assert "attempts = 6" in path.read_text() and "atempts" not in path.read_text()
+    assert store.backup_path(path).read_text() == default_text()
+    # Refusing to re-open leaves the file as it was.
+    count.unlink()
+    before = path.read_text()
+    editor.write_text("import pathlib, sys\npathlib.Path(sys.argv[1]).write_text('x = [')\n")
+    r = _ytplay("config", "edit", env=env, stdin="n\n")
+    assert r.returncode == 1 and "unchanged" in r.stderr and path.read_text() == before
+
+
+def test_config_reset(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[retry]\nattempts = 7\n")
+    r = _ytplay("config", "reset", "--yes", env={"YTPLAY_CONFIG": str(path)})
+    assert r.returncode == 0
+    assert path.read_text() == default_text()
+    assert store.backup_path(path).read_text() == "[retry]\nattempts = 7\n"
+
+
+def test_startup_with_a_bad_file_exits_2_and_touches_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[playback]\nvolume = 300\n")
+    before = path.read_bytes()
+    r = _ytplay("--config", str(path), "--demo")
+    assert r.returncode == 2
+    assert f"{path}:2: playback.volume" in r.stderr and "ytplay config edit" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert path.read_bytes() == before
+
+
+def test_readme_lists_every_option_as_the_schema_says() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert block() in readme, "README is out of date: run python -m tui.config.docs"
+    for section, model in SECTIONS.items():
+        for field in model.model_fields:
+            assert f"| `{field}` |" in readme

@@ -1,0 +1,97 @@
+"""The config inside the running app: the editor, and live reload from outside."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+from textual.message import Message
+from textual.widgets import TextArea
+
+from tui import cli
+from tui.config.defaults import default_text
+from tui.factory import build
+from tui.runtime_config import load_config
+from tui.ui.app import YtplayApp
+from tui.ui.screens.config_editor import ConfigEditor
+
+
+@asynccontextmanager
+async def real_app(path: Path) -> AsyncIterator[tuple[YtplayApp, object, list[Message]]]:
+    args = cli.parser().parse_args(["--demo", "--demo-port", "0", "--ao", "null"])
+    seen: list[Message] = []
+    with ExitStack() as resources:
+        app = build(args, load_config(path), path, resources)
+        async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
+            yield app, pilot, seen
+
+
+async def until(pilot, cond: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Let the app run until `cond` holds; returns how long that took."""
+    start = time.monotonic()
+    while not cond():
+        assert time.monotonic() - start < timeout, "timed out"
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+async def test_edit_a_value_in_the_app_and_save(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    async with real_app(path) as (app, pilot, seen):
+        original = path.read_text()
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfigEditor))
+        editor = app.screen
+        area = editor.query_one(TextArea)
+        row = area.text.splitlines().index("attempts = 4")
+        area.move_cursor((row, len("attempts = ")))
+        await pilot.press("delete", "9", "9")               # attempts = 99: out of range
+        await until(pilot, lambda: any(i.path == "retry.attempts" for i in editor.issues))
+        assert editor.issues[0].line == row + 1
+        assert f"line {row + 1}" in str(editor.query_one("#config-errors").render())
+        await pilot.press("ctrl+s")                         # refused while invalid
+        await pilot.pause()
+        assert app.screen is editor and path.read_text() == original
+        await pilot.press("backspace", "backspace", "6")
+        await until(pilot, lambda: not editor.issues)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, ConfigEditor))
+        await until(pilot, lambda: app.playback.session.policy.attempts == 6)
+        assert path.read_text() == original.replace("attempts = 4", "attempts = 6")
+        assert (tmp_path / "config.toml.bak").read_text() == original
+
+
+async def test_cancel_discards(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    async with real_app(path) as (app, pilot, seen):
+        original = path.read_text()
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfigEditor))
+        app.screen.query_one(TextArea).insert("# scribble\n", (0, 0))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfigEditor))
+        assert path.read_text() == original
+
+
+async def test_outside_edits_apply_within_two_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    async with real_app(path) as (app, pilot, seen):
+        pb = app.playback
+        await until(pilot, lambda: pb.now.index == 0 and pb.now.state.value == "playing", 20)
+        text = default_text().replace("attempts = 4", "attempts = 7") \
+            .replace("[keys]\n", '[keys]\nnext = "x"\n')
+        path.write_text(text)  # as an editor outside ytplay would
+        took = await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigApplied)
+                                              for m in seen), timeout=2.0)
+        assert took < 2.0
+        assert pb.session.policy.attempts == 7
+        await pilot.press("x")
+        await until(pilot, lambda: pb.now.index == 1, 10)
+
+        before = pb.session.policy
+        path.write_text(text.replace("attempts = 7", "attempts = lots"))
+        await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigRejected) for m in seen))
+        assert pb.session.policy is before  # the running config is kept
