@@ -28,6 +28,8 @@ def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
+    # One line per HTTP request drowns what matters; the session logs each retry itself.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.captureWarnings(True)
 
 
