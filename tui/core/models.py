@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass, field
 from typing import Mapping
+
+_uids = itertools.count(1)
 
 
 class ItemStatus(enum.Enum):
@@ -40,6 +43,8 @@ class QueueItem:
     status: ItemStatus = ItemStatus.QUEUED
     reason: str | None = None
     resume_at: float = 0.0
+    # Stable identity for the UI and the pre-resolve cache, however the queue is reordered.
+    uid: int = field(default_factory=lambda: next(_uids), compare=False)
 
     @property
     def label(self) -> str:
