@@ -19,7 +19,7 @@ from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
                              PlayerEvent, Progress, Restarted, SessionEvent)
 from tui.core.failures import FailureClass
-from tui.core.models import ItemStatus
+from tui.core.models import ItemStatus, QueueItem
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player
 from tui.core.queue import Queue
@@ -69,6 +69,7 @@ class Playback:
         self._proxied = False
         self._reloaded = False         # a reload-at-position was tried for the current failure
         self._recovery_status = False
+        self._failures_in_a_row = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._save_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -114,6 +115,65 @@ class Playback:
         self._schedule_save()
         if play and indexes:
             self.play(indexes[0])
+
+    def insert_next(self, refs: Iterable[str]) -> list[int]:
+        indexes = self.queue.insert_next(QueueItem(ref=r) for r in refs)
+        self._changed()
+        return indexes
+
+    def remove(self, index: int) -> None:
+        """Remove an item; removing the one playing stops it. `undo_remove` puts it back."""
+        removed = self.queue.remove([index])
+        if not removed:
+            return
+        if self.queue.current is None and self._key is not None:
+            self._stop()
+        self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
+        self._changed()
+
+    def clear(self) -> None:
+        if self.queue.clear():
+            self._stop()
+            self._log(Level.INFO, "cleared the queue (u puts it back)")
+            self._changed()
+
+    def undo_remove(self) -> None:
+        if self.queue.undo_remove():
+            self._changed()
+
+    def move(self, index: int, delta: int) -> int:
+        target = self.queue.move(index, delta)
+        self._changed()
+        return target
+
+    def move_to_top(self, index: int) -> int:
+        target = self.queue.move_to_top(index)
+        self._changed()
+        return target
+
+    def toggle_shuffle(self) -> bool:
+        if self.queue.shuffled:
+            self.queue.unshuffle()
+        else:
+            self.queue.shuffle()
+        self._changed()
+        return self.queue.shuffled
+
+    def cycle_repeat(self) -> str:
+        mode = self.queue.cycle_repeat()
+        self._changed()
+        return mode.value
+
+    def _changed(self) -> None:
+        self.listener.queue_changed()
+        self._update(index=self.queue.current_index)
+        self._schedule_save()
+
+    def _stop(self) -> None:
+        self._release()
+        self._generation = -1  # what the stopped file still reports no longer counts
+        self.player.stop()
+        self._update(state=PlayState.IDLE, position=None, index=None, status="")
 
     def play(self, index: int, *, start: float = 0.0) -> None:
         """Start item `index` (resolving it first); returns at once."""
@@ -266,10 +326,12 @@ class Playback:
         label = self.queue[index].label
         self._log(Level.ERROR, f"{label}: {reason}; skipping")
         self._update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
-        self._advance()
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= len(self.queue):
+            return  # everything failed (with repeat all, skipping would never end)
+        self._advance(self.queue.next_index())
 
-    def _advance(self) -> None:
-        i = self.queue.next_index()
+    def _advance(self, i: int | None) -> None:
         if i is not None:
             self.play(i)
         else:
@@ -312,6 +374,7 @@ class Playback:
         elif isinstance(event, Restarted):
             if self.now.state is PlayState.LOADING:
                 self._update(state=PlayState.PLAYING)
+            self._failures_in_a_row = 0
             self.played.set()
         elif isinstance(event, PauseChanged):
             if self.now.state in (PlayState.PLAYING, PlayState.PAUSED, PlayState.LOADING):
@@ -336,7 +399,7 @@ class Playback:
             self.queue.set_status(index, ItemStatus.READY)
             self.queue[index].resume_at = 0.0
             self.listener.queue_changed()
-            self._advance()
+            self._advance(self.queue.after_end_index())
             return
         if event.reason is EndReason.ERROR:
             self.end_errors += 1

@@ -10,10 +10,10 @@ from typing import Iterable
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from tui.config.schema import Config
 from tui.core.events import Level, LogEvent, SessionEvent
@@ -23,11 +23,13 @@ from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 from .config_host import ConfigHost
 from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPosted
 from .screens.config_editor import ConfigEditor
+from .screens.add import AddScreen
 from .screens.help import HelpScreen
 from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
-from .widgets.queue_table import QueueTable
+from .widgets.filter_bar import FilterBar
+from .widgets.queue_view import QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
 
@@ -37,6 +39,7 @@ class YtplayApp(App[None]):
     CSS = """
     #middle { height: 1fr; }
     #middle > * { width: 1fr; }
+    #queue-column { width: 1fr; }
     #bottom { height: 10; }
     #bottom > * { width: 1fr; }
     """
@@ -76,7 +79,9 @@ class YtplayApp(App[None]):
     def compose(self) -> ComposeResult:
         yield NowPlayingPanel(id="now-playing")
         with Horizontal(id="middle"):
-            yield QueueTable(id="queue")
+            with Vertical(id="queue-column"):
+                yield QueueView(lambda: self.playback.queue, id="queue")
+                yield FilterBar(id="filter")
             yield SessionPanel(self.playback.session.book.values, id="session")
         with Horizontal(id="bottom"):
             yield EventLog(id="events")
@@ -84,8 +89,7 @@ class YtplayApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(QueueTable).show(self.playback.queue.items)
-        self.query_one(QueueTable).focus()
+        self.query_one(QueueView).focus()
         self.playback.attach(self)
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
@@ -114,7 +118,7 @@ class YtplayApp(App[None]):
         self.query_one(RetryLog).add(message.event)
 
     def on_queue_changed(self, _message: QueueChanged) -> None:
-        self.query_one(QueueTable).show(self.playback.queue.items)
+        self.query_one(QueueView).refresh_view()
 
     def on_now_playing_changed(self, message: NowPlayingChanged) -> None:
         self.query_one(NowPlayingPanel).now = message.now
@@ -122,8 +126,63 @@ class YtplayApp(App[None]):
     def on_logged(self, message: Logged) -> None:
         self.query_one(EventLog).add(message.event)
 
-    def on_queue_table_play_requested(self, message: QueueTable.PlayRequested) -> None:
-        self.playback.play(message.index)
+    def on_queue_view_action(self, message: QueueView.Action) -> None:
+        view, pb, i = self.query_one(QueueView), self.playback, message.index
+        if message.name == "play" and i is not None:
+            pb.play(i)
+        elif message.name in ("move_up", "move_down") and i is not None:
+            view.select(pb.move(i, -1 if message.name == "move_up" else 1))
+        elif message.name == "move_top" and i is not None:
+            view.select(pb.move_to_top(i))
+        elif message.name == "remove" and i is not None:
+            pb.remove(i)
+        elif message.name == "undo":
+            pb.undo_remove()
+        elif message.name == "clear":
+            pb.clear()
+        elif message.name == "shuffle":
+            self.notify("shuffle on" if pb.toggle_shuffle() else "shuffle off")
+        elif message.name == "repeat":
+            self.notify(f"repeat {pb.cycle_repeat()}")
+        elif message.name == "filter":
+            bar = self.query_one(FilterBar)
+            bar.display = True
+            bar.focus()
+        elif message.name in ("add", "add_next"):
+            self._add(play_next=message.name == "add_next")
+
+    def _add(self, play_next: bool) -> None:
+        def added(refs: list[str] | None) -> None:
+            if refs:
+                if play_next:
+                    self.playback.insert_next(refs)
+                else:
+                    self.playback.add(refs)
+        self.push_screen(AddScreen(play_next), added)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            self.query_one(QueueView).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            self.query_one(QueueView).focus()
+
+    def on_descendant_blur(self, event: object) -> None:
+        bar = self.query_one(FilterBar)
+        if bar.display and not bar.value and not bar.has_focus:
+            bar.display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # ←/→ seek everywhere (priority), except in a text field, where they move the caret.
+        if action == "seek" and isinstance(self.focused, Input):
+            return False
+        return True
+
+    def all_bindings(self) -> list[Binding]:
+        """Every declared binding: the app's and the queue's (for help, keys, README)."""
+        return [b for b in (*self.BINDINGS, *QueueView.BINDINGS, *FilterBar.BINDINGS)
+                if isinstance(b, Binding)]
 
     async def ask_password(self, service: str, username: str) -> str | None:
         """Ask the user for a service's password (None if they cancel)."""
@@ -144,8 +203,7 @@ class YtplayApp(App[None]):
         for panel, widget in (("session", "#session"), ("events", "#events"),
                               ("retries", "#retries")):
             self.query_one(widget).display = panel in config.ui.panels
-        known = {b.id for b in (*self.BINDINGS, *QueueTable.BINDINGS)
-                 if isinstance(b, Binding) and b.id}
+        known = {b.id for b in self.all_bindings() if b.id}
         unknown = sorted(set(config.keys) - known)
         if unknown:
             self._note(Level.WARNING, f"[keys]: no action {', '.join(map(repr, unknown))}; "
@@ -218,5 +276,4 @@ class YtplayApp(App[None]):
         self.playback.change_volume(direction * VOLUME_STEP)
 
     def action_help(self) -> None:
-        bindings = [*self.BINDINGS, *QueueTable.BINDINGS]
-        self.push_screen(HelpScreen([b for b in bindings if isinstance(b, Binding)]))
+        self.push_screen(HelpScreen(self.all_bindings()))

@@ -13,7 +13,8 @@ from tui.ui.css import sibling_css
 
 def key_label(binding: Binding) -> str:
     names = {"space": "space", "question_mark": "?", "plus": "+", "minus": "-",
-             "equals_sign": "=", "left": "←", "right": "→", "enter": "enter"}
+             "equals_sign": "=", "left": "←", "right": "→", "up": "↑", "down": "↓",
+             "shift+up": "shift+↑", "shift+down": "shift+↓", "slash": "/"}
     return " / ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
 

@@ -1,0 +1,134 @@
+"""Every queue key through Pilot, on the real app with the demo catalogue."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from textual.widgets import Input
+
+from tests.helpers import Tap
+from tui.core.models import QueueItem
+from tui.core.nowplaying import PlayState
+from tui.demo.catalog import TRACKS
+from tui.demo.service import DemoService
+from tui.session.playback import Playback
+from tui.ui.app import YtplayApp
+from tui.ui.screens.add import AddScreen
+from tui.ui.widgets.filter_bar import FilterBar
+from tui.ui.widgets.queue_view import QueueView
+
+
+@asynccontextmanager
+async def app_with_queue(demo: DemoService, player, session
+                         ) -> AsyncIterator[tuple[YtplayApp, object, Playback, QueueView]]:
+    pb = Playback(player, session)
+    pb.queue.extend(QueueItem(ref=demo.watch_url(t.id), title=t.title, artist=t.artist,
+                              duration=float(t.seconds)) for t in TRACKS)
+    app = YtplayApp(pb)
+    async with app.run_test(size=(120, 36)) as pilot:
+        yield app, pilot, pb, app.query_one(QueueView)
+
+
+def titles(pb: Playback) -> list[str]:
+    return [i.title or i.ref for i in pb.queue]
+
+
+async def test_cursor_keys_vim_and_arrows(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("j", "j", "down")
+        assert view.cursor == 3
+        await pilot.press("k", "up")
+        assert view.cursor == 1
+        await pilot.press("G")
+        assert view.cursor == 5
+        await pilot.press("g")
+        assert view.cursor == 0
+
+
+async def test_remove_and_undo(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("j", "d")
+        assert titles(pb) == [t.title for t in TRACKS if t.id != "t2"]
+        await pilot.press("u")
+        assert titles(pb) == [t.title for t in TRACKS]
+        await pilot.press("C")
+        assert len(pb.queue) == 0
+        await pilot.press("u")
+        assert titles(pb) == [t.title for t in TRACKS]
+
+
+async def test_move_up_down_and_to_top(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("j", "j", "K")                  # Night Bus up one
+        assert titles(pb)[1] == "Night Bus" and view.cursor == 1
+        await pilot.press("J", "J")                       # and down two
+        assert titles(pb)[3] == "Night Bus" and view.cursor == 3
+        await pilot.press("shift+up")
+        assert titles(pb)[2] == "Night Bus"
+        await pilot.press("G", "T")                       # the last to the top
+        assert titles(pb)[0] == "Rust and Honey" and view.cursor == 0
+
+
+async def test_shuffle_keeps_the_current_item_and_unshuffle_restores(demo, player,
+                                                                     session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Tap(app)
+        pb.listener = tap
+        await pilot.press("j", "j", "enter")
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        await pilot.press("s")
+        assert pb.queue.shuffled and pb.queue[0].title == "Night Bus"
+        assert pb.queue.current is pb.queue[0]
+        assert "shuffle" in str(view.border_subtitle)
+        await pilot.press("s")
+        assert titles(pb) == [t.title for t in TRACKS] and pb.queue.current_index == 2
+
+
+async def test_repeat_cycles(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("r")
+        assert pb.queue.repeat.value == "one" and "repeat one" in str(view.border_subtitle)
+        await pilot.press("r", "r")
+        assert pb.queue.repeat.value == "off"
+
+
+async def test_filter_as_you_type(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Tap(app)
+        pb.listener = tap
+        await pilot.press("slash")
+        assert isinstance(app.focused, FilterBar)
+        await pilot.press(*"signal")
+        assert [pb.queue[i].title for i in view.view] == ["Copper Lanterns", "Rust and Honey"]
+        await pilot.press("left", "left")                 # the caret moves; nothing seeks
+        await pilot.press("enter")                        # back to the list, filter kept
+        assert isinstance(app.focused, QueueView) and len(view.view) == 2
+        await pilot.press("j", "enter")                   # plays the second match
+        await tap.wait_for(lambda: tap.now.index == 5 and tap.now.state is PlayState.PLAYING)
+        await pilot.press("slash", "escape")              # escape clears the filter
+        assert len(view.view) == 6 and view.selected_index == 5
+
+
+async def test_add_and_play_next(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("a")
+        assert isinstance(app.screen, AddScreen)
+        app.screen.query_one(Input).value = f"{demo.watch_url('t1')} {demo.watch_url('t2')}"
+        await pilot.press("enter")
+        assert len(pb.queue) == 8 and pb.queue[7].ref == demo.watch_url("t2")
+        pb.queue.jump(0)
+        await pilot.press("A")
+        app.screen.query_one(Input).value = demo.watch_url("t6")
+        await pilot.press("enter")
+        assert pb.queue[1].ref == demo.watch_url("t6") and len(pb.queue) == 9
+
+
+async def test_mouse_selects_and_double_click_plays(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Tap(app)
+        pb.listener = tap
+        await pilot.click(QueueView, offset=(5, 4))      # row 3 inside the border
+        assert view.cursor == 3
+        await pilot.click(QueueView, offset=(5, 2), times=2)
+        await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)

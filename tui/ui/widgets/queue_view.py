@@ -1,0 +1,218 @@
+"""The queue as a virtual list: only the visible rows are drawn, straight from the queue,
+so 10,000 items cost what 30 do. Keys move the cursor and edit the queue; the current item
+is marked, failures show their reason."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.core.models import ItemStatus, QueueItem
+from tui.core.queue import Queue
+from tui.core.timefmt import clock
+from tui.ui.css import sibling_css
+
+_MARKS = {ItemStatus.PLAYING: "▶", ItemStatus.RESOLVING: "…", ItemStatus.FAILED: "✗",
+          ItemStatus.READY: "✓", ItemStatus.QUEUED: " "}
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+class QueueView(ScrollView, can_focus=True):
+    DEFAULT_CSS = sibling_css(__file__)
+    BINDINGS = [
+        Binding("enter", "play_selected", "Play selected", id="play_selected"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="cursor_down"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="cursor_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("home,g", "edge(0)", "First", show=False, id="first"),
+        Binding("end,G", "edge(1)", "Last", show=False, id="last"),
+        Binding("shift+down,J", "move(1)", "Move down", show=False, id="move_down"),
+        Binding("shift+up,K", "move(-1)", "Move up", show=False, id="move_up"),
+        Binding("T", "move_top", "Move to top", show=False, id="move_top"),
+        Binding("d,delete", "remove", "Remove", id="remove"),
+        Binding("u", "undo", "Undo remove", show=False, id="undo"),
+        Binding("C", "clear", "Clear queue", show=False, id="clear"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("A", "add_next", "Add to play next", show=False, id="add_next"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("s", "shuffle", "Shuffle", show=False, id="shuffle"),
+        Binding("r", "repeat", "Repeat", show=False, id="repeat"),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=True)
+
+    class Action(Message):
+        """A queue edit the user asked for: `name` and the queue index it applies to."""
+
+        def __init__(self, name: str, index: int | None) -> None:
+            super().__init__()
+            self.name = name
+            self.index = index
+
+    def __init__(self, queue: Callable[[], Queue], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._queue = queue
+        self.filter_text = ""
+        self.view: list[int] = []          # queue indexes shown, in order
+        self.border_title = "Queue"
+
+    # --- what is shown --------------------------------------------------------------------
+
+    @property
+    def queue(self) -> Queue:
+        return self._queue()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Re-read the queue (after it changed) and redraw what is visible."""
+        q = self.queue
+        self.view = q.matching(self.filter_text) if self.filter_text else list(range(len(q)))
+        self.virtual_size = Size(self.size.width, len(self.view))
+        self.cursor = max(0, min(self.cursor, len(self.view) - 1))
+        bits = [f"{len(q)} items"]
+        if self.filter_text:
+            bits.insert(0, f"/{self.filter_text}: {len(self.view)} match")
+        if q.shuffled:
+            bits.append("shuffle")
+        if q.repeat.value != "off":
+            bits.append(f"repeat {q.repeat.value}")
+        self.border_subtitle = " · ".join(bits)
+        self._keep_cursor_visible()
+        self.refresh()
+
+    def set_filter(self, text: str) -> None:
+        selected = self.selected_index
+        self.filter_text = text
+        self.refresh_view()
+        if selected is not None and selected in self.view:
+            self.cursor = self.view.index(selected)
+            self._keep_cursor_visible()
+
+    @property
+    def selected_index(self) -> int | None:
+        """The queue index under the cursor."""
+        return self.view[self.cursor] if 0 <= self.cursor < len(self.view) else None
+
+    def select(self, index: int) -> None:
+        if index in self.view:
+            self.cursor = self.view.index(index)
+            self._keep_cursor_visible()
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.size.width
+        if row >= len(self.view):
+            return Strip.blank(width, self.rich_style)
+        q = self.queue
+        item = q[self.view[row]]
+        return Strip(self._segments(item, item is q.current, row == self.cursor, width), width)
+
+    def _segments(self, item: QueueItem, current: bool, cursor: bool,
+                  width: int) -> list[Segment]:
+        base = self.rich_style
+        if cursor:
+            base += Style(reverse=True) if self.has_focus else Style(bgcolor="grey23")
+        time = clock(item.duration)
+        artist = _fit(item.artist or "", max(0, min(24, width // 4)))
+        title_w = max(1, width - 2 - len(time) - 2 - (len(artist) + 2 if artist else 0))
+        title = item.label if item.status is not ItemStatus.FAILED else \
+            f"{item.label} — {item.reason}"
+        mark = "▶" if current and item.status is ItemStatus.PLAYING else _MARKS[item.status]
+        style = base + Style(bold=True) if current else base
+        if item.status is ItemStatus.FAILED:
+            style += Style(color="red")
+        segments = [Segment(f"{mark} ", style), Segment(_fit(title, title_w).ljust(title_w), style)]
+        if artist:
+            segments.append(Segment("  " + artist, base + Style(italic=True)))
+        segments.append(Segment(f"  {time}".rjust(len(time) + 2), base + Style(dim=True)))
+        used = sum(s.cell_length for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return segments
+
+    def _keep_cursor_visible(self) -> None:
+        if self.size.height:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
+
+    def watch_cursor(self) -> None:
+        self._keep_cursor_visible()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.view))
+
+    # --- keys and mouse -------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        if self.view:
+            self.cursor = max(0, min(len(self.view) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_edge(self, end: int) -> None:
+        if self.view:
+            self.cursor = len(self.view) - 1 if end else 0
+
+    def on_click(self, event: events.Click) -> None:
+        inside = event.get_content_offset(self)
+        if inside is None:
+            return  # on the border or the scrollbar
+        row = inside.y + self.scroll_offset.y
+        if 0 <= row < len(self.view):
+            self.cursor = row
+            if event.chain >= 2:
+                self.action_play_selected()
+
+    def _post(self, name: str) -> None:
+        self.post_message(self.Action(name, self.selected_index))
+
+    def action_play_selected(self) -> None:
+        if self.selected_index is not None:
+            self._post("play")
+
+    def action_move(self, delta: int) -> None:
+        self._post("move_down" if delta > 0 else "move_up")
+
+    def action_move_top(self) -> None:
+        self._post("move_top")
+
+    def action_remove(self) -> None:
+        self._post("remove")
+
+    def action_undo(self) -> None:
+        self._post("undo")
+
+    def action_clear(self) -> None:
+        self._post("clear")
+
+    def action_add(self) -> None:
+        self._post("add")
+
+    def action_add_next(self) -> None:
+        self._post("add_next")
+
+    def action_filter(self) -> None:
+        self._post("filter")
+
+    def action_shuffle(self) -> None:
+        self._post("shuffle")
+
+    def action_repeat(self) -> None:
+        self._post("repeat")
