@@ -107,3 +107,47 @@ async def test_long_items_resume_where_they_were_left(demo: DemoService, player,
                        and rec.now.position is not None)
     assert abs(rec.now.position - pb.queue[0].resume_at) < 1.5
     pb.detach()
+
+
+class CountingResolver:
+    """The real yt-dlp resolver, counting the calls that reach it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    async def resolve(self, ref: str):
+        self.calls.append(ref)
+        return await self.inner.resolve(ref)
+
+
+async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, player,
+                                                           resolver, tmp_path: Path) -> None:
+    import asyncio
+
+    from tui.session.manager import SessionManager
+    from tui.session.token_store import TokenStore
+
+    counting = CountingResolver(resolver)
+    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, resolve_ahead=2)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url(t) for t in ("t1", "t2", "t3", "t4")])
+    pb.play(0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    ahead = list(session._ahead.values())
+    assert len(ahead) == 2                                 # t2 and t3, not t4
+    await asyncio.gather(*ahead)
+    assert sorted(counting.calls) == sorted(demo.watch_url(t) for t in ("t1", "t2", "t3"))
+    assert any(l.owner == "next: Copper Lanterns" for l in session.book.values())
+    pb.next()
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING)
+    assert demo.watch_url("t2") in counting.calls and counting.calls.count(demo.watch_url("t2")) == 1
+    # t4 now comes up; removing it drops its pre-resolved stream.
+    t4 = pb.queue[3].uid
+    assert t4 in session._ahead
+    pb.remove(3)
+    assert t4 not in session._ahead
+    pb.detach()
+    await session.aclose()

@@ -116,13 +116,15 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
         playback = Playback(player, session, queue,
-                            resume_threshold=config.playback.resume_threshold)
+                            resume_threshold=config.playback.resume_threshold,
+                            resolve_ahead=config.playback.resolve_ahead)
         play_index: int | None = 0
     else:
         store = QueueStore(queue_file())
         queue, position = store.load()
         playback = Playback(player, session, queue, store=store, resume_position=position,
-                            resume_threshold=config.playback.resume_threshold)
+                            resume_threshold=config.playback.resume_threshold,
+                            resolve_ahead=config.playback.resolve_ahead)
         play_index = len(queue) if args.refs else None
     playback.add(args.refs)
     host = ConfigHost(config_path, config, playback, resolver, add_services)

@@ -99,6 +99,8 @@ class ConfigHost:
             notes.append(f"volume set to {new.playback.volume}")
         if _changed(old, new, "playback.resume_threshold"):
             self.playback.resume_threshold = new.playback.resume_threshold
+        if _changed(old, new, "playback.resolve_ahead"):
+            self.playback.resolve_ahead = new.playback.resolve_ahead
         if _changed(old, new, "services"):
             self.session.remove_services({s.name for s in old.services}
                                          - {s.name for s in new.services})

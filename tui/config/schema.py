@@ -25,6 +25,8 @@ class PlaybackSection(Section):
     video: bool = Field(False, description="open a video window when a display exists")
     resume_threshold: int = Field(600, ge=0, le=86400, description="items longer than this "
                                   "many seconds remember where you left them")
+    resolve_ahead: int = Field(3, ge=0, le=20, description="items after the current one that "
+                               "yt-dlp resolves in the background, so the next starts at once")
 
 
 class RetrySection(Section):

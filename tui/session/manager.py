@@ -79,6 +79,8 @@ class SessionManager:
         self.services: dict[str, _Service] = {}
         self._open: dict[str, _Open] = {}
         self.refreshes = 0
+        # Pre-resolved streams for items that will play soon, by queue item uid.
+        self._ahead: dict[int, asyncio.Future[tuple[StreamInfo, Stream]]] = {}
 
     # --- services -------------------------------------------------------------------------
 
@@ -124,11 +126,50 @@ class SessionManager:
                                  self.device_id, svc.catalogue)
         return ResolverSource(self.resolver, parsed.text, self.retrier)
 
-    async def open(self, key: str, ref: str) -> tuple[StreamInfo, str, bool]:
+    def resolve_ahead(self, uid: int, ref: str, label: str) -> None:
+        """Resolve `ref` in the background so that playing it later skips yt-dlp. Only for
+        yt-dlp references: a service's playback session would count against its limit."""
+        if uid in self._ahead or parse_ref(ref, frozenset(self.services)).kind is not RefKind.URL:
+            return
+        future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
+        self._ahead[uid] = future
+
+        def done(f: asyncio.Future[tuple[StreamInfo, Stream]]) -> None:
+            if f.cancelled() or f.exception() is not None:
+                self._ahead.pop(uid, None)
+                return
+            if self._ahead.get(uid) is f:
+                info, stream = f.result()
+                self.book.put(f"ahead:{uid}", Lease(LeaseKind.STREAM_URL, f"next: {info.title}",
+                                                    stream.expires_at))
+        future.add_done_callback(done)
+
+    def forget_ahead(self, keep: set[int]) -> None:
+        """Drop pre-resolved streams of items no longer coming up (removed, moved away)."""
+        for uid in [u for u in self._ahead if u not in keep]:
+            self._ahead.pop(uid).cancel()
+            self.book.drop(f"ahead:{uid}")
+
+    def _take_ahead(self, uid: int | None) -> tuple[StreamInfo, Stream] | None:
+        future = self._ahead.pop(uid, None) if uid is not None else None
+        self.book.drop(f"ahead:{uid}")
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            if future is not None:
+                future.cancel()
+            return None
+        info, stream = future.result()
+        # Still good for a while? Otherwise resolving afresh is the safer bet.
+        if stream.expires_at is not None and stream.expires_at - time.time() < 30:
+            return None
+        return info, stream
+
+    async def open(self, key: str, ref: str, uid: int | None = None) -> tuple[StreamInfo, str, bool]:
         """Acquire a stream for `ref`; returns its metadata, the URL to give the player and
-        whether that URL is the proxy's."""
+        whether that URL is the proxy's. A stream resolved ahead for item `uid` is used
+        without asking yt-dlp again."""
         source = self._source(ref)
-        info, stream = await source.open()
+        ahead = self._take_ahead(uid) if isinstance(source, ResolverSource) else None
+        info, stream = ahead if ahead is not None else await source.open()
         o = _Open(key, info.title, source, stream)
         self._open[key] = o
         self._show(o)
@@ -261,6 +302,7 @@ class SessionManager:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        self.forget_ahead(set())
         for key in list(self._open):
             o = self._open.pop(key)
             try:

@@ -53,7 +53,7 @@ class _Silent:
 class Playback:
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0,
-                 resume_threshold: float = 600.0) -> None:
+                 resume_threshold: float = 600.0, resolve_ahead: int = 3) -> None:
         self.player = player
         self.session = session
         self.queue = queue or Queue()
@@ -62,6 +62,7 @@ class Playback:
         self.listener: PlaybackListener = _Silent()
         self._resume = resume_position
         self.resume_threshold = resume_threshold  # s; longer items remember their position
+        self.resolve_ahead = resolve_ahead        # items after the current one to pre-resolve
         self._generation = 0           # the player load whose events count
         self._request = 0              # bumps on every play request; stale opens are dropped
         self._keys = itertools.count(1)
@@ -165,6 +166,8 @@ class Playback:
         return mode.value
 
     def _changed(self) -> None:
+        if self._key is not None:
+            self._look_ahead()  # the items coming up may have changed
         self.listener.queue_changed()
         self._update(index=self.queue.current_index)
         self._schedule_save()
@@ -267,7 +270,7 @@ class Playback:
                      status="")
         key = f"item{next(self._keys)}"
         try:
-            info, url, proxied = await self.session.open(key, item.ref)
+            info, url, proxied = await self.session.open(key, item.ref, item.uid)
         except ResolveError as e:
             if request == self._request:
                 self._fail(index, f"could not resolve: {e}")
@@ -294,6 +297,23 @@ class Playback:
                      duration=info.duration)
         self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self._schedule_save()
+        self._look_ahead()
+
+    def _coming_up(self) -> list[QueueItem]:
+        current = self.queue.current_index
+        if current is None or self.resolve_ahead <= 0:
+            return []
+        n = len(self.queue)
+        picks = [(current + k) % n for k in range(1, self.resolve_ahead + 1)
+                 if current + k < n or self.queue.repeat.value == "all"]
+        return [self.queue[i] for i in dict.fromkeys(picks) if i != current]
+
+    def _look_ahead(self) -> None:
+        """Pre-resolve the next few items so `n` starts without waiting for yt-dlp."""
+        coming = [it for it in self._coming_up() if it.status is not ItemStatus.FAILED]
+        self.session.forget_ahead({it.uid for it in coming})
+        for item in coming:
+            self.session.resolve_ahead(item.uid, item.ref, item.label)
 
     def _load(self, url: str, start: float, headers: dict[str, str]) -> None:
         self.loads += 1
