@@ -16,6 +16,8 @@ examples:
   ytplay                          the queue from last time
   ytplay config check             validate the config file (also: path, show, edit, reset)
   ytplay URL FILE ...             queue these and start playing
+  ytplay --import list.m3u        append a playlist file
+  ytplay --playlist road-trip     append a saved playlist and play it
   ytplay --demo                   play the embedded demo service (no internet needed)
   ytplay --demo --demo-url-ttl 20 --demo-fail-rate 0.2
                                   the demo with URLs that expire every 20 s and 20 % of
@@ -40,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-device", metavar="NAME", default=None,
                    help="libmpv audio device, e.g. alsa/hdmi or pulse/<sink> "
                         "(mpv --audio-device=help lists them)")
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="FILE",
+                   help="append an .m3u/.m3u8 playlist to the queue (repeatable)")
+    p.add_argument("--playlist", metavar="NAME", default=None,
+                   help="append a saved playlist (saved in the app with w) and play it")
     p.add_argument("--video", action="store_true",
                    help="open a video window when a display exists (default: audio only)")
 

@@ -10,13 +10,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
-from tui.config.paths import queue_file, tokens_file
+from tui.config.paths import history_file, playlists_dir, queue_file, tokens_file
 from tui.config.schema import Config, ServiceSection
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_options)
+from tui.session.library_files import History, Playlists, read_m3u
 from tui.session.manager import SessionManager
 from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
@@ -117,15 +118,21 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
         playback = Playback(player, session, queue,
                             resume_threshold=config.playback.resume_threshold,
-                            resolve_ahead=config.playback.resolve_ahead)
+                            resolve_ahead=config.playback.resolve_ahead,
+                            playlists=Playlists(playlists_dir()))
         play_index: int | None = 0
     else:
         store = QueueStore(queue_file())
         queue, position = store.load()
         playback = Playback(player, session, queue, store=store, resume_position=position,
                             resume_threshold=config.playback.resume_threshold,
-                            resolve_ahead=config.playback.resolve_ahead)
-        play_index = len(queue) if args.refs else None
+                            resolve_ahead=config.playback.resolve_ahead,
+                            playlists=Playlists(playlists_dir()), history=History(history_file()))
+        play_index = len(queue) if (args.refs or args.playlist) else None
+    if args.playlist:
+        playback.queue.extend(e.item() for e in playback.playlists.load(args.playlist))  # type: ignore[union-attr]
+    for path in args.imports:
+        playback.queue.extend(e.item() for e in read_m3u(Path(path).expanduser()))
     playback.add(args.refs)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
     built.append(YtplayApp(playback, play_index=play_index, config=host))

@@ -31,3 +31,11 @@ def config_file() -> Path:
     """`$YTPLAY_CONFIG`, else config.toml in the user config dir."""
     override = os.environ.get("YTPLAY_CONFIG")
     return Path(override) if override else user_config_path(APP, appauthor=False) / "config.toml"
+
+
+def playlists_dir() -> Path:
+    return data_dir() / "playlists"
+
+
+def history_file() -> Path:
+    return data_dir() / "history.jsonl"

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import itertools
 import logging
+from pathlib import Path
 from typing import Coroutine, Iterable, Protocol
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
@@ -25,6 +26,7 @@ from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
 
+from .library_files import History, PlaylistError, Playlists, is_playlist_file, read_m3u, write_m3u
 from .manager import SessionManager
 from .queue_store import QueueStore
 
@@ -53,7 +55,8 @@ class _Silent:
 class Playback:
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0,
-                 resume_threshold: float = 600.0, resolve_ahead: int = 3) -> None:
+                 resume_threshold: float = 600.0, resolve_ahead: int = 3,
+                 playlists: Playlists | None = None, history: History | None = None) -> None:
         self.player = player
         self.session = session
         self.queue = queue or Queue()
@@ -63,6 +66,8 @@ class Playback:
         self._resume = resume_position
         self.resume_threshold = resume_threshold  # s; longer items remember their position
         self.resolve_ahead = resolve_ahead        # items after the current one to pre-resolve
+        self.playlists = playlists
+        self.history = history
         self._generation = 0           # the player load whose events count
         self._request = 0              # bumps on every play request; stale opens are dropped
         self._keys = itertools.count(1)
@@ -110,15 +115,53 @@ class Playback:
 
     # --- commands -------------------------------------------------------------------------
 
-    def add(self, refs: Iterable[str], *, play: bool = False) -> None:
-        indexes = self.queue.add(refs)
-        self.listener.queue_changed()
-        self._schedule_save()
+    def _items(self, refs: Iterable[str]) -> list[QueueItem]:
+        """Queue items for references; an .m3u/.m3u8 file stands for its entries."""
+        items: list[QueueItem] = []
+        for ref in refs:
+            if is_playlist_file(ref):
+                try:
+                    items += [e.item() for e in read_m3u(Path(ref).expanduser())]
+                except PlaylistError as e:
+                    self._log(Level.ERROR, str(e))
+            else:
+                items.append(QueueItem(ref=ref))
+        return items
+
+    def add(self, refs: Iterable[str], *, play: bool = False) -> list[int]:
+        return self.add_items(self._items(refs), play=play)
+
+    def add_items(self, items: Iterable[QueueItem], *, play: bool = False) -> list[int]:
+        indexes = self.queue.extend(items)
+        self._changed()
         if play and indexes:
             self.play(indexes[0])
+        return indexes
+
+    async def save_playlist(self, target: str) -> str:
+        """Save the queue as a named playlist, or export it to an .m3u/.m3u8 path."""
+        items = self.queue.items
+        loop = asyncio.get_running_loop()
+        if target.lower().endswith((".m3u", ".m3u8")):
+            path = Path(target).expanduser()
+            await loop.run_in_executor(None, write_m3u, path, items)
+        elif self.playlists is not None:
+            path = await loop.run_in_executor(None, self.playlists.save, target, items)
+        else:
+            raise PlaylistError("no playlist folder")
+        self._log(Level.INFO, f"saved {len(items)} items to {path}")
+        return str(path)
+
+    def open_playlist(self, target: str, *, play: bool = False) -> list[int]:
+        """Append a named playlist or an .m3u/.m3u8 file to the queue."""
+        if target.lower().endswith((".m3u", ".m3u8")) or self.playlists is None:
+            entries = read_m3u(Path(target).expanduser())
+        else:
+            entries = self.playlists.load(target)
+        return self.add_items([e.item() for e in entries], play=play)
 
     def insert_next(self, refs: Iterable[str]) -> list[int]:
-        indexes = self.queue.insert_next(QueueItem(ref=r) for r in refs)
+        indexes = self.queue.insert_next(self._items(refs))
         self._changed()
         return indexes
 
@@ -298,6 +341,12 @@ class Playback:
         self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self._schedule_save()
         self._look_ahead()
+        if self.history is not None:
+            self._loop_or_running().run_in_executor(None, self.history.append,
+                                                    dataclasses.replace(item))
+
+    def _loop_or_running(self) -> asyncio.AbstractEventLoop:
+        return self._loop or asyncio.get_running_loop()
 
     def _coming_up(self) -> list[QueueItem]:
         current = self.queue.current_index

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tui.config.schema import Config
+from tui.core.errors import YtplayError
 from tui.core.events import Level, LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
@@ -25,6 +26,8 @@ from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPoste
 from .screens.config_editor import ConfigEditor
 from .screens.add import AddScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
+from .screens.prompt import PromptScreen
 from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
@@ -52,6 +55,9 @@ class YtplayApp(App[None]):
         Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
         Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
         Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
+        Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
+        Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
+        Binding("h", "history", "History", show=False, id="history"),
         Binding("c", "edit_config", "Edit config", id="edit_config"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -274,6 +280,52 @@ class YtplayApp(App[None]):
 
     def action_volume(self, direction: int) -> None:
         self.playback.change_volume(direction * VOLUME_STEP)
+
+    def action_save_playlist(self) -> None:
+        def chosen(target: str | None) -> None:
+            if target:
+                self._save_playlist(target)
+        self.push_screen(PromptScreen("Save the queue as a playlist",
+                                      "a name (road-trip) or a file (~/music/list.m3u8)"), chosen)
+
+    @work(group="playlists")
+    async def _save_playlist(self, target: str) -> None:
+        try:
+            path = await self.playback.save_playlist(target)
+        except (YtplayError, OSError) as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(f"saved to {path}")
+
+    def action_open_playlist(self) -> None:
+        names = self.playback.playlists.names() if self.playback.playlists else []
+
+        def chosen(target: str | None) -> None:
+            if not target:
+                return
+            try:
+                self.playback.open_playlist(target)
+            except YtplayError as e:
+                self.notify(str(e), severity="error")
+        hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
+        self.push_screen(PromptScreen("Open a playlist (appended to the queue)",
+                                      "a saved playlist's name, or an .m3u/.m3u8 file",
+                                      hint), chosen)
+
+    def action_history(self) -> None:
+        if self.playback.history is None:
+            self.notify("no history in demo mode")
+            return
+        played = self.playback.history.recent()
+
+        def chosen(entry: object) -> None:
+            from tui.session.library_files import Played
+            if isinstance(entry, Played):
+                [index] = self.playback.insert_next([entry.ref])
+                self.playback.queue[index].title = entry.title
+                self.playback.queue[index].artist = entry.artist
+                self.playback.play(index)
+        self.push_screen(HistoryScreen(played), chosen)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.all_bindings()))
