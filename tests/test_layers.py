@@ -37,3 +37,10 @@ def test_cli_parsing_imports_nothing_heavy() -> None:
             "print(','.join(m for m in ('textual', 'mpv', 'yt_dlp', 'aiohttp') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == ""
+
+
+def test_no_unused_imports_or_undefined_names() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    r = subprocess.run([str(ruff), "check", "tui", "tests"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:]

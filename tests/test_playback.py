@@ -151,3 +151,33 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
     assert t4 not in session._ahead
     pb.detach()
     await session.aclose()
+
+
+async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, resolver,
+                                                    tmp_path: Path) -> None:
+    import time
+
+    from tui.session.manager import SessionManager
+    from tui.session.token_store import TokenStore
+
+    counting = CountingResolver(resolver)
+    counting.expand = resolver.expand  # flat look-ups are not stream resolutions
+    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, resolve_ahead=2)
+    rec = Recorder()
+    pb.attach(rec)
+    started = time.monotonic()
+    pb.add([f"{demo.base_url}/playlist/5000", demo.watch_url("t6")])
+    await rec.wait_for(lambda: len(pb.queue) == 5001, timeout=60)
+    took = time.monotonic() - started
+    assert took < 20, f"expanding took {took:.1f}s"
+    assert pb.queue[0].title == "Low Tide #1" and pb.queue[0].duration == 184.0
+    assert pb.queue[4999].title == "Copper Lanterns #5000"  # 4999 % 6 == 1
+    assert pb.queue[5000].ref == demo.watch_url("t6")
+    await rec.wait_for(lambda: pb.queue[5000].title == "Rust and Honey")  # single: metadata
+    assert counting.calls == []                    # nothing resolved yet
+    pb.play(0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    assert counting.calls[0] == demo.watch_url("t1") and len(counting.calls) <= 3
+    pb.detach()
+    await session.aclose()

@@ -7,8 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from tui.core.retry import RetryBudget, RetryPolicy
-from tui.core.clock import SystemClock
+from tui.core.retry import RetryPolicy
 from tui.demo.service import DemoService
 from tui.session.manager import SessionManager
 

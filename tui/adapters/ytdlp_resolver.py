@@ -13,6 +13,7 @@ import yt_dlp
 from yt_dlp.utils import unsmuggle_url
 
 from tui.core.errors import ResolveError
+from tui.core.m3u import Entry
 from tui.core.expiry import parse_url_expiry
 from tui.core.models import StreamInfo
 from tui.core.redact import redact
@@ -99,6 +100,35 @@ class YtDlpResolver:
             headers=headers,
             expires_at=parse_url_expiry(url),
         )
+
+    async def expand(self, ref: str) -> list[Entry]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._expand, ref)
+
+    def _expand(self, ref: str) -> list[Entry]:
+        params = {**self._params, "extract_flat": "in_playlist"}
+        try:
+            with yt_dlp.YoutubeDL(params) as ydl:
+                info = ydl.extract_info(ref, download=False)
+        except Exception as e:  # yt-dlp's own errors and extractor bugs alike
+            raise ResolveError(_reason(e)) from None
+        if not info:
+            raise ResolveError("yt-dlp found nothing")
+        if info.get("_type") != "playlist":
+            duration = info.get("duration")
+            return [Entry(ref, info.get("track") or info.get("title"),
+                          info.get("artist") or info.get("uploader"),
+                          float(duration) if duration else None)]
+        entries = []
+        for e in info.get("entries") or []:
+            url = e and (e.get("url") or e.get("webpage_url"))
+            if not url:
+                continue
+            duration = e.get("duration")
+            entries.append(Entry(unsmuggle_url(url)[0], e.get("title"),
+                                 e.get("artist") or e.get("uploader") or e.get("channel"),
+                                 float(duration) if duration else None))
+        return entries
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

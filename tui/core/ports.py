@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable, Mapping, Protocol
 
 from .events import PlayerEvent
+from .m3u import Entry
 from .models import StreamInfo
 
 
@@ -35,3 +36,7 @@ class Player(Protocol):
 class Resolver(Protocol):
     async def resolve(self, ref: str) -> StreamInfo:
         """Raises ResolveError with a reason a user can read."""
+
+    async def expand(self, ref: str) -> list[Entry]:
+        """What `ref` stands for without resolving streams: its entries when it is a
+        playlist or channel (flat), else one entry with its title and duration."""

@@ -102,6 +102,19 @@ class Queue:
         current = self.current_index
         return self._insert(0 if current is None else current + 1, list(items))
 
+    def replace(self, item: QueueItem, items: Iterable[QueueItem]) -> list[int]:
+        """Put `items` where `item` is (a playlist becoming its entries); if `item` was
+        current, the first of them is."""
+        at = self.index_of(item)
+        new = list(items)
+        self._items[at:at + 1] = new
+        if self._unshuffled is not None:
+            self._unshuffled = [n for it in self._unshuffled
+                                for n in (new if it is item else [it])]
+        if self._current is item:
+            self._current = new[0] if new else None
+        return list(range(at, at + len(new)))
+
     # --- moving through it ---------------------------------------------------------------
 
     def jump(self, index: int) -> QueueItem:

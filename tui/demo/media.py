@@ -13,7 +13,7 @@ from aiohttp import web
 from platformdirs import user_cache_path
 
 from . import synth
-from .catalog import BY_ID, Track
+from .catalog import BY_ID, TRACKS, Track
 from .state import STATE, error
 from .tokens import GrantError
 
@@ -65,6 +65,31 @@ async def watch(request: web.Request) -> web.Response:
 </body></html>"""
     state.counts["watch"] += 1
     return web.Response(text=page, content_type="text/html")
+
+
+@routes.get("/playlist/{count}")
+async def playlist(request: web.Request) -> web.Response:
+    """An RSS feed of `count` entries cycling through the catalogue: a long playlist for
+    yt-dlp to expand lazily."""
+    try:
+        count = max(1, min(100_000, int(request.match_info["count"])))
+    except ValueError:
+        return web.Response(status=404, text="no such playlist")
+    origin = request.url.origin()
+    e = html.escape
+    items = []
+    for n in range(count):
+        t = TRACKS[n % len(TRACKS)]
+        items.append(f"<item><title>{e(t.title)} #{n + 1}</title>"
+                     f"<link>{origin}/watch/{t.id}</link>"
+                     f"<guid>{origin}/watch/{t.id}#{n + 1}</guid>"
+                     f"<itunes:duration>{t.seconds}</itunes:duration></item>")
+    feed = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
+            f"<channel><title>Demo playlist of {count}</title><link>{origin}/</link>"
+            + "".join(items) + "</channel></rss>")
+    request.app[STATE].counts["playlist"] += 1
+    return web.Response(text=feed, content_type="application/rss+xml")
 
 
 async def _cut_off(request: web.Request, path: Path) -> web.StreamResponse:

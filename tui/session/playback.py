@@ -13,8 +13,7 @@ import asyncio
 import dataclasses
 import itertools
 import logging
-from pathlib import Path
-from typing import Coroutine, Iterable, Protocol
+from typing import Coroutine, Protocol
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
@@ -26,15 +25,16 @@ from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
 
-from .library_files import History, PlaylistError, Playlists, is_playlist_file, read_m3u, write_m3u
+from .library_files import History, Playlists
 from .manager import SessionManager
+from .queue_edits import QueueEditing
 from .queue_store import QueueStore
+from .saving import QueueSaver
 
 log = logging.getLogger(__name__)
 
 SEEK_STEP = 5.0
 VOLUME_STEP = 5.0
-SAVE_DELAY = 1.0        # s; coalesces bursts of changes into one write
 EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off stream
 
 
@@ -52,7 +52,7 @@ class _Silent:
     def session_event(self, event: SessionEvent) -> None: ...
 
 
-class Playback:
+class Playback(QueueEditing):
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0,
                  resume_threshold: float = 600.0, resolve_ahead: int = 3,
@@ -77,7 +77,9 @@ class Playback:
         self._recovery_status = False
         self._failures_in_a_row = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._save_handle: asyncio.TimerHandle | None = None
+        self._saver = None if store is None else QueueSaver(
+            store, lambda: store.dump(self.queue, self.now.position),
+            lambda text: self._log(Level.ERROR, text))
         self._tasks: set[asyncio.Task[None]] = set()
         self.loads = 0                 # player loads, reloads included
         self.end_errors = 0            # end-file events with an error
@@ -114,99 +116,6 @@ class Playback:
         await self.session.aclose()
 
     # --- commands -------------------------------------------------------------------------
-
-    def _items(self, refs: Iterable[str]) -> list[QueueItem]:
-        """Queue items for references; an .m3u/.m3u8 file stands for its entries."""
-        items: list[QueueItem] = []
-        for ref in refs:
-            if is_playlist_file(ref):
-                try:
-                    items += [e.item() for e in read_m3u(Path(ref).expanduser())]
-                except PlaylistError as e:
-                    self._log(Level.ERROR, str(e))
-            else:
-                items.append(QueueItem(ref=ref))
-        return items
-
-    def add(self, refs: Iterable[str], *, play: bool = False) -> list[int]:
-        return self.add_items(self._items(refs), play=play)
-
-    def add_items(self, items: Iterable[QueueItem], *, play: bool = False) -> list[int]:
-        indexes = self.queue.extend(items)
-        self._changed()
-        if play and indexes:
-            self.play(indexes[0])
-        return indexes
-
-    async def save_playlist(self, target: str) -> str:
-        """Save the queue as a named playlist, or export it to an .m3u/.m3u8 path."""
-        items = self.queue.items
-        loop = asyncio.get_running_loop()
-        if target.lower().endswith((".m3u", ".m3u8")):
-            path = Path(target).expanduser()
-            await loop.run_in_executor(None, write_m3u, path, items)
-        elif self.playlists is not None:
-            path = await loop.run_in_executor(None, self.playlists.save, target, items)
-        else:
-            raise PlaylistError("no playlist folder")
-        self._log(Level.INFO, f"saved {len(items)} items to {path}")
-        return str(path)
-
-    def open_playlist(self, target: str, *, play: bool = False) -> list[int]:
-        """Append a named playlist or an .m3u/.m3u8 file to the queue."""
-        if target.lower().endswith((".m3u", ".m3u8")) or self.playlists is None:
-            entries = read_m3u(Path(target).expanduser())
-        else:
-            entries = self.playlists.load(target)
-        return self.add_items([e.item() for e in entries], play=play)
-
-    def insert_next(self, refs: Iterable[str]) -> list[int]:
-        indexes = self.queue.insert_next(self._items(refs))
-        self._changed()
-        return indexes
-
-    def remove(self, index: int) -> None:
-        """Remove an item; removing the one playing stops it. `undo_remove` puts it back."""
-        removed = self.queue.remove([index])
-        if not removed:
-            return
-        if self.queue.current is None and self._key is not None:
-            self._stop()
-        self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
-        self._changed()
-
-    def clear(self) -> None:
-        if self.queue.clear():
-            self._stop()
-            self._log(Level.INFO, "cleared the queue (u puts it back)")
-            self._changed()
-
-    def undo_remove(self) -> None:
-        if self.queue.undo_remove():
-            self._changed()
-
-    def move(self, index: int, delta: int) -> int:
-        target = self.queue.move(index, delta)
-        self._changed()
-        return target
-
-    def move_to_top(self, index: int) -> int:
-        target = self.queue.move_to_top(index)
-        self._changed()
-        return target
-
-    def toggle_shuffle(self) -> bool:
-        if self.queue.shuffled:
-            self.queue.unshuffle()
-        else:
-            self.queue.shuffle()
-        self._changed()
-        return self.queue.shuffled
-
-    def cycle_repeat(self) -> str:
-        mode = self.queue.cycle_repeat()
-        self._changed()
-        return mode.value
 
     def _changed(self) -> None:
         if self._key is not None:
@@ -499,32 +408,10 @@ class Playback:
             self._load(stream.url, position, dict(stream.headers))
 
     def _schedule_save(self) -> None:
-        if self.store is None or self._loop is None:
-            return
-        if self._save_handle is not None:
-            self._save_handle.cancel()
-        self._save_handle = self._loop.call_later(SAVE_DELAY, self._save_in_background)
-
-    def _save_in_background(self) -> None:
-        """Snapshot on the loop, write (with its fsync) on a worker thread."""
-        self._save_handle = None
-        if self.store is None or self._loop is None:
-            return
-        text = self.store.dump(self.queue, self.now.position)
-        future = self._loop.run_in_executor(None, self.store.write, text)
-        future.add_done_callback(self._saved)
-
-    def _saved(self, future: "asyncio.Future[None]") -> None:
-        if not future.cancelled() and (e := future.exception()) is not None:
-            self._log(Level.ERROR, f"could not save the queue: {e}")
+        if self._saver is not None and self._loop is not None:
+            self._saver.schedule()
 
     def save_now(self) -> None:
         """Write the queue right away, blocking (at exit)."""
-        if self._save_handle is not None:
-            self._save_handle.cancel()
-            self._save_handle = None
-        if self.store is not None:
-            try:
-                self.store.save(self.queue, self.now.position)
-            except OSError as e:
-                self._log(Level.ERROR, f"could not save the queue: {e}")
+        if self._saver is not None:
+            self._saver.now()

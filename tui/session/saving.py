@@ -1,0 +1,45 @@
+"""Saving the queue: coalesced after changes and written off the loop (fsync can take a
+while), or right away and blocking when ytplay exits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from .queue_store import QueueStore
+
+SAVE_DELAY = 1.0  # s; a burst of changes becomes one write
+
+
+class QueueSaver:
+    def __init__(self, store: QueueStore, snapshot: Callable[[], str],
+                 report: Callable[[str], None], delay: float = SAVE_DELAY) -> None:
+        self.store = store
+        self.snapshot = snapshot      # the file's text, taken on the loop
+        self.report = report
+        self.delay = delay
+        self._handle: asyncio.TimerHandle | None = None
+
+    def schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = loop.call_later(self.delay, self._write_in_background, loop)
+
+    def _write_in_background(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._handle = None
+        future = loop.run_in_executor(None, self.store.write, self.snapshot())
+        future.add_done_callback(self._written)
+
+    def _written(self, future: "asyncio.Future[None]") -> None:
+        if not future.cancelled() and (e := future.exception()) is not None:
+            self.report(f"could not save the queue: {e}")
+
+    def now(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        try:
+            self.store.write(self.snapshot())
+        except OSError as e:
+            self.report(f"could not save the queue: {e}")
