@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-from . import proxy_bench, scheduler_bench
+import sys
+
+from . import next_track_bench, proxy_bench, queue_bench, scheduler_bench
+
+BENCHES = {"scheduler": scheduler_bench, "proxy": proxy_bench, "queue": queue_bench,
+           "next-track": next_track_bench}
 
 
 def main() -> None:
-    asyncio.run(scheduler_bench.run())
-    print()
-    asyncio.run(proxy_bench.run())
+    """All benchmarks, or those named on the command line."""
+    for name in sys.argv[1:] or list(BENCHES):
+        asyncio.run(BENCHES[name].run())
+        print()
 
 
 if __name__ == "__main__":

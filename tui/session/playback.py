@@ -78,7 +78,7 @@ class Playback(QueueEditing):
         self._failures_in_a_row = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._saver = None if store is None else QueueSaver(
-            store, lambda: store.dump(self.queue, self.now.position),
+            store, lambda: store.snapshot(self.queue, self.now.position),
             lambda text: self._log(Level.ERROR, text))
         self._tasks: set[asyncio.Task[None]] = set()
         self.loads = 0                 # player loads, reloads included

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tui.config.atomic import atomic_write
@@ -13,6 +14,13 @@ from tui.core.queue import Queue
 
 log = logging.getLogger(__name__)
 VERSION = 1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    rows: list[tuple[str, str | None, str | None, float | None, float]]
+    current: int | None
+    position: float
 
 
 class QueueStore:
@@ -36,19 +44,22 @@ class QueueStore:
             log.warning("the saved queue could not be read (%s); it was kept as %s", e, aside)
             return Queue(), 0.0
 
-    def dump(self, queue: Queue, position: float | None) -> str:
-        """The file's text for this queue; cheap enough for the UI loop, unlike the write."""
+    @staticmethod
+    def snapshot(queue: Queue, position: float | None) -> Snapshot:
+        """The queue's saved fields as plain tuples: a few ms for 10,000 items, so it can be
+        taken on the UI loop, while turning it into JSON and writing happen elsewhere."""
+        rows = [(i.ref, i.title, i.artist, i.duration, i.resume_at) for i in queue]
+        return Snapshot(rows, queue.current_index, position or 0.0)
+
+    def write(self, snap: Snapshot) -> None:
         doc = {
             "version": VERSION,
-            "current": queue.current_index,
-            "position": position or 0.0,
-            "items": [{"ref": i.ref, "title": i.title, "artist": i.artist,
-                       "duration": i.duration, "resume_at": i.resume_at} for i in queue],
+            "current": snap.current,
+            "position": snap.position,
+            "items": [{"ref": r, "title": t, "artist": a, "duration": d, "resume_at": p}
+                      for r, t, a, d, p in snap.rows],
         }
-        return json.dumps(doc, indent=1)
-
-    def write(self, text: str) -> None:
-        atomic_write(self.path, text)
+        atomic_write(self.path, json.dumps(doc, indent=1))
 
     def save(self, queue: Queue, position: float | None) -> None:
-        self.write(self.dump(queue, position))
+        self.write(self.snapshot(queue, position))

@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from .queue_store import QueueStore
+from .queue_store import QueueStore, Snapshot
 
 SAVE_DELAY = 1.0  # s; a burst of changes becomes one write
 
 
 class QueueSaver:
-    def __init__(self, store: QueueStore, snapshot: Callable[[], str],
+    def __init__(self, store: QueueStore, snapshot: Callable[[], Snapshot],
                  report: Callable[[str], None], delay: float = SAVE_DELAY) -> None:
         self.store = store
-        self.snapshot = snapshot      # the file's text, taken on the loop
+        self.snapshot = snapshot      # taken on the loop; JSON and the write happen off it
         self.report = report
         self.delay = delay
         self._handle: asyncio.TimerHandle | None = None

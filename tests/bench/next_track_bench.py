@@ -1,0 +1,93 @@
+"""Next track, keypress to audio (libmpv's playback-restart): the floor — libmpv opening the
+same already-resolved URL directly — against ytplay with the item pre-resolved and with a
+first, unresolved play, measured side by side in one run."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tui.adapters.mpv_player import MpvPlayer
+from tui.adapters.ytdlp_resolver import YtDlpResolver
+from tui.core.events import PlayerEvent, Restarted
+from tui.demo.options import DemoOptions
+from tui.demo.service import DemoService
+from tui.session.manager import SessionManager
+from tui.session.playback import Playback
+from tui.session.token_store import TokenStore
+
+from .table import print_table
+
+ROUNDS = 5
+
+
+async def _floor(player: MpvPlayer, url: str) -> float:
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def listen(ev: PlayerEvent) -> None:
+        if isinstance(ev, Restarted):
+            loop.call_soon_threadsafe(started.set)
+    player.set_listener(listen)
+    t = time.perf_counter()
+    player.load(url)
+    await asyncio.wait_for(started.wait(), 20)
+    elapsed = time.perf_counter() - t
+    player.stop()
+    return elapsed * 1000
+
+
+async def _ytplay(player: MpvPlayer, session: SessionManager, demo: DemoService,
+                  ahead: bool) -> float:
+    pb = Playback(player, session, resolve_ahead=1 if ahead else 0)
+
+    class Quiet:
+        def queue_changed(self) -> None: ...
+        def now_playing(self, now) -> None: ...
+        def logged(self, event) -> None: ...
+        def session_event(self, event) -> None: ...
+    pb.attach(Quiet())
+    pb.add([demo.watch_url("t2"), demo.watch_url("t5")])
+    pb.played.clear()
+    pb.play(0, start=100.0)
+    await asyncio.wait_for(pb.played.wait(), 20)
+    await asyncio.gather(*session._ahead.values())  # noqa: SLF001 - wait for the pre-resolve
+    pb.played.clear()
+    t = time.perf_counter()
+    pb.next()                                       # what the `n` key does
+    await asyncio.wait_for(pb.played.wait(), 20)
+    elapsed = time.perf_counter() - t
+    pb.detach()
+    player.stop()
+    return elapsed * 1000
+
+
+async def run() -> None:
+    with tempfile.TemporaryDirectory() as tmp, \
+            DemoService(DemoOptions(media_dir=Path(tmp) / "media")) as demo:
+        resolver = YtDlpResolver()
+        player = MpvPlayer(ao="null")
+        await resolver.resolve(demo.watch_url("t1"))  # yt-dlp's imports warmed up
+        results: dict[str, list[float]] = {"floor": [], "ahead": [], "cold": []}
+        for i in range(ROUNDS):
+            session = SessionManager(resolver, token_store=TokenStore(Path(tmp) / f"{i}.json"))
+            info = await resolver.resolve(demo.watch_url("t5"))
+            results["floor"].append(await _floor(player, info.url))
+            results["ahead"].append(await _ytplay(player, session, demo, ahead=True))
+            results["cold"].append(await _ytplay(player, session, demo, ahead=False))
+            await session.aclose()
+        player.close()
+        resolver.close()
+    med = {k: statistics.median(v) for k, v in results.items()}
+    rows = [
+        ["floor: libmpv opens the resolved URL directly", f"{med['floor']:.0f}", "1.00"],
+        ["ytplay, next item pre-resolved (n)", f"{med['ahead']:.0f}",
+         f"{med['ahead'] / med['floor']:.2f}"],
+        ["ytplay, first play, unresolved (n)", f"{med['cold']:.0f}",
+         f"{med['cold'] / med['floor']:.2f}"],
+    ]
+    print_table(f"Next track: keypress to playback-restart, ms (median of {ROUNDS}, "
+                "interleaved)", ["path", "ms", "x floor"], rows)
