@@ -193,3 +193,10 @@ def test_readme_lists_every_option_as_the_schema_says() -> None:
     for section, model in SECTIONS.items():
         for field in model.model_fields:
             assert f"| `{field}` |" in readme
+
+
+def test_readme_lists_every_key_as_the_bindings_say() -> None:
+    from tui.ui.keys_doc import block as keys_block
+
+    assert keys_block() in (ROOT / "README.md").read_text(), \
+        "README is out of date: run python -m tui.ui.keys_doc"

@@ -94,3 +94,17 @@ async def test_outside_edits_apply_within_two_seconds(tmp_path: Path) -> None:
         path.write_text(text.replace("attempts = 7", "attempts = lots"))
         await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigRejected) for m in seen))
         assert pb.session.policy is before  # the running config is kept
+
+
+async def test_a_bad_keymap_entry_is_reported_not_fatal(tmp_path: Path) -> None:
+    from tui.ui.widgets.event_log import EventLog
+
+    path = tmp_path / "config.toml"
+    path.write_text(default_text().replace("[keys]\n", '[keys]\nnxet = "x"\nnext = "ctrl+n"\n'))
+    async with real_app(path) as (app, pilot, seen):
+        log = app.query_one(EventLog)
+        assert any("no action 'nxet'" in str(line.text) for line in log.lines)
+        pb = app.playback
+        await until(pilot, lambda: pb.now.state.value == "playing", 20)
+        await pilot.press("ctrl+n")                       # the remapped key works
+        await until(pilot, lambda: pb.now.index == 1, 10)

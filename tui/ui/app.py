@@ -185,9 +185,10 @@ class YtplayApp(App[None]):
             return False
         return True
 
-    def all_bindings(self) -> list[Binding]:
+    @classmethod
+    def all_bindings(cls) -> list[Binding]:
         """Every declared binding: the app's and the queue's (for help, keys, README)."""
-        return [b for b in (*self.BINDINGS, *QueueView.BINDINGS, *FilterBar.BINDINGS)
+        return [b for b in (*cls.BINDINGS, *QueueView.BINDINGS, *FilterBar.BINDINGS)
                 if isinstance(b, Binding)]
 
     async def ask_password(self, service: str, username: str) -> str | None:
