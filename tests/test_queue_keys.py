@@ -132,3 +132,42 @@ async def test_mouse_selects_and_double_click_plays(demo, player, session) -> No
         assert view.cursor == 3
         await pilot.click(QueueView, offset=(5, 2), times=2)
         await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
+
+
+async def test_every_action_is_in_the_command_palette(demo, player, session) -> None:
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        names = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Play/Pause", "Next", "Shuffle", "Filter", "Remove", "History",
+                "Save queue as playlist"} <= names
+        [shuffle] = [c for c in app.get_system_commands(app.screen) if c.title == "Shuffle"]
+        await shuffle.callback()
+        await pilot.pause()
+        assert pb.queue.shuffled
+
+
+async def test_search_finds_service_media_and_adds_it(demo, player, session) -> None:
+    from textual.widgets import DataTable
+
+    from tui.ui.screens.search import SearchScreen
+
+    async def password() -> str:
+        return "demo"
+    session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
+                        password=password)
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("f")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"signal", "enter")
+        screen = app.screen
+        while len(screen.results) < 2:               # the libraries answer; YouTube may not
+            await pilot.pause(0.05)
+        assert {e.ref for e in screen.results} >= {"demo:t2", "demo:t6"}
+        table = screen.query_one(DataTable)
+        table.focus()
+        row = [e.ref for e in screen.results].index("demo:t6")
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        assert pb.queue[len(pb.queue) - 1].ref == "demo:t6"
+        assert pb.queue[len(pb.queue) - 1].title == "Rust and Honey"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SearchScreen)

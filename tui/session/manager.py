@@ -18,6 +18,7 @@ from tui.core.clock import SystemClock
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
+from tui.core.m3u import Entry
 from tui.core.models import StreamInfo
 from tui.core.ports import Resolver
 from tui.core.redact import redact
@@ -107,6 +108,26 @@ class SessionManager:
         self.rule = rule
         for svc in self.services.values():
             svc.tokens.rule = rule
+
+    async def search_libraries(self, query: str) -> list[Entry]:
+        """Items of every service's library whose title or artist contains `query`."""
+        needle = query.casefold().strip()
+        found: list[Entry] = []
+        for name, svc in list(self.services.items()):
+            if not svc.catalogue:
+                items = await svc.tokens.authorized(f"library · {name}", svc.client.library)
+                svc.catalogue.update({str(i["id"]): i for i in items})
+            for media_id, item in svc.catalogue.items():
+                title, artist = str(item.get("title") or ""), str(item.get("artist") or "")
+                if needle in f"{title}\n{artist}".casefold():
+                    duration = item.get("duration")
+                    found.append(Entry(f"{name}:{media_id}", title or None, artist or None,
+                                       float(duration) if isinstance(duration, (int, float)) else None))
+        return found
+
+    async def search_web(self, query: str, limit: int = 10) -> list[Entry]:
+        """yt-dlp's YouTube search (`ytsearch`), where the network allows."""
+        return await self.resolver.expand(f"ytsearch{limit}:{query}")
 
     # --- events ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from .screens.add import AddScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
 from .screens.prompt import PromptScreen
+from .screens.search import SearchScreen
 from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
@@ -55,6 +56,7 @@ class YtplayApp(App[None]):
         Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
         Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
         Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
+        Binding("f", "search", "Search", id="search"),
         Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
         Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
         Binding("h", "history", "History", show=False, id="history"),
@@ -261,6 +263,16 @@ class YtplayApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        # Every key's action, findable by name (with its key shown) in the palette.
+        from .screens.help import key_label
+
+        queue = self.query_one(QueueView)
+        for b in self.all_bindings():
+            if b.id in ("edit_config", "quit") or b in FilterBar.BINDINGS:
+                continue
+            target = queue if b in QueueView.BINDINGS else self
+            yield SystemCommand(b.description, f"key: {key_label(b)}",
+                                lambda b=b, target=target: target.run_action(b.action))
         if self.config_host is not None:
             yield SystemCommand("Edit config", "Edit config.toml, validated as you type",
                                 self.action_edit_config)
@@ -312,6 +324,11 @@ class YtplayApp(App[None]):
         self.push_screen(PromptScreen("Open a playlist (appended to the queue)",
                                       "a saved playlist's name, or an .m3u/.m3u8 file",
                                       hint), chosen)
+
+    def action_search(self) -> None:
+        session = self.playback.session
+        sources = {"libraries": session.search_libraries, "YouTube": session.search_web}
+        self.push_screen(SearchScreen(sources, lambda e: self.playback.add_items([e.item()])))
 
     def action_history(self) -> None:
         if self.playback.history is None:
