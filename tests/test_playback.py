@@ -120,6 +120,9 @@ class CountingResolver:
         self.calls.append(ref)
         return await self.inner.resolve(ref)
 
+    async def expand(self, ref: str):
+        return await self.inner.expand(ref)
+
 
 async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, player,
                                                            resolver, tmp_path: Path) -> None:
@@ -130,7 +133,7 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
 
     counting = CountingResolver(resolver)
     session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
-    pb = Playback(player, session, resolve_ahead=2)
+    pb = Playback(player, session, resolve_ahead=2, gapless=False)  # pre-resolve on its own
     rec = Recorder()
     pb.attach(rec)
     pb.add([demo.watch_url(t) for t in ("t1", "t2", "t3", "t4")])
@@ -160,8 +163,7 @@ async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, r
     from tui.session.manager import SessionManager
     from tui.session.token_store import TokenStore
 
-    counting = CountingResolver(resolver)
-    counting.expand = resolver.expand  # flat look-ups are not stream resolutions
+    counting = CountingResolver(resolver)  # flat look-ups (expand) are not counted
     session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
     pb = Playback(player, session, resolve_ahead=2)
     rec = Recorder()
@@ -181,3 +183,62 @@ async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, r
     assert counting.calls[0] == demo.watch_url("t1") and len(counting.calls) <= 3
     pb.detach()
     await session.aclose()
+
+
+async def _prepared(pb: Playback, rec: Recorder) -> None:
+    import asyncio
+
+    async def wait() -> None:
+        while pb._prepared is None:
+            await asyncio.sleep(0.02)
+    await asyncio.wait_for(wait(), 15)
+
+
+async def test_next_switches_to_the_stream_handed_over_ahead(demo: DemoService, player,
+                                                             resolver, tmp_path: Path) -> None:
+    from tui.session.manager import SessionManager
+    from tui.session.token_store import TokenStore
+
+    counting = CountingResolver(resolver)
+    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, resolve_ahead=1)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url("t1"), demo.watch_url("t2"), demo.watch_url("t3")])
+    pb.play(0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    await _prepared(pb, rec)
+    prepared = pb._prepared
+    assert prepared.item is pb.queue[1]
+    calls = list(counting.calls)
+    pb.next()
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING
+                       and (rec.now.position or 0) > 0.2)
+    assert pb._generation == prepared.generation   # the handed-over entry, not a new load
+    assert counting.calls[: len(calls)] == calls and demo.watch_url("t2") not in counting.calls[len(calls):]
+    assert pb.queue[0].status is ItemStatus.READY  # the previous one is marked played
+    assert rec.now.title == "Copper Lanterns" and pb.end_errors == 0
+    # Jumping elsewhere drops what was handed over for item 2.
+    await _prepared(pb, rec)
+    dropped = pb._prepared.key
+    pb.play(0)
+    await rec.wait_for(lambda: rec.now.index == 0 and rec.now.state is PlayState.PLAYING)
+    assert session.stream(dropped) is None
+    pb.detach()
+    await session.aclose()
+
+
+async def test_the_end_of_a_track_moves_on_gaplessly(demo: DemoService, player, session) -> None:
+    pb = Playback(player, session)
+    rec = Recorder()
+    pb.attach(rec)
+    pb.add([demo.watch_url("t4"), demo.watch_url("t2")])
+    pb.play(0, start=127.0)  # t4 is 131 s long
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    await _prepared(pb, rec)
+    generation = pb._prepared.generation
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING
+                       and (rec.now.position or 0) > 0.5, timeout=20)
+    assert pb._generation == generation             # libmpv moved on by itself
+    assert pb.end_errors == 0 and rec.now.title == "Copper Lanterns"
+    pb.detach()

@@ -119,6 +119,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         playback = Playback(player, session, queue,
                             resume_threshold=config.playback.resume_threshold,
                             resolve_ahead=config.playback.resolve_ahead,
+                            gapless=config.playback.gapless,
                             playlists=Playlists(playlists_dir()))
         play_index: int | None = 0
     else:
@@ -127,6 +128,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         playback = Playback(player, session, queue, store=store, resume_position=position,
                             resume_threshold=config.playback.resume_threshold,
                             resolve_ahead=config.playback.resolve_ahead,
+                            gapless=config.playback.gapless,
                             playlists=Playlists(playlists_dir()), history=History(history_file()))
         play_index = len(queue) if (args.refs or args.playlist) else None
     if args.playlist:

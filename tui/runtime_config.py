@@ -101,6 +101,8 @@ class ConfigHost:
             self.playback.resume_threshold = new.playback.resume_threshold
         if _changed(old, new, "playback.resolve_ahead"):
             self.playback.resolve_ahead = new.playback.resolve_ahead
+        if _changed(old, new, "playback.gapless"):
+            self.playback.gapless = new.playback.gapless
         if _changed(old, new, "services"):
             self.session.remove_services({s.name for s in old.services}
                                          - {s.name for s in new.services})

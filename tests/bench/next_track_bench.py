@@ -41,8 +41,8 @@ async def _floor(player: MpvPlayer, url: str) -> float:
 
 
 async def _ytplay(player: MpvPlayer, session: SessionManager, demo: DemoService,
-                  ahead: bool) -> float:
-    pb = Playback(player, session, resolve_ahead=1 if ahead else 0)
+                  ahead: bool, gapless: bool) -> float:
+    pb = Playback(player, session, resolve_ahead=1 if ahead else 0, gapless=gapless)
 
     class Quiet:
         def queue_changed(self) -> None: ...
@@ -55,6 +55,9 @@ async def _ytplay(player: MpvPlayer, session: SessionManager, demo: DemoService,
     pb.play(0, start=100.0)
     await asyncio.wait_for(pb.played.wait(), 20)
     await asyncio.gather(*session._ahead.values())  # noqa: SLF001 - wait for the pre-resolve
+    while gapless and pb._prepared is None:        # noqa: SLF001 - and for the hand-over
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)                        # let libmpv prefetch, as it would mid-track
     pb.played.clear()
     t = time.perf_counter()
     pb.next()                                       # what the `n` key does
@@ -71,22 +74,25 @@ async def run() -> None:
         resolver = YtDlpResolver()
         player = MpvPlayer(ao="null")
         await resolver.resolve(demo.watch_url("t1"))  # yt-dlp's imports warmed up
-        results: dict[str, list[float]] = {"floor": [], "ahead": [], "cold": []}
+        results: dict[str, list[float]] = {"floor": [], "gapless": [], "ahead": [], "cold": []}
         for i in range(ROUNDS):
             session = SessionManager(resolver, token_store=TokenStore(Path(tmp) / f"{i}.json"))
             info = await resolver.resolve(demo.watch_url("t5"))
             results["floor"].append(await _floor(player, info.url))
-            results["ahead"].append(await _ytplay(player, session, demo, ahead=True))
-            results["cold"].append(await _ytplay(player, session, demo, ahead=False))
+            results["gapless"].append(await _ytplay(player, session, demo, True, True))
+            results["ahead"].append(await _ytplay(player, session, demo, True, False))
+            results["cold"].append(await _ytplay(player, session, demo, False, False))
             await session.aclose()
         player.close()
         resolver.close()
     med = {k: statistics.median(v) for k, v in results.items()}
     rows = [
         ["floor: libmpv opens the resolved URL directly", f"{med['floor']:.0f}", "1.00"],
-        ["ytplay, next item pre-resolved (n)", f"{med['ahead']:.0f}",
+        ["ytplay, next item handed to libmpv ahead (default)", f"{med['gapless']:.0f}",
+         f"{med['gapless'] / med['floor']:.2f}"],
+        ["ytplay, next item pre-resolved only (gapless off)", f"{med['ahead']:.0f}",
          f"{med['ahead'] / med['floor']:.2f}"],
-        ["ytplay, first play, unresolved (n)", f"{med['cold']:.0f}",
+        ["ytplay, first play, unresolved (nothing ahead)", f"{med['cold']:.0f}",
          f"{med['cold'] / med['floor']:.2f}"],
     ]
     print_table(f"Next track: keypress to playback-restart, ms (median of {ROUNDS}, "

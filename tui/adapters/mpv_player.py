@@ -45,6 +45,8 @@ class MpvPlayer:
             "audio_fallback_to_null": True,  # no sound device: play on, silently
             "terminal": False, "input_default_bindings": False, "input_vo_keyboard": video,
             "idle": True, "keep_open": False,
+            # Open the next playlist entry while this one plays, so it starts at once.
+            "prefetch_playlist": True,
         }
         if ao:
             options["ao"] = ao
@@ -57,7 +59,8 @@ class MpvPlayer:
         self._listener: Callable[[PlayerEvent], None] = lambda ev: None
         self._lock = threading.Lock()
         self._entries = 0          # playlist entries libmpv has allocated so far
-        self._generation = 0       # the entry id of the current load
+        self._generation = 0       # the entry id of what plays
+        self._next: int | None = None  # the entry id handed over ahead of time, if any
         self._last_position: float | None = None
         self._duration: float | None = None
         self._fallback_reported = False
@@ -84,12 +87,38 @@ class MpvPlayer:
             # `loadfile replace` adds exactly one: that number tags this load's events.
             self._entries += 1
             self._generation = self._entries
+            self._next = None  # `replace` drops the whole playlist
             self._last_position = None
             self._duration = None
             generation = self._generation
         options = {"start": f"{start:.3f}"} if start > 0 else {}
         self._mpv.loadfile(url, "replace", **options)
         return generation
+
+    def append_next(self, url: str) -> int:
+        """Hand libmpv the item after this one ahead of time (it opens it early, and
+        moves on to it gaplessly at the end); returns the generation it will carry."""
+        self.drop_next()
+        with self._lock:
+            self._entries += 1
+            self._next = self._entries
+        self._mpv.loadfile(url, "append")
+        return self._next
+
+    def drop_next(self) -> None:
+        if self._next is not None:
+            self._next = None
+            self._mpv.command("playlist-clear")  # everything but what plays
+
+    def play_next(self) -> int:
+        """Switch to the entry handed over with `append_next`; returns its generation."""
+        assert self._next is not None, "nothing was handed over"
+        with self._lock:
+            self._generation, self._next = self._next, None
+            self._last_position = None
+            self._duration = None
+        self._mpv.command("playlist-next", "force")
+        return self._generation
 
     def stop(self) -> None:
         self._mpv.command("stop")
@@ -132,6 +161,11 @@ class MpvPlayer:
         kind = event.event_id.value
         if kind == mpv.MpvEventID.START_FILE:
             entry = int(event.data.playlist_entry_id)
+            with self._lock:
+                if entry == self._next:  # libmpv moved on by itself, at the end of a file
+                    self._generation, self._next = entry, None
+                    self._last_position = None
+                    self._duration = None
             self._emit(Started(entry))
         elif kind == mpv.MpvEventID.END_FILE:
             d = event.as_dict()

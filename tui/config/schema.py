@@ -27,6 +27,8 @@ class PlaybackSection(Section):
                                   "many seconds remember where you left them")
     resolve_ahead: int = Field(3, ge=0, le=20, description="items after the current one that "
                                "yt-dlp resolves in the background, so the next starts at once")
+    gapless: bool = Field(True, description="hand the next item to libmpv while this one "
+                          "plays: it opens it early and moves on without a gap")
 
 
 class RetrySection(Section):

@@ -18,6 +18,14 @@ class Player(Protocol):
              paused: bool = False) -> int:
         """Replace what plays with `url`; returns the generation its events will carry."""
 
+    def append_next(self, url: str) -> int:
+        """Hand over the next item ahead of time; returns the generation it will carry."""
+
+    def drop_next(self) -> None: ...
+
+    def play_next(self) -> int:
+        """Switch to what `append_next` handed over; returns its generation."""
+
     def stop(self) -> None: ...
     def set_paused(self, paused: bool) -> None: ...
     def seek(self, seconds: float, *, relative: bool = True) -> None: ...

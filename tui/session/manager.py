@@ -171,14 +171,21 @@ class SessionManager:
             self._ahead.pop(uid).cancel()
             self.book.drop(f"ahead:{uid}")
 
-    def _take_ahead(self, uid: int | None) -> tuple[StreamInfo, Stream] | None:
+    async def _take_ahead(self, uid: int | None) -> tuple[StreamInfo, Stream] | None:
+        """The stream resolved ahead for `uid`: waited for if still under way (resolving
+        again would only do the same work twice), None if there is none or it failed."""
         future = self._ahead.pop(uid, None) if uid is not None else None
         self.book.drop(f"ahead:{uid}")
-        if future is None or not future.done() or future.cancelled() or future.exception():
-            if future is not None:
-                future.cancel()
+        if future is None:
             return None
-        info, stream = future.result()
+        try:
+            info, stream = await future
+        except asyncio.CancelledError:
+            if future.cancelled():
+                return None  # the pre-resolve was called off, not the caller
+            raise
+        except Exception:
+            return None
         # Still good for a while? Otherwise resolving afresh is the safer bet.
         if stream.expires_at is not None and stream.expires_at - time.time() < 30:
             return None
@@ -189,7 +196,7 @@ class SessionManager:
         whether that URL is the proxy's. A stream resolved ahead for item `uid` is used
         without asking yt-dlp again."""
         source = self._source(ref)
-        ahead = self._take_ahead(uid) if isinstance(source, ResolverSource) else None
+        ahead = await self._take_ahead(uid) if isinstance(source, ResolverSource) else None
         info, stream = ahead if ahead is not None else await source.open()
         o = _Open(key, info.title, source, stream)
         self._open[key] = o

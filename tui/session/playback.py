@@ -19,11 +19,12 @@ from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
                              PlayerEvent, Progress, Restarted, SessionEvent)
 from tui.core.failures import FailureClass
-from tui.core.models import ItemStatus, QueueItem
+from tui.core.models import ItemStatus, QueueItem, StreamInfo
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
+from tui.core.refs import RefKind, parse_ref
 
 from .library_files import History, Playlists
 from .manager import SessionManager
@@ -36,6 +37,16 @@ log = logging.getLogger(__name__)
 SEEK_STEP = 5.0
 VOLUME_STEP = 5.0
 EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off stream
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """The next item, opened and handed to the player ahead of time."""
+
+    item: QueueItem
+    key: str
+    generation: int
+    info: StreamInfo
 
 
 class PlaybackListener(Protocol):
@@ -56,7 +67,8 @@ class Playback(QueueEditing):
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0,
                  resume_threshold: float = 600.0, resolve_ahead: int = 3,
-                 playlists: Playlists | None = None, history: History | None = None) -> None:
+                 playlists: Playlists | None = None, history: History | None = None,
+                 gapless: bool = True) -> None:
         self.player = player
         self.session = session
         self.queue = queue or Queue()
@@ -68,10 +80,12 @@ class Playback(QueueEditing):
         self.resolve_ahead = resolve_ahead        # items after the current one to pre-resolve
         self.playlists = playlists
         self.history = history
+        self.gapless = gapless                    # hand the next item to the player early
         self._generation = 0           # the player load whose events count
         self._request = 0              # bumps on every play request; stale opens are dropped
         self._keys = itertools.count(1)
         self._key: str | None = None   # the session's name for what is loaded
+        self._prepared: _Prepared | None = None
         self._proxied = False
         self._reloaded = False         # a reload-at-position was tried for the current failure
         self._recovery_status = False
@@ -100,6 +114,7 @@ class Playback(QueueEditing):
 
     def detach(self) -> None:
         self._remember_position()
+        self._prepared = None  # the session closes every stream it has
         self.player.set_listener(lambda ev: None)
         if self._on_session_event in self.session.listeners:
             self.session.listeners.remove(self._on_session_event)
@@ -120,11 +135,15 @@ class Playback(QueueEditing):
     def _changed(self) -> None:
         if self._key is not None:
             self._look_ahead()  # the items coming up may have changed
+            if self._prepared is not None and self._next_to_prepare() is not self._prepared.item:
+                self._drop_prepared()
+                self._spawn(self._prepare_next())
         self.listener.queue_changed()
         self._update(index=self.queue.current_index)
         self._schedule_save()
 
     def _stop(self) -> None:
+        self._drop_prepared()
         self._release()
         self._generation = -1  # what the stopped file still reports no longer counts
         self.player.stop()
@@ -210,7 +229,22 @@ class Playback(QueueEditing):
     async def _play(self, index: int, start: float) -> None:
         self._request += 1
         request = self._request
+        prepared = self._prepared
+        if prepared is not None and prepared.item is self.queue[index] and start == 0 \
+                and prepared.item.resume_at == 0:
+            self._prepared = None
+            self._remember_position()
+            self._retire_current()
+            self._release()
+            self.queue.jump(index)
+            self.loads += 1
+            self._generation = self.player.play_next()
+            self._update(index=index, position=None, status="")
+            self._became_current(index, prepared.key, True, prepared.info)
+            return
+        self._drop_prepared()
         self._remember_position()
+        self._retire_current()
         self._release()
         item = self.queue.jump(index)
         if start == 0 and item.resume_at > 0 and (item.duration or 0) > self.resume_threshold:
@@ -239,10 +273,21 @@ class Playback(QueueEditing):
         if request != self._request:
             self.session.close(key)  # the user moved on while this opened
             return
+        self._load(url, start, {} if proxied else dict(info.headers))
+        self._became_current(index, key, proxied, info)
+
+    def _retire_current(self) -> None:
+        """The item that was playing is no longer: mark it played."""
+        current = self.queue.current
+        if current is not None and current.status is ItemStatus.PLAYING:
+            current.status = ItemStatus.READY
+
+    def _became_current(self, index: int, key: str, proxied: bool, info: StreamInfo) -> None:
+        """Bookkeeping once the player has what `index` plays (loaded or handed over)."""
+        item = self.queue[index]
         self._key, self._proxied, self._reloaded = key, proxied, False
         item.title, item.artist = info.title, info.artist
         item.duration = info.duration if info.duration is not None else item.duration
-        self._load(url, start, {} if proxied else dict(info.headers))
         self.queue.set_status(index, ItemStatus.PLAYING)
         self.listener.queue_changed()
         self._update(state=PlayState.LOADING, title=info.title, artist=info.artist,
@@ -253,6 +298,41 @@ class Playback(QueueEditing):
         if self.history is not None:
             self._loop_or_running().run_in_executor(None, self.history.append,
                                                     dataclasses.replace(item))
+        self._spawn(self._prepare_next())
+
+    def _next_to_prepare(self) -> QueueItem | None:
+        """What plays after the current item when it ends, if the player can have it early:
+        a yt-dlp item (a service's would hold one of its few stream slots)."""
+        if not self.gapless or self.queue.repeat.value == "one":
+            return None
+        i = self.queue.next_index()
+        if i is None or i == self.queue.current_index:
+            return None
+        item = self.queue[i]
+        kind = parse_ref(item.ref, frozenset(self.session.services)).kind
+        return item if kind is RefKind.URL and item.status is not ItemStatus.FAILED else None
+
+    async def _prepare_next(self) -> None:
+        item = self._next_to_prepare()
+        if item is None or self._prepared is not None or self._key is None:
+            return
+        request, key = self._request, f"item{next(self._keys)}"
+        try:
+            info, url, proxied = await self.session.open(key, item.ref, item.uid)
+        except Exception as e:  # preparing is an optimisation: playing it later will retry
+            log.info("could not prepare %s: %s", redact(item.ref), redact(str(e)))
+            return
+        if (request != self._request or self._prepared is not None or not proxied
+                or self._next_to_prepare() is not item):
+            self.session.close(key)
+            return
+        self._prepared = _Prepared(item, key, self.player.append_next(url), info)
+
+    def _drop_prepared(self) -> None:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            self.player.drop_next()
+            self.session.close(prepared.key)
 
     def _loop_or_running(self) -> asyncio.AbstractEventLoop:
         return self._loop or asyncio.get_running_loop()
@@ -377,7 +457,21 @@ class Playback(QueueEditing):
             self.queue.set_status(index, ItemStatus.READY)
             self.queue[index].resume_at = 0.0
             self.listener.queue_changed()
-            self._advance(self.queue.after_end_index())
+            prepared, following = self._prepared, self.queue.after_end_index()
+            if prepared is not None and following is not None \
+                    and self.queue[following] is prepared.item:
+                # The player is already moving on to it, gaplessly: just follow.
+                self._prepared = None
+                self._request += 1
+                self.queue.jump(following)
+                self.loads += 1
+                self._generation = prepared.generation
+                self._update(state=PlayState.LOADING, index=following, position=None,
+                             title=prepared.info.title, artist=prepared.info.artist,
+                             duration=prepared.info.duration, status="")
+                self._became_current(following, prepared.key, True, prepared.info)
+                return
+            self._advance(following)
             return
         if event.reason is EndReason.ERROR:
             self.end_errors += 1
