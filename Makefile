@@ -5,13 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench setup libmpv clean
+.PHONY: demo test bench screenshots setup test-tools libmpv clean
 
 demo: setup
 	$(BIN)/ytplay --demo
 
-test: setup
+test: setup test-tools
 	$(BIN)/python -m pytest
+
+test-tools:
+	@sh scripts/ensure-test-tools.sh
 
 bench: setup
 	$(BIN)/python -m tests.bench $(ARGS)

@@ -137,5 +137,12 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         playback.queue.extend(e.item() for e in read_m3u(Path(path).expanduser()))
     playback.add(args.refs)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
-    built.append(YtplayApp(playback, play_index=play_index, config=host))
+    background = []
+    if config.ui.mpris:
+        from tui.desktop.mpris import Mpris
+
+        mpris = Mpris(playback, quit_app=lambda: built[0].exit())
+        playback.observers.append(mpris.changed)
+        background.append(mpris)
+    built.append(YtplayApp(playback, play_index=play_index, config=host, background=background))
     return built[0]

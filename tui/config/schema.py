@@ -90,6 +90,8 @@ class UiSection(Section):
     """The screen."""
 
     theme: str = Field("textual-dark", description="a Textual theme name")
+    mpris: bool = Field(True, description="media keys, status bars and playerctl through MPRIS "
+                        "on the D-Bus session bus")
     panels: list[Literal["session", "events", "retries"]] = Field(
         default_factory=lambda: ["session", "events", "retries"],
         description='which panels show, of "session", "events", "retries"')

@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import itertools
 import logging
-from typing import Coroutine, Protocol
+from typing import Callable, Coroutine, Protocol
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
@@ -75,6 +75,8 @@ class Playback(QueueEditing):
         self.store = store
         self.now = NowPlaying(index=self.queue.current_index, volume=100.0)
         self.listener: PlaybackListener = _Silent()
+        # Others that follow every change (MPRIS): called after the listener.
+        self.observers: list[Callable[[], None]] = []
         self._resume = resume_position
         self.resume_threshold = resume_threshold  # s; longer items remember their position
         self.resolve_ahead = resolve_ahead        # items after the current one to pre-resolve
@@ -138,7 +140,7 @@ class Playback(QueueEditing):
             if self._prepared is not None and self._next_to_prepare() is not self._prepared.item:
                 self._drop_prepared()
                 self._spawn(self._prepare_next())
-        self.listener.queue_changed()
+        self._notify_queue()
         self._update(index=self.queue.current_index)
         self._schedule_save()
 
@@ -181,6 +183,24 @@ class Playback(QueueEditing):
         elif len(self.queue):
             self.play(0)
 
+    def stop(self) -> None:
+        """Stop, keeping the item and the position: play (space) resumes there."""
+        index, position = self.queue.current_index, self.now.position or 0.0
+        if index is None or self.now.state is PlayState.IDLE:
+            return
+        self._drop_prepared()
+        self._release()
+        self._generation = -1
+        self.player.stop()
+        self._resume = position
+        self.queue.set_status(index, ItemStatus.QUEUED)
+        self._notify_queue()
+        self._update(state=PlayState.IDLE, position=position, status="")
+
+    def seek_to(self, position: float) -> None:
+        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
+            self.player.seek(position, relative=False)
+
     def seek(self, delta: float) -> None:
         if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
             self.player.seek(delta)
@@ -211,6 +231,13 @@ class Playback(QueueEditing):
     def _update(self, **changes: object) -> None:
         self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
         self.listener.now_playing(self.now)
+        for observe in self.observers:
+            observe()
+
+    def _notify_queue(self) -> None:
+        self.listener.queue_changed()
+        for observe in self.observers:
+            observe()
 
     def _release(self) -> None:
         if self._key is not None:
@@ -250,7 +277,7 @@ class Playback(QueueEditing):
         if start == 0 and item.resume_at > 0 and (item.duration or 0) > self.resume_threshold:
             start = item.resume_at
         self.queue.set_status(index, ItemStatus.RESOLVING)
-        self.listener.queue_changed()
+        self._notify_queue()
         self._update(state=PlayState.RESOLVING, index=index, title=item.label,
                      artist=item.artist, position=start or None, duration=item.duration,
                      status="")
@@ -289,7 +316,7 @@ class Playback(QueueEditing):
         item.title, item.artist = info.title, info.artist
         item.duration = info.duration if info.duration is not None else item.duration
         self.queue.set_status(index, ItemStatus.PLAYING)
-        self.listener.queue_changed()
+        self._notify_queue()
         self._update(state=PlayState.LOADING, title=info.title, artist=info.artist,
                      duration=info.duration)
         self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
@@ -371,7 +398,7 @@ class Playback(QueueEditing):
         self._resume = position
         self.queue[index].resume_at = position
         self.queue.set_status(index, ItemStatus.QUEUED)
-        self.listener.queue_changed()
+        self._notify_queue()
         self._log(Level.ERROR, f"{self.queue[index].label}: {reason}; paused here")
         self._update(state=PlayState.IDLE, position=position or None,
                      status=f"paused: {reason} — press space to try again")
@@ -380,7 +407,7 @@ class Playback(QueueEditing):
         reason = redact(reason)
         self._release()
         self.queue.set_status(index, ItemStatus.FAILED, reason)
-        self.listener.queue_changed()
+        self._notify_queue()
         label = self.queue[index].label
         self._log(Level.ERROR, f"{label}: {reason}; skipping")
         self._update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
@@ -456,7 +483,7 @@ class Playback(QueueEditing):
             self._release()
             self.queue.set_status(index, ItemStatus.READY)
             self.queue[index].resume_at = 0.0
-            self.listener.queue_changed()
+            self._notify_queue()
             prepared, following = self._prepared, self.queue.after_end_index()
             if prepared is not None and following is not None \
                     and self.queue[following] is prepared.item:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -36,6 +36,13 @@ from .widgets.filter_bar import FilterBar
 from .widgets.queue_view import QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
+
+
+class Background(Protocol):
+    """Something that runs beside the UI for as long as the app does (MPRIS)."""
+
+    async def start(self) -> bool: ...
+    def stop(self) -> None: ...
 
 
 class YtplayApp(App[None]):
@@ -76,13 +83,15 @@ class YtplayApp(App[None]):
         """The file changed on disk but does not validate; the running config stays."""
 
     def __init__(self, playback: Playback, *, play_index: int | None = None,
-                 config: ConfigHost | None = None) -> None:
+                 config: ConfigHost | None = None,
+                 background: Iterable[Background] = ()) -> None:
         """`play_index`: the queue item to start playing once the UI is up, if any.
         `config`: where the config comes from; without it, nothing is edited or watched."""
         super().__init__()
         self.playback = playback
         self.play_index = play_index
         self.config_host = config
+        self.background = list(background)
 
     def compose(self) -> ComposeResult:
         yield NowPlayingPanel(id="now-playing")
@@ -102,10 +111,18 @@ class YtplayApp(App[None]):
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
             self._watch_config(self.config_host.path)
+        for service in self.background:
+            self._start_background(service)
         if self.play_index is not None and self.play_index < len(self.playback.queue):
             self.playback.play(self.play_index)
 
+    @work(group="background")
+    async def _start_background(self, service: Background) -> None:
+        await service.start()
+
     async def on_unmount(self) -> None:
+        for service in self.background:
+            service.stop()
         await self.playback.aclose()
 
     # --- PlaybackListener: called on this loop by the session --------------------------------

@@ -1,0 +1,136 @@
+"""MPRIS on a private D-Bus session bus, driven by the real playerctl and dbus-send."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.helpers import Tap
+from tests.test_config_app import until
+from tui import cli
+from tui.core.nowplaying import PlayState
+from tui.core.queue import Repeat
+from tui.factory import build
+from tui.runtime_config import load_config
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1",
+         f"--address=unix:path={tmp_path / 'bus'}"], stdout=subprocess.PIPE, text=True)
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    yield address
+    daemon.terminate()
+    daemon.wait()
+
+
+async def run(*args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 15)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def playerctl(*args: str) -> str:
+    return (await run("playerctl", "-p", "ytplay", *args)).strip()
+
+
+def _app(tmp_path: Path, resources: ExitStack):
+    args = cli.parser().parse_args(["--demo", "--demo-port", "0", "--ao", "null"])
+    path = tmp_path / "config.toml"
+    return build(args, load_config(path), path, resources)
+
+
+async def test_playerctl_drives_ytplay_and_sees_its_keys(session_bus: str, tmp_path: Path) -> None:
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            pb = app.playback
+            tap = Tap(app)
+            pb.listener = tap
+            mpris = app.background[0]
+            await until(pilot, lambda: mpris.name is not None and pb.now.state is PlayState.PLAYING, 20)
+            assert mpris.name == "org.mpris.MediaPlayer2.ytplay"
+
+            await playerctl("play-pause")
+            await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED)
+            assert await playerctl("status") == "Paused"
+            await playerctl("play-pause")
+            await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+
+            await playerctl("position", "30")
+            await tap.wait_for(lambda: abs((tap.now.position or 0) - 30) < 1.0)
+
+            meta = await playerctl("metadata")
+            assert "xesam:title" in meta and "Low Tide" in meta
+            assert "mpris:length" in meta and "184000000" in meta
+            assert "Demo Ensemble" in meta and "sig=" not in meta
+
+            await playerctl("volume", "0.5")
+            await until(pilot, lambda: pb.player.volume == 50)
+            await playerctl("loop", "Track")
+            await until(pilot, lambda: pb.queue.repeat is Repeat.ONE)
+            await playerctl("shuffle", "On")
+            await until(pilot, lambda: pb.queue.shuffled)
+            await playerctl("shuffle", "Off")
+            await until(pilot, lambda: not pb.queue.shuffled)
+            await playerctl("loop", "None")
+
+            await playerctl("next")
+            await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
+            await playerctl("previous")
+            await tap.wait_for(lambda: tap.now.index == 0 and tap.now.state is PlayState.PLAYING)
+
+            # ytplay's own keys show up on the bus.
+            await pilot.press("space")
+            await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED)
+            assert await playerctl("status") == "Paused"
+            await pilot.press("n")
+            await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
+            assert await playerctl("metadata", "title") == "Copper Lanterns"
+
+
+async def test_metadata_types_follow_the_spec(session_bus: str, tmp_path: Path) -> None:
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            pb = app.playback
+            await until(pilot, lambda: app.background[0].name is not None
+                        and pb.now.state is PlayState.PLAYING, 20)
+            reply = await run("dbus-send", "--session", "--print-reply",
+                              "--dest=org.mpris.MediaPlayer2.ytplay", "/org/mpris/MediaPlayer2",
+                              "org.freedesktop.DBus.Properties.Get",
+                              "string:org.mpris.MediaPlayer2.Player", "string:Metadata")
+            assert 'object path "/org/ytplay/track/' in reply
+            assert "int64 184000000" in reply
+            position = await run("dbus-send", "--session", "--print-reply",
+                                 "--dest=org.mpris.MediaPlayer2.ytplay",
+                                 "/org/mpris/MediaPlayer2", "org.freedesktop.DBus.Properties.Get",
+                                 "string:org.mpris.MediaPlayer2.Player", "string:Position")
+            assert "int64" in position
+
+
+async def test_without_a_session_bus_ytplay_plays_and_says_so_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus-here'}")
+    caplog.set_level(logging.INFO)
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            pb = app.playback
+            await until(pilot, lambda: pb.now.state is PlayState.PLAYING, 20)
+            await until(pilot, lambda: any("media keys" in r.getMessage()
+                                           for r in caplog.records))
+            assert app.background[0].bus is None
+    notes = [r.getMessage() for r in caplog.records if "media keys" in r.getMessage()]
+    assert len(notes) == 1 and "off" in notes[0]

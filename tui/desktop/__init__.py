@@ -1,0 +1,1 @@
+"""ytplay in the desktop: MPRIS over D-Bus, so media keys, status bars and playerctl work."""
