@@ -16,6 +16,9 @@ test: setup test-tools
 test-tools:
 	@sh scripts/ensure-test-tools.sh
 
+screenshots: setup test-tools
+	$(BIN)/python -m tests.screenshots screenshots
+
 bench: setup
 	$(BIN)/python -m tests.bench $(ARGS)
 

@@ -134,3 +134,26 @@ async def test_without_a_session_bus_ytplay_plays_and_says_so_once(
             assert app.background[0].bus is None
     notes = [r.getMessage() for r in caplog.records if "media keys" in r.getMessage()]
     assert len(notes) == 1 and "off" in notes[0]
+
+
+async def test_changes_are_signalled(session_bus: str, tmp_path: Path) -> None:
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            pb = app.playback
+            await until(pilot, lambda: app.background[0].name is not None
+                        and pb.now.state is PlayState.PLAYING, 20)
+            # --follow prints the status once, then again on each PropertiesChanged.
+            follow = await asyncio.create_subprocess_exec(
+                "playerctl", "-p", "ytplay", "--follow", "status",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            assert follow.stdout is not None
+            try:
+                first = await asyncio.wait_for(follow.stdout.readline(), 10)
+                assert first.decode().strip() == "Playing"
+                await pilot.press("space")
+                line = await asyncio.wait_for(follow.stdout.readline(), 10)
+                assert line.decode().strip() == "Paused"
+            finally:
+                follow.kill()
+                await follow.wait()

@@ -242,3 +242,23 @@ async def test_the_end_of_a_track_moves_on_gaplessly(demo: DemoService, player, 
     assert pb._generation == generation             # libmpv moved on by itself
     assert pb.end_errors == 0 and rec.now.title == "Copper Lanterns"
     pb.detach()
+
+
+async def test_streams_resolved_ahead_are_renewed_before_they_expire(
+        demo_options, player, resolver, tmp_path: Path) -> None:
+    from tui.session.manager import AHEAD_MARGIN, SessionManager
+    from tui.session.token_store import TokenStore
+
+    demo_options.url_ttl = int(AHEAD_MARGIN) + 2  # renewed about a second after issue
+    with DemoService(demo_options) as demo:
+        counting = CountingResolver(resolver)
+        session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
+        pb = Playback(player, session, resolve_ahead=1, gapless=False)
+        rec = Recorder()
+        pb.attach(rec)
+        pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
+        pb.play(0)
+        await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+        await rec.wait_for(lambda: counting.calls.count(demo.watch_url("t2")) >= 2, timeout=15)
+        pb.detach()
+        await session.aclose()

@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from tui.config.paths import history_file, playlists_dir, queue_file, tokens_file
 from tui.config.schema import Config, ServiceSection
@@ -24,6 +24,9 @@ from tui.session.queue_store import QueueStore
 from tui.session.token_store import TokenStore
 from tui.session.tokens import PasswordSource
 from tui.ui.app import YtplayApp
+
+if TYPE_CHECKING:
+    from tui.demo.service import DemoService
 
 LIBMPV_MISSING = """\
 ytplay needs libmpv, the library behind the mpv player, and could not load it ({detail}).
@@ -69,9 +72,10 @@ def add_configured_services(session: SessionManager, services: list[ServiceSecti
 
 
 def build(args: argparse.Namespace, config: Config, config_path: Path,
-          resources: ExitStack) -> YtplayApp:
+          resources: ExitStack, demo: "DemoService | None" = None) -> YtplayApp:
     """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`.
-    Command-line options win over the config file."""
+    Command-line options win over the config file. `demo`: a demo service already running
+    (for tools that steer it); with --demo and none given, one is started."""
     from tui.adapters.ytdlp_resolver import YtDlpResolver
 
     pb = config.playback
@@ -99,8 +103,10 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         from tui.demo.catalog import TRACKS
         from tui.demo.service import DemoService
 
-        service = DemoService(demo_options(args)).start()
-        resources.callback(service.stop)
+        service = demo
+        if service is None:
+            service = DemoService(demo_options(args)).start()
+            resources.callback(service.stop)
         opts = service.options
 
         async def demo_password() -> str:

@@ -36,6 +36,7 @@ from .tokens import PasswordSource, TokenManager
 
 log = logging.getLogger(__name__)
 RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
+AHEAD_MARGIN = 30.0  # s; a stream resolved ahead is renewed (or not used) this close to expiry
 
 
 @dataclass
@@ -163,12 +164,24 @@ class SessionManager:
                 info, stream = f.result()
                 self.book.put(f"ahead:{uid}", Lease(LeaseKind.STREAM_URL, f"next: {info.title}",
                                                     stream.expires_at))
+                if stream.expires_at is not None:
+                    # Still coming up when it would expire? Resolve it again before then.
+                    left = stream.expires_at - time.time()
+                    at = self.scheduler.now() + max(1.0, left - AHEAD_MARGIN)
+                    self.scheduler.schedule(f"ahead:{uid}", at,
+                                            lambda: self._renew_ahead(uid, ref, label))
         future.add_done_callback(done)
+
+    def _renew_ahead(self, uid: int, ref: str, label: str) -> None:
+        if uid in self._ahead:
+            self._ahead.pop(uid).cancel()
+            self.resolve_ahead(uid, ref, label)
 
     def forget_ahead(self, keep: set[int]) -> None:
         """Drop pre-resolved streams of items no longer coming up (removed, moved away)."""
         for uid in [u for u in self._ahead if u not in keep]:
             self._ahead.pop(uid).cancel()
+            self.scheduler.cancel(f"ahead:{uid}")
             self.book.drop(f"ahead:{uid}")
 
     async def _take_ahead(self, uid: int | None) -> tuple[StreamInfo, Stream] | None:
@@ -176,6 +189,7 @@ class SessionManager:
         again would only do the same work twice), None if there is none or it failed."""
         future = self._ahead.pop(uid, None) if uid is not None else None
         self.book.drop(f"ahead:{uid}")
+        self.scheduler.cancel(f"ahead:{uid}")
         if future is None:
             return None
         try:
@@ -187,7 +201,7 @@ class SessionManager:
         except Exception:
             return None
         # Still good for a while? Otherwise resolving afresh is the safer bet.
-        if stream.expires_at is not None and stream.expires_at - time.time() < 30:
+        if stream.expires_at is not None and stream.expires_at - time.time() < AHEAD_MARGIN:
             return None
         return info, stream
 

@@ -50,7 +50,8 @@ class YtplayApp(App[None]):
     CSS = """
     #middle { height: 1fr; }
     #middle > * { width: 1fr; }
-    #queue-column { width: 1fr; }
+    #queue-column { width: 2fr; }
+    #session { width: 3fr; }
     #bottom { height: 10; }
     #bottom > * { width: 1fr; }
     """
@@ -257,7 +258,7 @@ class YtplayApp(App[None]):
         async for _changes in awatch(path.parent, watch_filter=lambda _c, p: Path(p) == path,
                                      debounce=200, recursive=False):
             try:
-                text = await asyncio.to_thread(path.read_text, "utf-8")
+                text = await self._settled_text(path)
             except OSError:
                 continue  # replaced mid-read; the next event brings the new file
             config, issues = await asyncio.to_thread(host.validate, text)
@@ -267,6 +268,19 @@ class YtplayApp(App[None]):
                 self.post_message(self.ConfigRejected())
             elif config != host.config:
                 self._apply(config)
+
+    @staticmethod
+    async def _settled_text(path: Path) -> str:
+        """The file once it stops changing: an editor that truncates and then writes can
+        be caught half-way, and a half-written file is not an invalid one."""
+        text = await asyncio.to_thread(path.read_text, "utf-8")
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+            again = await asyncio.to_thread(path.read_text, "utf-8")
+            if again == text:
+                break
+            text = again
+        return text
 
     def action_edit_config(self) -> None:
         if self.config_host is None or isinstance(self.screen, ConfigEditor):

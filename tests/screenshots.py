@@ -1,0 +1,111 @@
+"""`make screenshots`: ytplay on the demo service, at a fixed size, driven into a few states
+a newcomer wants to see, saved as SVG (and PNG, with rsvg-convert) into screenshots/.
+
+    python -m tests.screenshots [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from tui import cli
+from tui.config.paths import config_file
+from tui.core.nowplaying import PlayState
+from tui.demo.options import DemoOptions
+from tui.demo.service import DemoService
+from tui.factory import build
+from tui.runtime_config import load_config
+from tui.ui.screens.config_editor import ConfigEditor
+from tui.ui.screens.help import HelpScreen
+
+SIZE = (120, 36)
+
+
+async def _until(pilot, cond, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise TimeoutError("the app never reached the state to photograph")
+        await pilot.pause(0.05)
+
+
+async def shoot(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    args = cli.parser().parse_args(["--demo", "--ao", "null"])
+    shots: list[Path] = []
+    with ExitStack() as resources:
+        demo = resources.enter_context(DemoService(DemoOptions(port=0, url_ttl=8, seed=1)))
+        app = build(args, load_config(config_file()), config_file(), resources, demo=demo)
+        async with app.run_test(size=SIZE) as pilot:
+            pb = app.playback
+            events: list = []
+            pb.session.listeners.append(events.append)
+
+            def save(name: str) -> None:
+                shots.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
+
+            await _until(pilot, lambda: pb.now.state is PlayState.PLAYING
+                         and (pb.now.position or 0) > 2)
+            # A refresh ahead of expiry, then one that meets two 503s and retries.
+            await _until(pilot, lambda: any(e.action == "refreshed" and e.resource.startswith(
+                "stream URL") for e in events))
+            demo.options.fail_next = 2
+            await _until(pilot, lambda: any(e.action == "retrying" for e in events))
+            await pilot.pause(0.3)
+            save("playing-refresh-and-retry")
+
+            await _until(pilot, lambda: not pb.now.status)
+            await pilot.press("slash", *"the")
+            await pilot.pause(0.2)
+            save("queue-filter")
+            await pilot.press("escape")
+
+            await pilot.press("c")
+            await _until(pilot, lambda: isinstance(app.screen, ConfigEditor))
+            await pilot.pause(0.5)
+            save("config-editor")
+            await pilot.press("escape")
+
+            await pilot.press("question_mark")
+            await _until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.pause(0.2)
+            save("help")
+    return shots
+
+
+def to_png(svgs: list[Path]) -> list[Path]:
+    tool = shutil.which("rsvg-convert")
+    if tool is None:
+        print("rsvg-convert not found (Debian: librsvg2-bin): SVGs only", file=sys.stderr)
+        return []
+    pngs = []
+    for svg in svgs:
+        png = svg.with_suffix(".png")
+        subprocess.run([tool, "-o", str(png), str(svg)], check=True)
+        pngs.append(png)
+    return pngs
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
+    # The developer's own config, queue and tokens stay out of the pictures and untouched.
+    with tempfile.TemporaryDirectory() as home:
+        import os
+
+        for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+            os.environ[var] = str(Path(home) / var)
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        svgs = asyncio.run(shoot(out))
+    for path in svgs + to_png(svgs):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
