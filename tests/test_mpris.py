@@ -157,3 +157,31 @@ async def test_changes_are_signalled(session_bus: str, tmp_path: Path) -> None:
             finally:
                 follow.kill()
                 await follow.wait()
+
+
+async def test_seeks_are_signalled_with_the_new_position(session_bus: str, tmp_path: Path) -> None:
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            pb = app.playback
+            await until(pilot, lambda: app.background[0].name is not None
+                        and pb.now.state is PlayState.PLAYING and (pb.now.position or 0) > 1, 20)
+            monitor = await asyncio.create_subprocess_exec(
+                "dbus-monitor", "--session",
+                "type='signal',interface='org.mpris.MediaPlayer2.Player',member='Seeked'",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            assert monitor.stdout is not None
+            try:
+                # dbus-monitor first reports its own connection; wait until it listens.
+                while b"NameAcquired" not in await asyncio.wait_for(monitor.stdout.readline(), 10):
+                    pass
+                before = pb.now.position or 0
+                await pilot.press("right")                # ytplay's own key, not D-Bus
+                seen = b""
+                while b"int64" not in seen:
+                    seen = await asyncio.wait_for(monitor.stdout.readline(), 10)
+                position = int(seen.split(b"int64")[1]) / 1_000_000
+                assert abs(position - (before + 5)) < 1.5
+            finally:
+                monitor.kill()
+                await monitor.wait()

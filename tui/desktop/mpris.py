@@ -6,6 +6,7 @@ changes go out as PropertiesChanged, seeks as Seeked."""
 # annotations ("s", "x", "a{sv}"), and a method that returns nothing has no return annotation.
 import logging
 import os
+import time
 from typing import Any, Callable
 
 from dbus_fast import BusType, PropertyAccess, Variant
@@ -26,6 +27,7 @@ _LOOP = {Repeat.OFF: "None", Repeat.ONE: "Track", Repeat.ALL: "Playlist"}
 _STATUS = {PlayState.PLAYING: "Playing", PlayState.PAUSED: "Paused",
            PlayState.LOADING: "Playing", PlayState.RESOLVING: "Playing"}
 US = 1_000_000  # MPRIS counts in microseconds
+SEEK_JUMP = 1.5  # s off from where playing on would be: a seek
 
 
 def track_id(uid: int | None) -> str:
@@ -75,6 +77,8 @@ class Player(ServiceInterface):
         super().__init__("org.mpris.MediaPlayer2.Player")
         self.pb = playback
         self._sent: dict[str, Any] = {}
+        # Where the position was and when, to tell a seek from playing on.
+        self._last: tuple[int | None, float, float] | None = None
 
     # --- what the desktop reads -----------------------------------------------------------
 
@@ -206,8 +210,7 @@ class Player(ServiceInterface):
 
     @method()
     def Seek(self, offset: "x"):  # noqa: F821,N802
-        self.pb.seek(offset / US)
-        self.Seeked(int(max(0.0, (self.pb.now.position or 0.0) + offset / US) * US))
+        self.pb.seek(offset / US)  # Seeked goes out once the player has landed
 
     @method()
     def SetPosition(self, track: "o", position: "x"):  # noqa: F821,N802
@@ -217,7 +220,6 @@ class Player(ServiceInterface):
         if self.pb.now.duration is not None and position > self.pb.now.duration * US:
             return
         self.pb.seek_to(position / US)
-        self.Seeked(position)
 
     @method()
     def OpenUri(self, uri: "s"):  # noqa: F821,N802
@@ -241,6 +243,20 @@ class Player(ServiceInterface):
         if diff:
             self._sent.update(diff)
             self.emit_properties_changed(diff)
+        self._detect_seek()
+
+    def _detect_seek(self) -> None:
+        """Position is not signalled as it runs (the spec); a jump in it is, as Seeked."""
+        now, item = self.pb.now, self.pb.queue.current
+        if now.position is None or item is None:
+            return
+        clock = time.monotonic()
+        last, self._last = self._last, (item.uid, now.position, clock)
+        if last is None or last[0] != item.uid:
+            return
+        elapsed = clock - last[2] if now.state is PlayState.PLAYING else 0.0
+        if abs(now.position - (last[1] + elapsed)) > SEEK_JUMP:
+            self.Seeked(int(now.position * US))
 
 
 class Mpris:
