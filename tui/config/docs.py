@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from tui import readme_blocks
+
 from pydantic import BaseModel
 
 from .defaults import default_of
@@ -45,18 +47,11 @@ def options_markdown() -> str:
 
 
 def block() -> str:
-    return f"{START}\n{options_markdown()}{END}"
+    return readme_blocks.block(START, END, options_markdown())
 
 
 def rewrite(readme: Path) -> bool:
-    text = readme.read_text("utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    new = head + block() + tail
-    if new != text:
-        readme.write_text(new, "utf-8")
-        return True
-    return False
+    return readme_blocks.rewrite_block(readme, START, END, options_markdown())
 
 
 if __name__ == "__main__":

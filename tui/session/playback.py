@@ -16,19 +16,19 @@ import logging
 from typing import Callable, Coroutine, Protocol
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
-from tui.core.events import (AudioFallback, EndReason, Ended, Level, LogEvent, PauseChanged,
+from tui.core.events import (AudioFallback, Ended, Level, LogEvent, PauseChanged,
                              PlayerEvent, Progress, Restarted, SessionEvent)
-from tui.core.failures import FailureClass
-from tui.core.models import ItemStatus, QueueItem, StreamInfo
+from tui.core.models import ItemStatus, StreamInfo
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
-from tui.core.refs import RefKind, parse_ref
 
 from .library_files import History, Playlists
 from .manager import SessionManager
+from .lookahead import LookAhead, Prepared
 from .queue_edits import QueueEditing
+from .recovery import Recovery
 from .queue_store import QueueStore
 from .saving import QueueSaver
 
@@ -36,17 +36,6 @@ log = logging.getLogger(__name__)
 
 SEEK_STEP = 5.0
 VOLUME_STEP = 5.0
-EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off stream
-
-
-@dataclasses.dataclass(frozen=True)
-class _Prepared:
-    """The next item, opened and handed to the player ahead of time."""
-
-    item: QueueItem
-    key: str
-    generation: int
-    info: StreamInfo
 
 
 class PlaybackListener(Protocol):
@@ -63,7 +52,7 @@ class _Silent:
     def session_event(self, event: SessionEvent) -> None: ...
 
 
-class Playback(QueueEditing):
+class Playback(QueueEditing, LookAhead, Recovery):
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  store: QueueStore | None = None, resume_position: float = 0.0,
                  resume_threshold: float = 600.0, resolve_ahead: int = 3,
@@ -87,7 +76,7 @@ class Playback(QueueEditing):
         self._request = 0              # bumps on every play request; stale opens are dropped
         self._keys = itertools.count(1)
         self._key: str | None = None   # the session's name for what is loaded
-        self._prepared: _Prepared | None = None
+        self._prepared: Prepared | None = None
         self._proxied = False
         self._reloaded = False         # a reload-at-position was tried for the current failure
         self._recovery_status = False
@@ -327,126 +316,12 @@ class Playback(QueueEditing):
                                                     dataclasses.replace(item))
         self._spawn(self._prepare_next())
 
-    def _next_to_prepare(self) -> QueueItem | None:
-        """What plays after the current item when it ends, if the player can have it early:
-        a yt-dlp item (a service's would hold one of its few stream slots)."""
-        if not self.gapless or self.queue.repeat.value == "one":
-            return None
-        i = self.queue.next_index()
-        if i is None or i == self.queue.current_index:
-            return None
-        item = self.queue[i]
-        kind = parse_ref(item.ref, frozenset(self.session.services)).kind
-        return item if kind is RefKind.URL and item.status is not ItemStatus.FAILED else None
-
-    async def _prepare_next(self) -> None:
-        item = self._next_to_prepare()
-        if item is None or self._prepared is not None or self._key is None:
-            return
-        request, key = self._request, f"item{next(self._keys)}"
-        try:
-            info, url, proxied = await self.session.open(key, item.ref, item.uid)
-        except Exception as e:  # preparing is an optimisation: playing it later will retry
-            log.info("could not prepare %s: %s", redact(item.ref), redact(str(e)))
-            return
-        if (request != self._request or self._prepared is not None or not proxied
-                or self._next_to_prepare() is not item):
-            self.session.close(key)
-            return
-        self._prepared = _Prepared(item, key, self.player.append_next(url), info)
-
-    def _drop_prepared(self) -> None:
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None:
-            self.player.drop_next()
-            self.session.close(prepared.key)
-
     def _loop_or_running(self) -> asyncio.AbstractEventLoop:
         return self._loop or asyncio.get_running_loop()
-
-    def _coming_up(self) -> list[QueueItem]:
-        current = self.queue.current_index
-        if current is None or self.resolve_ahead <= 0:
-            return []
-        n = len(self.queue)
-        picks = [(current + k) % n for k in range(1, self.resolve_ahead + 1)
-                 if current + k < n or self.queue.repeat.value == "all"]
-        return [self.queue[i] for i in dict.fromkeys(picks) if i != current]
-
-    def _look_ahead(self) -> None:
-        """Pre-resolve the next few items so `n` starts without waiting for yt-dlp."""
-        coming = [it for it in self._coming_up() if it.status is not ItemStatus.FAILED]
-        self.session.forget_ahead({it.uid for it in coming})
-        for item in coming:
-            self.session.resolve_ahead(item.uid, item.ref, item.label)
 
     def _load(self, url: str, start: float, headers: dict[str, str]) -> None:
         self.loads += 1
         self._generation = self.player.load(url, start=start, headers=headers)
-
-    def _open_failed(self, index: int, start: float, e: Exception) -> None:
-        """Deterministic failures of the item itself skip it; everything else — a dead
-        service, a stream limit, a login — holds the queue here for the user."""
-        if isinstance(e, ServiceError) and e.failure_class is FailureClass.DETERMINISTIC \
-                and e.failure.code != "stream_limit":
-            self._fail(index, str(e))
-        else:
-            self._hold(index, start, str(e))
-
-    def _hold(self, index: int, position: float, reason: str) -> None:
-        reason = redact(reason)
-        self._resume = position
-        self.queue[index].resume_at = position
-        self.queue.set_status(index, ItemStatus.QUEUED)
-        self._notify_queue()
-        self._log(Level.ERROR, f"{self.queue[index].label}: {reason}; paused here")
-        self._update(state=PlayState.IDLE, position=position or None,
-                     status=f"paused: {reason} — press space to try again")
-
-    def _fail(self, index: int, reason: str) -> None:
-        reason = redact(reason)
-        self._release()
-        self.queue.set_status(index, ItemStatus.FAILED, reason)
-        self._notify_queue()
-        label = self.queue[index].label
-        self._log(Level.ERROR, f"{label}: {reason}; skipping")
-        self._update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
-        self._failures_in_a_row += 1
-        if self._failures_in_a_row >= len(self.queue):
-            return  # everything failed (with repeat all, skipping would never end)
-        self._advance(self.queue.next_index())
-
-    def _advance(self, i: int | None) -> None:
-        if i is not None:
-            self.play(i)
-        else:
-            self._release()
-            self._update(state=PlayState.IDLE, position=None)
-
-    def _on_session_event(self, event: SessionEvent) -> None:
-        self.listener.session_event(event)
-        if event.action.startswith(("retrying", "refreshing")) and event.failure:
-            self._recovery_status = True
-            status = f"recovering {event.resource.split(' · ')[0]}"
-            if event.attempt is not None and event.attempts is not None:
-                status += f", attempt {event.attempt}/{event.attempts}"
-            if event.delay is not None:
-                status += f", next in {event.delay:.1f} s"
-            self._update(status=status)
-        elif self._recovery_status and event.action.startswith(("refreshed", "recovered")):
-            self._recovery_status = False
-            self._update(status="")
-
-    def _on_degraded(self, key: str, reason: str) -> None:
-        """Nothing valid is left for what is playing: stop at this position and hold."""
-        index = self.queue.current_index
-        if key != self._key or index is None:
-            return
-        position = self.now.position or 0.0
-        self._release()
-        self._generation = -1  # what the stopped file still reports no longer counts
-        self.player.stop()
-        self._hold(index, position, reason)
 
     def _on_player_event(self, event: PlayerEvent) -> None:
         if event.generation != self._generation:
@@ -471,62 +346,6 @@ class Playback(QueueEditing):
             self._log(Level.WARNING, f"no audio device could be opened (ao={event.tried}); "
                                      "playing silently on the null output")
             self._update(status="no sound device: playing silently (ao=null)")
-
-    def _on_ended(self, event: Ended) -> None:
-        index = self.queue.current_index
-        if index is None:
-            return
-        position = self.now.position or 0.0
-        cut_short = (event.reason is EndReason.EOF and self.now.duration is not None
-                     and position < self.now.duration - EARLY_EOF_MARGIN)
-        if event.reason is EndReason.EOF and not cut_short:
-            self._release()
-            self.queue.set_status(index, ItemStatus.READY)
-            self.queue[index].resume_at = 0.0
-            self._notify_queue()
-            prepared, following = self._prepared, self.queue.after_end_index()
-            if prepared is not None and following is not None \
-                    and self.queue[following] is prepared.item:
-                # The player is already moving on to it, gaplessly: just follow.
-                self._prepared = None
-                self._request += 1
-                self.queue.jump(following)
-                self.loads += 1
-                self._generation = prepared.generation
-                self._update(state=PlayState.LOADING, index=following, position=None,
-                             title=prepared.info.title, artist=prepared.info.artist,
-                             duration=prepared.info.duration, status="")
-                self._became_current(following, prepared.key, True, prepared.info)
-                return
-            self._advance(following)
-            return
-        if event.reason is EndReason.ERROR:
-            self.end_errors += 1
-        elif not cut_short:
-            return  # stopped or replaced on purpose
-        key = self._key
-        degraded = self.session.degraded(key) if key else None
-        if degraded:
-            self._hold(index, position, degraded)
-        elif key is not None and not self._proxied and not self._reloaded:
-            self._reloaded = True
-            self._spawn(self._reload(key, index, position, event.error or "stream ended early"))
-        else:
-            self._fail(index, f"playback failed: {event.error or 'unknown error'}")
-
-    async def _reload(self, key: str, index: int, position: float, why: str) -> None:
-        """For streams the proxy cannot carry: a fresh URL, loaded at the same position."""
-        self._log(Level.WARNING, f"{self.queue[index].label}: {why}; reloading at "
-                                 f"{position:.0f} s with a fresh URL")
-        current = self.session.stream(key)
-        try:
-            stream = await self.session.refresh(key, rejected_url=current and current.url,
-                                                reason=why)
-        except (ServiceError, GaveUp, LoginRequired, ResolveError) as e:
-            self._hold(index, position, str(e))
-            return
-        if key == self._key:
-            self._load(stream.url, position, dict(stream.headers))
 
     def _schedule_save(self) -> None:
         if self._saver is not None and self._loop is not None:

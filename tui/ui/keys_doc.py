@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tui import readme_blocks
+
 from .app import YtplayApp
 from .screens.help import key_label
 
@@ -22,17 +24,11 @@ def keys_markdown() -> str:
 
 
 def block() -> str:
-    return f"{START}\n{keys_markdown()}{END}"
+    return readme_blocks.block(START, END, keys_markdown())
 
 
 def rewrite(readme: Path) -> bool:
-    text = readme.read_text("utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    new = head + block() + tail
-    if new != text:
-        readme.write_text(new, "utf-8")
-    return new != text
+    return readme_blocks.rewrite_block(readme, START, END, keys_markdown())
 
 
 if __name__ == "__main__":
