@@ -141,16 +141,23 @@ class YtplayApp(App[None]):
         self.post_message(SessionEventPosted(event))
 
     def on_session_event_posted(self, message: SessionEventPosted) -> None:
-        self.query_one(RetryLog).add(message.event)
+        for log in self.query(RetryLog):
+            log.add(message.event)
+
+    # The session posts these from its own callbacks; one may still be queued while the app
+    # shuts down and its widgets are gone, so each handler draws on what is there.
 
     def on_queue_changed(self, _message: QueueChanged) -> None:
-        self.query_one(QueueView).refresh_view()
+        for view in self.query(QueueView):
+            view.refresh_view()
 
     def on_now_playing_changed(self, message: NowPlayingChanged) -> None:
-        self.query_one(NowPlayingPanel).now = message.now
+        for panel in self.query(NowPlayingPanel):
+            panel.now = message.now
 
     def on_logged(self, message: Logged) -> None:
-        self.query_one(EventLog).add(message.event)
+        for log in self.query(EventLog):
+            log.add(message.event)
 
     def on_queue_view_action(self, message: QueueView.Action) -> None:
         view, pb, i = self.query_one(QueueView), self.playback, message.index
@@ -246,7 +253,8 @@ class YtplayApp(App[None]):
         self.post_message(self.ConfigApplied(notes))
 
     def _note(self, level: Level, text: str) -> None:
-        self.query_one(EventLog).add(LogEvent(level, text))
+        for log in self.query(EventLog):
+            log.add(LogEvent(level, text))
 
     @work(exclusive=True, group="config-watch")
     async def _watch_config(self, path: Path) -> None:
