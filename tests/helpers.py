@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Callable
 
 from tui.core.events import LogEvent, SessionEvent
@@ -67,3 +68,33 @@ class Tap(Recorder):
     def session_event(self, event: SessionEvent) -> None:
         self.inner.session_event(event)
         super().session_event(event)
+
+
+_STALL = '''
+import os, pathlib, time
+_real_fsync = os.fsync
+def _stall(fd):
+    name = pathlib.Path(os.readlink(f"/proc/self/fd/{fd}")).name
+    if name.startswith(".%s.") and ".bak" not in name:
+        print("flushing", flush=True)  # the new file, half-way to disk
+        time.sleep(60)
+    _real_fsync(fd)
+os.fsync = _stall
+'''
+
+
+def kill_while_flushing(target: Path, save_code: str) -> None:
+    """Run `save_code` in a real process and SIGKILL it while it flushes the temp file that
+    is to replace `target` — the moment a crash would do the most harm."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    code = _STALL % target.name + textwrap.dedent(save_code)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "flushing"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()

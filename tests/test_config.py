@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import kill_while_flushing
 from tui.adapters.mpv_options import check_mpv_options
 from tui.config import store
 from tui.config.defaults import default_text
@@ -90,27 +90,11 @@ def test_a_process_killed_mid_save_leaves_the_old_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(default_text())
     before = path.read_bytes()
-    # A real process saving a new config is killed while the new bytes are being flushed.
-    code = textwrap.dedent(f"""
-        import os, sys, time, pathlib
+    kill_while_flushing(path, f"""
         from tui.config import store
-        real_fsync = os.fsync
-        def stall(fd):
-            name = os.readlink(f"/proc/self/fd/{{fd}}")
-            if pathlib.Path(name).name.startswith(".config.toml.") and ".bak" not in name:
-                print("flushing", flush=True)  # the new config.toml, half-way to disk
-                time.sleep(60)
-            real_fsync(fd)
-        os.fsync = stall
         store.replace(pathlib.Path({str(path)!r}),
                       open({str(path)!r}).read().replace("attempts = 4", "attempts = 9"))
         """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "flushing"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
     assert path.read_bytes() == before
     assert store.load(path).retry.attempts == 4
 

@@ -4,7 +4,7 @@ import calendar
 
 import pytest
 
-from tui.core.expiry import parse_url_expiry, seconds_left
+from tui.core.expiry import parse_url_expiry
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -37,9 +37,3 @@ def test_google_v4_is_date_plus_lifetime() -> None:
 ])
 def test_no_readable_expiry(url: str) -> None:
     assert parse_url_expiry(url) is None
-
-
-def test_seconds_left() -> None:
-    assert seconds_left(None) is None
-    assert seconds_left(1000.0, now=990.0) == 10.0
-    assert seconds_left(1000.0, now=1010.0) == -10.0

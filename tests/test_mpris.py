@@ -45,6 +45,13 @@ async def playerctl(*args: str) -> str:
     return (await run("playerctl", "-p", "ytplay", *args)).strip()
 
 
+async def ready(app, pilot, position: float = 0.0) -> None:
+    """On the bus and playing (past `position` s)."""
+    pb = app.playback
+    await until(pilot, lambda: app.background[0].name is not None
+                and pb.now.state is PlayState.PLAYING and (pb.now.position or 0) >= position, 20)
+
+
 def _app(tmp_path: Path, resources: ExitStack):
     args = cli.parser().parse_args(["--demo", "--demo-port", "0", "--ao", "null"])
     path = tmp_path / "config.toml"
@@ -59,7 +66,7 @@ async def test_playerctl_drives_ytplay_and_sees_its_keys(session_bus: str, tmp_p
             tap = Tap(app)
             pb.listener = tap
             mpris = app.background[0]
-            await until(pilot, lambda: mpris.name is not None and pb.now.state is PlayState.PLAYING, 20)
+            await ready(app, pilot)
             assert mpris.name == "org.mpris.MediaPlayer2.ytplay"
 
             await playerctl("play-pause")
@@ -104,9 +111,7 @@ async def test_metadata_types_follow_the_spec(session_bus: str, tmp_path: Path) 
     with ExitStack() as resources:
         app = _app(tmp_path, resources)
         async with app.run_test(size=(120, 36)) as pilot:
-            pb = app.playback
-            await until(pilot, lambda: app.background[0].name is not None
-                        and pb.now.state is PlayState.PLAYING, 20)
+            await ready(app, pilot)
             reply = await run("dbus-send", "--session", "--print-reply",
                               "--dest=org.mpris.MediaPlayer2.ytplay", "/org/mpris/MediaPlayer2",
                               "org.freedesktop.DBus.Properties.Get",
@@ -140,9 +145,7 @@ async def test_changes_are_signalled(session_bus: str, tmp_path: Path) -> None:
     with ExitStack() as resources:
         app = _app(tmp_path, resources)
         async with app.run_test(size=(120, 36)) as pilot:
-            pb = app.playback
-            await until(pilot, lambda: app.background[0].name is not None
-                        and pb.now.state is PlayState.PLAYING, 20)
+            await ready(app, pilot)
             # --follow prints the status once, then again on each PropertiesChanged.
             follow = await asyncio.create_subprocess_exec(
                 "playerctl", "-p", "ytplay", "--follow", "status",
@@ -164,8 +167,7 @@ async def test_seeks_are_signalled_with_the_new_position(session_bus: str, tmp_p
         app = _app(tmp_path, resources)
         async with app.run_test(size=(120, 36)) as pilot:
             pb = app.playback
-            await until(pilot, lambda: app.background[0].name is not None
-                        and pb.now.state is PlayState.PLAYING and (pb.now.position or 0) > 1, 20)
+            await ready(app, pilot, position=1.0)
             monitor = await asyncio.create_subprocess_exec(
                 "dbus-monitor", "--session",
                 "type='signal',interface='org.mpris.MediaPlayer2.Player',member='Seeked'",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path, PurePath
 
 import pytest
 
-from tests.helpers import Recorder, Tap
+from tests.helpers import Recorder, Tap, kill_while_flushing
 from tui.core.m3u import Entry, format_m3u, parse_m3u
 from tui.core.models import QueueItem
 from tui.core.nowplaying import PlayState
@@ -94,23 +92,12 @@ def test_a_save_killed_mid_write_leaves_the_previous_queue(tmp_path: Path) -> No
     q.add(["a", "b"])
     old.save(q, 1.0)
     before = path.read_bytes()
-    code = textwrap.dedent(f"""
-        import os, time, pathlib
+    kill_while_flushing(path, f"""
         from tui.core.queue import Queue
         from tui.session.queue_store import QueueStore
-        def stall(fd):
-            print("flushing", flush=True)
-            time.sleep(60)
-        os.fsync = stall
         q = Queue(); q.add(["x"] * 10000)
         QueueStore(pathlib.Path({str(path)!r})).save(q, 0)
         """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "flushing"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
     assert path.read_bytes() == before
     assert [i.ref for i in QueueStore(path).load()[0]] == ["a", "b"]
 

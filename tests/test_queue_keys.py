@@ -8,6 +8,7 @@ from typing import AsyncIterator
 from textual.widgets import Input
 
 from tests.helpers import Tap
+from tests.test_config_app import until
 from tui.core.models import QueueItem
 from tui.core.nowplaying import PlayState
 from tui.demo.catalog import TRACKS
@@ -159,8 +160,7 @@ async def test_search_finds_service_media_and_adds_it(demo, player, session) -> 
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"signal", "enter")
         screen = app.screen
-        while len(screen.results) < 2:               # the libraries answer; YouTube may not
-            await pilot.pause(0.05)
+        await until(pilot, lambda: len(screen.results) >= 2)  # libraries answer; YouTube may not
         assert {e.ref for e in screen.results} >= {"demo:t2", "demo:t6"}
         table = screen.query_one(DataTable)
         table.focus()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 # Query keys whose value is an absolute Unix time, lower-cased. `expire` is YouTube's
@@ -61,10 +60,3 @@ def parse_url_expiry(url: str) -> float | None:
     if m:
         return float(m.group(1))
     return None
-
-
-def seconds_left(expires_at: float | None, now: float | None = None) -> float | None:
-    """Seconds until a wall-clock expiry, negative once past; None when unknown."""
-    if expires_at is None:
-        return None
-    return expires_at - (time.time() if now is None else now)

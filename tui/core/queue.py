@@ -70,10 +70,6 @@ class Queue:
     def shuffled(self) -> bool:
         return self._unshuffled is not None
 
-    @property
-    def can_undo(self) -> bool:
-        return self._undo is not None
-
     def matching(self, text: str) -> list[int]:
         """Indexes of the items whose title, artist or reference contain `text` (any case)."""
         needle = text.casefold().strip()

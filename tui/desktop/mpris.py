@@ -295,10 +295,6 @@ class Mpris:
         if self.bus is not None:
             self.player.changed()
 
-    def seeked(self, position: float) -> None:
-        if self.bus is not None:
-            self.player.Seeked(int(position * US))
-
     def stop(self) -> None:
         if self.bus is not None:
             self.bus.disconnect()

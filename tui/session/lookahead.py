@@ -76,4 +76,4 @@ class LookAhead:
         coming = [it for it in self._coming_up() if it.status is not ItemStatus.FAILED]
         self.session.forget_ahead({it.uid for it in coming})
         for item in coming:
-            self.session.resolve_ahead(item.uid, item.ref, item.label)
+            self.session.resolve_ahead(item.uid, item.ref)

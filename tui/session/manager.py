@@ -148,7 +148,7 @@ class SessionManager:
                                  self.device_id, svc.catalogue)
         return ResolverSource(self.resolver, parsed.text, self.retrier)
 
-    def resolve_ahead(self, uid: int, ref: str, label: str) -> None:
+    def resolve_ahead(self, uid: int, ref: str) -> None:
         """Resolve `ref` in the background so that playing it later skips yt-dlp. Only for
         yt-dlp references: a service's playback session would count against its limit."""
         if uid in self._ahead or parse_ref(ref, frozenset(self.services)).kind is not RefKind.URL:
@@ -169,13 +169,13 @@ class SessionManager:
                     left = stream.expires_at - time.time()
                     at = self.scheduler.now() + max(1.0, left - AHEAD_MARGIN)
                     self.scheduler.schedule(f"ahead:{uid}", at,
-                                            lambda: self._renew_ahead(uid, ref, label))
+                                            lambda: self._renew_ahead(uid, ref))
         future.add_done_callback(done)
 
-    def _renew_ahead(self, uid: int, ref: str, label: str) -> None:
+    def _renew_ahead(self, uid: int, ref: str) -> None:
         if uid in self._ahead:
             self._ahead.pop(uid).cancel()
-            self.resolve_ahead(uid, ref, label)
+            self.resolve_ahead(uid, ref)
 
     def forget_ahead(self, keep: set[int]) -> None:
         """Drop pre-resolved streams of items no longer coming up (removed, moved away)."""

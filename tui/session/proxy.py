@@ -52,7 +52,6 @@ class StreamProxy:
         self.port = 0
         self.active = 0
         self.recoveries = 0        # upstream failures survived without libmpv noticing
-        self.requests = 0
         self._runner: web.AppRunner | None = None
         self._starting: asyncio.Lock | None = None
         self._idle: asyncio.Event | None = None
@@ -106,7 +105,6 @@ class StreamProxy:
         if self.active >= self.max_streams:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
         self.active += 1
-        self.requests += 1
         if self._idle is not None:
             self._idle.clear()
         try:

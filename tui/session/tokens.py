@@ -148,7 +148,8 @@ class TokenManager:
             except ServiceError as e:
                 if e.failure_class is not FailureClass.DETERMINISTIC:
                     raise
-            self.store.save(self.name, None)
+            # Off the loop: the store fsyncs.
+            await asyncio.get_running_loop().run_in_executor(None, self.store.save, self.name, None)
             self.retrier.emit(SessionEvent(f"refresh token · {self.name}", "rejected",
                                            "deterministic", error="logging in again"))
         return await self._login()

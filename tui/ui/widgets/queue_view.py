@@ -43,15 +43,15 @@ class QueueView(ScrollView, can_focus=True):
         Binding("end,G", "edge(1)", "Last", show=False, id="last"),
         Binding("shift+down,J", "move(1)", "Move down", show=False, id="move_down"),
         Binding("shift+up,K", "move(-1)", "Move up", show=False, id="move_up"),
-        Binding("T", "move_top", "Move to top", show=False, id="move_top"),
-        Binding("d,delete", "remove", "Remove", id="remove"),
-        Binding("u", "undo", "Undo remove", show=False, id="undo"),
-        Binding("C", "clear", "Clear queue", show=False, id="clear"),
-        Binding("a", "add", "Add", id="add"),
-        Binding("A", "add_next", "Add to play next", show=False, id="add_next"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("s", "shuffle", "Shuffle", show=False, id="shuffle"),
-        Binding("r", "repeat", "Repeat", show=False, id="repeat"),
+        Binding("T", "post('move_top')", "Move to top", show=False, id="move_top"),
+        Binding("d,delete", "post('remove')", "Remove", id="remove"),
+        Binding("u", "post('undo')", "Undo remove", show=False, id="undo"),
+        Binding("C", "post('clear')", "Clear queue", show=False, id="clear"),
+        Binding("a", "post('add')", "Add", id="add"),
+        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next"),
+        Binding("slash", "post('filter')", "Filter", id="filter"),
+        Binding("s", "post('shuffle')", "Shuffle", show=False, id="shuffle"),
+        Binding("r", "post('repeat')", "Repeat", show=False, id="repeat"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=True)
@@ -180,39 +180,13 @@ class QueueView(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_play_selected()
 
-    def _post(self, name: str) -> None:
+    def action_post(self, name: str) -> None:
+        """Ask for queue edit `name` on the selected item (the app carries it out)."""
         self.post_message(self.Action(name, self.selected_index))
 
     def action_play_selected(self) -> None:
         if self.selected_index is not None:
-            self._post("play")
+            self.action_post("play")
 
     def action_move(self, delta: int) -> None:
-        self._post("move_down" if delta > 0 else "move_up")
-
-    def action_move_top(self) -> None:
-        self._post("move_top")
-
-    def action_remove(self) -> None:
-        self._post("remove")
-
-    def action_undo(self) -> None:
-        self._post("undo")
-
-    def action_clear(self) -> None:
-        self._post("clear")
-
-    def action_add(self) -> None:
-        self._post("add")
-
-    def action_add_next(self) -> None:
-        self._post("add_next")
-
-    def action_filter(self) -> None:
-        self._post("filter")
-
-    def action_shuffle(self) -> None:
-        self._post("shuffle")
-
-    def action_repeat(self) -> None:
-        self._post("repeat")
+        self.action_post("move_down" if delta > 0 else "move_up")
