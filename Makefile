@@ -5,13 +5,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench screenshots setup test-tools libmpv clean
+.PHONY: demo test stress bench screenshots setup test-tools libmpv clean
 
 demo: setup
 	$(BIN)/ytplay --demo
 
 test: setup test-tools
 	$(BIN)/python -m pytest
+
+# The playback and session tests N times over, each round a fresh pytest; a table of how often
+# each test passed. make stress N=5, make stress ARGS="tests/test_proxy.py -k resume".
+N ?= 20
+stress: setup test-tools
+	$(BIN)/python -m tests.stress -n $(N) $(ARGS)
 
 test-tools:
 	@sh scripts/ensure-test-tools.sh
