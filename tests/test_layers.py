@@ -1,5 +1,5 @@
-"""The layer rules of DESIGN.md, checked by import-linter, by the import graph and by importing
-for real."""
+"""The layer rules (docs/ARCHITECTURE.md, "Layers"), checked by import-linter, by the import
+graph and by importing for real."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ class RefreshSection(Section):
 
 
 class ServiceSection(Section):
-    """A media service that speaks ytplay's session protocol (PROTOCOL.md)."""
+    """A media service that speaks ytplay's session protocol (docs/PROTOCOL.md)."""
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
                       description="used in queue references: name:media_id")

@@ -1,4 +1,5 @@
-"""The failure classes of DESIGN.md, in one table that every layer uses.
+"""The failure classes (docs/ARCHITECTURE.md, "Failure classes"), in one table that every
+layer uses.
 
 | class         | examples                                              | action                       |
 |---------------|-------------------------------------------------------|------------------------------|
@@ -40,7 +41,7 @@ class Failure:
     """What went wrong with one request, as plain values."""
 
     status: int | None = None
-    code: str | None = None          # PROTOCOL.md's `error` field, when there is a body
+    code: str | None = None          # the error body's `error` (docs/PROTOCOL.md)
     network: Network | None = None
     signed_url: bool = False         # the request was for a signed stream URL
 

@@ -1,5 +1,5 @@
 """Reading a JWT's `exp` without the signing key: the client never verifies tokens, it only
-needs to know when to refresh them (PROTOCOL.md §1)."""
+needs to know when to refresh them (docs/PROTOCOL.md, "Tokens")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PROTOCOL.md §1–3: tokens, library, playback sessions."""
+"""docs/PROTOCOL.md, "Tokens", "Library" and "Playback sessions"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PROTOCOL.md §4–5: signed media with byte ranges, and the pages yt-dlp resolves."""
+"""docs/PROTOCOL.md, "Stream URLs" and "Pages for yt-dlp": signed media with byte ranges,
+and the pages yt-dlp resolves."""
 
 from __future__ import annotations
 

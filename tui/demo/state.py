@@ -63,6 +63,6 @@ STATE: web.AppKey[DemoState] = web.AppKey("state", DemoState)
 
 
 def error(status: int, code: str, message: str, **headers: str) -> web.Response:
-    """PROTOCOL.md's error body."""
+    """The error body of docs/PROTOCOL.md ("Conventions")."""
     return web.json_response({"error": code, "message": message}, status=status,
                              headers=headers or None)

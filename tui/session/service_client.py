@@ -1,4 +1,4 @@
-"""The client side of PROTOCOL.md: tokens, library, playback sessions. Every failure is
+"""The client side of docs/PROTOCOL.md: tokens, library, playback sessions. Every failure is
 raised as a ServiceError carrying a core Failure, so one table decides what happens next."""
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def network_failure(exc: httpx.TransportError) -> Failure:
 
 
 async def failure_of(response: httpx.Response, *, signed_url: bool = False) -> ServiceError:
-    """The ServiceError for an error response; reads its PROTOCOL.md error body if any."""
+    """The ServiceError for an error response; reads its error body (docs/PROTOCOL.md,
+    "Conventions") if any."""
     code = message = None
     try:
         await response.aread()

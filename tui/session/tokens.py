@@ -1,5 +1,6 @@
 """Access and refresh tokens for one service: refreshed ahead of expiry, single-flight, with
-the rotated refresh token on disk before the new access token is used (PROTOCOL.md §1)."""
+the rotated refresh token on disk before the new access token is used (docs/PROTOCOL.md,
+"Tokens")."""
 
 from __future__ import annotations
 
