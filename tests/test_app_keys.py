@@ -42,7 +42,10 @@ async def test_space_pauses_and_resumes(demo, player, session) -> None:
         await pilot.pause()
         assert app.query_one(NowPlayingPanel).now.state is PlayState.PAUSED
         await pilot.press("space")
-        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        await tap.wait_for(lambda: tap.now.state is not PlayState.PAUSED)
+        await pilot.pause()
+        assert tap.now.state is PlayState.PLAYING and tap.now.index == 0
+        assert app.query_one(NowPlayingPanel).now.state is PlayState.PLAYING
 
 
 async def test_n_and_p_move_through_the_queue(demo, player, session) -> None:
@@ -53,7 +56,10 @@ async def test_n_and_p_move_through_the_queue(demo, player, session) -> None:
         await pilot.pause()
         assert app.query_one(NowPlayingPanel).now.title == TRACKS[1].title
         await pilot.press("p")
-        await playing(tap, 0)
+        await tap.wait_for(lambda: tap.now.index != 1 and tap.now.state is PlayState.PLAYING)
+        await pilot.pause()
+        assert tap.now.index == 0
+        assert app.query_one(NowPlayingPanel).now.title == TRACKS[0].title
 
 
 async def test_enter_plays_the_selected_row(demo, player, session) -> None:
@@ -69,10 +75,17 @@ async def test_left_and_right_seek_five_seconds(demo, player, session) -> None:
         await pilot.press("space")
         await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED and tap.now.position is not None)
         start = tap.now.position
-        await pilot.press("right")
-        await tap.wait_for(lambda: abs((tap.now.position or 0) - (start + 5)) < 0.5)
-        await pilot.press("left")
-        await tap.wait_for(lambda: abs((tap.now.position or 0) - start) < 0.5)
+        for key, target in (("right", start + 5), ("left", start)):
+            before = tap.now.position
+            await pilot.press(key)
+            # Wait for the seek to land anywhere, then check where: a wrong landing fails
+            # here with the numbers, not as a timeout.
+            await tap.wait_for(lambda: tap.now.position is not None
+                               and abs(tap.now.position - before) > 0.5)
+            landed = tap.now.position
+            assert abs(landed - target) < 0.5, f"{key} from {before:.1f} landed at {landed:.1f}"
+            assert abs((player.position or 0) - target) < 0.5
+            assert tap.now.state is PlayState.PAUSED      # seeking does not resume
 
 
 async def test_plus_and_minus_change_volume(demo, player, session) -> None:

@@ -132,7 +132,9 @@ async def test_mouse_selects_and_double_click_plays(demo, player, session) -> No
         await pilot.click(QueueView, offset=(5, 4))      # row 3 inside the border
         assert view.cursor == 3
         await pilot.click(QueueView, offset=(5, 2), times=2)
-        await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        assert tap.now.index == 1 and tap.now.title == TRACKS[1].title   # the clicked row
+        assert view.cursor == 1
 
 
 async def test_every_action_is_in_the_command_palette(demo, player, session) -> None:
