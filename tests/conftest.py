@@ -54,9 +54,9 @@ def resolver():
 
 @pytest.fixture
 async def session(resolver, tmp_path: Path):
-    from tui.session.manager import SessionManager
+    from tui.factory import make_session
     from tui.session.token_store import TokenStore
 
-    manager = SessionManager(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
+    manager = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
     yield manager
     await manager.aclose()

@@ -6,36 +6,34 @@ import asyncio
 from pathlib import Path
 from typing import Callable
 
-from tui.core.events import LogEvent, SessionEvent
+from tui.core.bus import EventBus
+from tui.core.events import (BusEvent, LogEvent, NowPlayingChanged, QueueChanged,
+                             SessionEvent)
 from tui.core.nowplaying import NowPlaying
 
 
 class Recorder:
-    """A PlaybackListener that remembers everything and lets a test await a condition."""
+    """Hears everything on a playback's event bus and lets a test await a condition."""
 
-    def __init__(self) -> None:
+    def __init__(self, bus: EventBus) -> None:
         self.now = NowPlaying()
         self.history: list[NowPlaying] = []
         self.logs: list[LogEvent] = []
         self.queue_changes = 0
         self.session_events: list[SessionEvent] = []
         self._changed = asyncio.Event()
+        bus.subscribe(self._hear)
 
-    def queue_changed(self) -> None:
-        self.queue_changes += 1
-        self._changed.set()
-
-    def now_playing(self, now: NowPlaying) -> None:
-        self.now = now
-        self.history.append(now)
-        self._changed.set()
-
-    def logged(self, event: LogEvent) -> None:
-        self.logs.append(event)
-        self._changed.set()
-
-    def session_event(self, event: SessionEvent) -> None:
-        self.session_events.append(event)
+    def _hear(self, event: BusEvent) -> None:
+        if isinstance(event, NowPlayingChanged):
+            self.now = event.now
+            self.history.append(event.now)
+        elif isinstance(event, QueueChanged):
+            self.queue_changes += 1
+        elif isinstance(event, LogEvent):
+            self.logs.append(event)
+        elif isinstance(event, SessionEvent):
+            self.session_events.append(event)
         self._changed.set()
 
     async def wait_for(self, cond: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -44,30 +42,6 @@ class Recorder:
                 self._changed.clear()
                 await self._changed.wait()
         await asyncio.wait_for(loop(), timeout)
-
-
-class Tap(Recorder):
-    """Listens in on a Playback while forwarding everything to the app it belongs to."""
-
-    def __init__(self, inner) -> None:
-        super().__init__()
-        self.inner = inner
-
-    def queue_changed(self) -> None:
-        self.inner.queue_changed()
-        super().queue_changed()
-
-    def now_playing(self, now: NowPlaying) -> None:
-        self.inner.now_playing(now)
-        super().now_playing(now)
-
-    def logged(self, event: LogEvent) -> None:
-        self.inner.logged(event)
-        super().logged(event)
-
-    def session_event(self, event: SessionEvent) -> None:
-        self.inner.session_event(event)
-        super().session_event(event)
 
 
 _STALL = '''

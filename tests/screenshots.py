@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tui import cli
 from tui.config.paths import config_file
+from tui.core.events import SessionEvent
 from tui.core.nowplaying import PlayState
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
@@ -46,7 +47,7 @@ async def shoot(out: Path) -> list[Path]:
         async with app.run_test(size=SIZE) as pilot:
             pb = app.playback
             events: list = []
-            pb.session.listeners.append(events.append)
+            pb.bus.subscribe(lambda e: isinstance(e, SessionEvent) and events.append(e))
 
             def save(name: str) -> None:
                 shots.append(Path(app.save_screenshot(f"{name}.svg", str(out))))

@@ -7,7 +7,7 @@ from typing import AsyncIterator
 
 from textual.widgets import DataTable
 
-from tests.helpers import Tap
+from tests.helpers import Recorder
 from tui.core.nowplaying import PlayState
 from tui.demo.catalog import TRACKS
 from tui.demo.service import DemoService
@@ -20,17 +20,16 @@ from tui.ui.widgets.session_panel import SessionPanel
 
 @asynccontextmanager
 async def running(demo: DemoService, player, session, play_index: int | None = 0
-                  ) -> AsyncIterator[tuple[YtplayApp, object, Tap]]:
+                  ) -> AsyncIterator[tuple[YtplayApp, object, Recorder]]:
     pb = Playback(player, session)
     pb.queue.add(demo.watch_url(t.id) for t in TRACKS[:3])
     app = YtplayApp(pb, play_index=play_index)
     async with app.run_test(size=(120, 36)) as pilot:
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         yield app, pilot, tap
 
 
-async def playing(tap: Tap, index: int) -> None:
+async def playing(tap: Recorder, index: int) -> None:
     await tap.wait_for(lambda: tap.now.index == index and tap.now.state is PlayState.PLAYING)
 
 

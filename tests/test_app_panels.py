@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import Tap
+from tests.helpers import Recorder
+from tui.core.events import Level
 from tui.core.nowplaying import PlayState
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
-from tui.session.manager import SessionManager
+from tui.factory import make_session
 from tui.session.playback import Playback
 from tui.session.token_store import TokenStore
 from tui.ui.app import YtplayApp
@@ -27,7 +28,7 @@ async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, play
     demo_options.token_ttl = 600  # only the stream URL expires during this test, so the
     demo_options.url_ttl = 4      # 503 burst below meets the stream's refresh
     with DemoService(demo_options) as demo:
-        session = SessionManager(resolver, token_store=TokenStore(tmp_path / "t.json"))
+        session = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"))
 
         async def password() -> str:
             return "demo"
@@ -37,9 +38,9 @@ async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, play
         pb.queue.add(["demo:t1"])
         app = YtplayApp(pb, play_index=0)
         async with app.run_test(size=(140, 40)) as pilot:
-            tap = Tap(app)
-            pb.listener = tap
+            tap = Recorder(pb.bus)
             await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+            entry = pb.transport.current
             panel = app.query_one(SessionPanel)
             rows = _rows(panel)
             assert {"access token|demo", "refresh token|demo", "stream URL|Low Tide",
@@ -67,4 +68,5 @@ async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, play
             # ... and recovers: the status line clears, playback never stopped.
             await tap.wait_for(lambda: tap.now.status == "" and tap.session_events[-1].action
                                == "refreshed", timeout=20)
-            assert pb.end_errors == 0 and pb.loads == 1
+            assert pb.transport.current == entry  # the same load throughout: never reloaded
+            assert not [e for e in tap.logs if e.level is Level.ERROR]

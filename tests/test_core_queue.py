@@ -57,6 +57,8 @@ def test_refs(tmp_path) -> None:
     f = tmp_path / "song.ogg"
     f.write_bytes(b"x")
     assert parse_ref(str(f)).kind is RefKind.FILE
+    assert parse_ref(f.name, exists=lambda p: p == f.name).kind is RefKind.FILE
+    assert parse_ref(f.name).kind is RefKind.URL  # no way to know it is a file: yt-dlp
     assert parse_ref("https://youtu.be/x").kind is RefKind.URL
     r = parse_ref("home:t1", frozenset({"home"}))
     assert (r.kind, r.service, r.media_id) == (RefKind.SERVICE, "home", "t1")

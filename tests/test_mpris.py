@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import Tap
+from tests.helpers import Recorder
 from tests.test_config_app import until
 from tui import cli
 from tui.core.nowplaying import PlayState
@@ -63,8 +63,7 @@ async def test_playerctl_drives_ytplay_and_sees_its_keys(session_bus: str, tmp_p
         app = _app(tmp_path, resources)
         async with app.run_test(size=(120, 36)) as pilot:
             pb = app.playback
-            tap = Tap(app)
-            pb.listener = tap
+            tap = Recorder(pb.bus)
             mpris = app.background[0]
             await ready(app, pilot)
             assert mpris.name == "org.mpris.MediaPlayer2.ytplay"

@@ -11,13 +11,14 @@ from tui.core.nowplaying import PlayState
 from tui.core.queue import Queue
 from tui.demo.service import DemoService
 from tui.session.playback import Playback
+from tui.session.settings import PlaybackSettings
 from tui.session.queue_store import QueueStore
 
 
 async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, session) -> None:
     pb = Playback(player, session)
-    rec = Recorder()
-    pb.attach(rec)
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t4"), demo.watch_url("t2")])
     pb.play(0, start=129.0)  # t4 is 131 s long
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and rec.now.index == 0)
@@ -32,8 +33,8 @@ async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, ses
 async def test_unresolvable_item_is_skipped_with_a_reason(demo: DemoService, player,
                                                           session) -> None:
     pb = Playback(player, session)
-    rec = Recorder()
-    pb.attach(rec)
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.base_url + "/watch/missing", demo.watch_url("t1")], play=True)
     await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING)
     failed = pb.queue[0]
@@ -45,8 +46,8 @@ async def test_unresolvable_item_is_skipped_with_a_reason(demo: DemoService, pla
 
 async def test_pause_seek_and_volume(demo: DemoService, player, session) -> None:
     pb = Playback(player, session)
-    rec = Recorder()
-    pb.attach(rec)
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t1")], play=True)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
     pb.toggle_pause()
@@ -65,7 +66,7 @@ async def test_queue_survives_a_restart(tmp_path: Path, demo: DemoService, playe
                                         session) -> None:
     store = QueueStore(tmp_path / "queue.json")
     pb = Playback(player, session, store=store)
-    pb.attach(Recorder())
+    pb.attach()
     pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
     pb.detach()  # saves
     queue, _ = QueueStore(tmp_path / "queue.json").load()
@@ -93,9 +94,9 @@ def test_empty_queue_is_saved_and_loaded(tmp_path: Path) -> None:
 
 async def test_long_items_resume_where_they_were_left(demo: DemoService, player,
                                                       session) -> None:
-    pb = Playback(player, session, resume_threshold=60)  # the demo tracks are 2-4 minutes
-    rec = Recorder()
-    pb.attach(rec)
+    pb = Playback(player, session, settings=PlaybackSettings(resume_threshold=60))  # the demo tracks are 2-4 minutes
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
     pb.play(0, start=50.0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and (rec.now.position or 0) > 50.5)
@@ -107,6 +108,10 @@ async def test_long_items_resume_where_they_were_left(demo: DemoService, player,
                        and rec.now.position is not None)
     assert abs(rec.now.position - pb.queue[0].resume_at) < 1.5
     pb.detach()
+
+
+def _errors(rec: Recorder) -> list[str]:
+    return [e.text for e in rec.logs if e.level is Level.ERROR]
 
 
 class CountingResolver:
@@ -128,14 +133,14 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
                                                            resolver, tmp_path: Path) -> None:
     import asyncio
 
-    from tui.session.manager import SessionManager
+    from tui.factory import make_session
     from tui.session.token_store import TokenStore
 
     counting = CountingResolver(resolver)
-    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
-    pb = Playback(player, session, resolve_ahead=2, gapless=False)  # pre-resolve on its own
-    rec = Recorder()
-    pb.attach(rec)
+    session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, settings=PlaybackSettings(resolve_ahead=2, gapless=False))  # pre-resolve on its own
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url(t) for t in ("t1", "t2", "t3", "t4")])
     pb.play(0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
@@ -150,7 +155,7 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
     # t4 now comes up; removing it drops its pre-resolved stream.
     t4 = pb.queue[3].uid
     assert t4 in session._ahead
-    pb.remove(3)
+    pb.edits.remove(3)
     assert t4 not in session._ahead
     pb.detach()
     await session.aclose()
@@ -160,14 +165,14 @@ async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, r
                                                     tmp_path: Path) -> None:
     import time
 
-    from tui.session.manager import SessionManager
+    from tui.factory import make_session
     from tui.session.token_store import TokenStore
 
     counting = CountingResolver(resolver)  # flat look-ups (expand) are not counted
-    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
-    pb = Playback(player, session, resolve_ahead=2)
-    rec = Recorder()
-    pb.attach(rec)
+    session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, settings=PlaybackSettings(resolve_ahead=2))
+    rec = Recorder(pb.bus)
+    pb.attach()
     started = time.monotonic()
     pb.add([f"{demo.base_url}/playlist/5000", demo.watch_url("t6")])
     await rec.wait_for(lambda: len(pb.queue) == 5001, timeout=60)
@@ -185,42 +190,43 @@ async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, r
     await session.aclose()
 
 
-async def _prepared(pb: Playback, rec: Recorder) -> None:
+async def _handed_over(pb: Playback, rec: Recorder) -> None:
+    """Until the next item is opened and handed to libmpv (it posts no event of its own)."""
     import asyncio
 
     async def wait() -> None:
-        while pb._prepared is None:
+        while pb.ahead.prepared is None or pb.ahead.prepared.entry is None:
             await asyncio.sleep(0.02)
     await asyncio.wait_for(wait(), 15)
 
 
 async def test_next_switches_to_the_stream_handed_over_ahead(demo: DemoService, player,
                                                              resolver, tmp_path: Path) -> None:
-    from tui.session.manager import SessionManager
+    from tui.factory import make_session
     from tui.session.token_store import TokenStore
 
     counting = CountingResolver(resolver)
-    session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
-    pb = Playback(player, session, resolve_ahead=1)
-    rec = Recorder()
-    pb.attach(rec)
+    session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+    pb = Playback(player, session, settings=PlaybackSettings(resolve_ahead=1))
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t1"), demo.watch_url("t2"), demo.watch_url("t3")])
     pb.play(0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
-    await _prepared(pb, rec)
-    prepared = pb._prepared
+    await _handed_over(pb, rec)
+    prepared = pb.ahead.prepared
     assert prepared.item is pb.queue[1]
     calls = list(counting.calls)
     pb.next()
     await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING
                        and (rec.now.position or 0) > 0.2)
-    assert pb._generation == prepared.generation   # the handed-over entry, not a new load
+    assert pb.transport.current == prepared.entry  # the handed-over entry, not a new load
     assert counting.calls[: len(calls)] == calls and demo.watch_url("t2") not in counting.calls[len(calls):]
     assert pb.queue[0].status is ItemStatus.READY  # the previous one is marked played
-    assert rec.now.title == "Copper Lanterns" and pb.end_errors == 0
+    assert rec.now.title == "Copper Lanterns" and not _errors(rec)
     # Jumping elsewhere drops what was handed over for item 2.
-    await _prepared(pb, rec)
-    dropped = pb._prepared.key
+    await _handed_over(pb, rec)
+    dropped = pb.ahead.prepared.opening.key
     pb.play(0)
     await rec.wait_for(lambda: rec.now.index == 0 and rec.now.state is PlayState.PLAYING)
     assert session.stream(dropped) is None
@@ -230,32 +236,33 @@ async def test_next_switches_to_the_stream_handed_over_ahead(demo: DemoService, 
 
 async def test_the_end_of_a_track_moves_on_gaplessly(demo: DemoService, player, session) -> None:
     pb = Playback(player, session)
-    rec = Recorder()
-    pb.attach(rec)
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t4"), demo.watch_url("t2")])
     pb.play(0, start=127.0)  # t4 is 131 s long
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
-    await _prepared(pb, rec)
-    generation = pb._prepared.generation
+    await _handed_over(pb, rec)
+    entry = pb.ahead.prepared.entry
     await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING
                        and (rec.now.position or 0) > 0.5, timeout=20)
-    assert pb._generation == generation             # libmpv moved on by itself
-    assert pb.end_errors == 0 and rec.now.title == "Copper Lanterns"
+    assert pb.transport.current == entry           # libmpv moved on by itself
+    assert not _errors(rec) and rec.now.title == "Copper Lanterns"
     pb.detach()
 
 
 async def test_streams_resolved_ahead_are_renewed_before_they_expire(
         demo_options, player, resolver, tmp_path: Path) -> None:
-    from tui.session.manager import AHEAD_MARGIN, SessionManager
+    from tui.factory import make_session
+    from tui.session.manager import AHEAD_MARGIN
     from tui.session.token_store import TokenStore
 
     demo_options.url_ttl = int(AHEAD_MARGIN) + 2  # renewed about a second after issue
     with DemoService(demo_options) as demo:
         counting = CountingResolver(resolver)
-        session = SessionManager(counting, token_store=TokenStore(tmp_path / "t.json"))
-        pb = Playback(player, session, resolve_ahead=1, gapless=False)
-        rec = Recorder()
-        pb.attach(rec)
+        session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+        pb = Playback(player, session, settings=PlaybackSettings(resolve_ahead=1, gapless=False))
+        rec = Recorder(pb.bus)
+        pb.attach()
         pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
         pb.play(0)
         await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)

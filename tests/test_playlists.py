@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 
 import pytest
 
-from tests.helpers import Recorder, Tap, kill_while_flushing
+from tests.helpers import Recorder, kill_while_flushing
 from tui.core.m3u import Entry, format_m3u, parse_m3u
 from tui.core.models import QueueItem
 from tui.core.nowplaying import PlayState
@@ -63,8 +63,8 @@ async def test_queue_item_and_position_survive_a_restart(tmp_path: Path, demo: D
                                                          player, session) -> None:
     store = QueueStore(tmp_path / "queue.json")
     pb = Playback(player, session, store=store)
-    rec = Recorder()
-    pb.attach(rec)
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t1"), demo.watch_url("t2"), demo.watch_url("t3")])
     pb.play(1, start=20.0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and (rec.now.position or 0) > 21)
@@ -74,8 +74,8 @@ async def test_queue_item_and_position_survive_a_restart(tmp_path: Path, demo: D
 
     queue, position = QueueStore(tmp_path / "queue.json").load()
     again = Playback(player, session, queue, store=store, resume_position=position)
-    rec2 = Recorder()
-    again.attach(rec2)
+    rec2 = Recorder(again.bus)
+    again.attach()
     assert [i.ref for i in again.queue] == [demo.watch_url(t) for t in ("t1", "t2", "t3")]
     assert again.queue.current_index == 1
     again.toggle_pause()                          # space on a fresh start resumes
@@ -110,8 +110,7 @@ async def test_save_open_and_history_from_the_ui(tmp_path: Path, demo: DemoServi
     pb.queue.add([demo.watch_url("t1"), demo.watch_url("t2")])
     app = YtplayApp(pb, play_index=0)
     async with app.run_test(size=(120, 36)) as pilot:
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
         await pilot.press("w")
         assert isinstance(app.screen, PromptScreen)

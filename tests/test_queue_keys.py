@@ -7,7 +7,7 @@ from typing import AsyncIterator
 
 from textual.widgets import Input
 
-from tests.helpers import Tap
+from tests.helpers import Recorder
 from tests.test_config_app import until
 from tui.core.models import QueueItem
 from tui.core.nowplaying import PlayState
@@ -74,8 +74,7 @@ async def test_move_up_down_and_to_top(demo, player, session) -> None:
 async def test_shuffle_keeps_the_current_item_and_unshuffle_restores(demo, player,
                                                                      session) -> None:
     async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await pilot.press("j", "j", "enter")
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
         await pilot.press("s")
@@ -96,8 +95,7 @@ async def test_repeat_cycles(demo, player, session) -> None:
 
 async def test_filter_as_you_type(demo, player, session) -> None:
     async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await pilot.press("slash")
         assert isinstance(app.focused, FilterBar)
         await pilot.press(*"signal")
@@ -127,8 +125,7 @@ async def test_add_and_play_next(demo, player, session) -> None:
 
 async def test_mouse_selects_and_double_click_plays(demo, player, session) -> None:
     async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await pilot.click(QueueView, offset=(5, 4))      # row 3 inside the border
         assert view.cursor == 3
         await pilot.click(QueueView, offset=(5, 2), times=2)

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from tests.helpers import Tap
+from tests.helpers import Recorder
 from tui.config.validate import ConfigError, load_text
 from tui.core.nowplaying import PlayState
 from tui.demo.service import DemoService
 from tui.factory import add_configured_services
-from tui.session.manager import SessionManager
+from tui.factory import make_session
 from tui.session.playback import Playback
 from tui.session.token_store import TokenStore
 from tui.ui.app import YtplayApp
@@ -63,7 +63,7 @@ def test_errors_name_the_file_line_and_key(tmp_path: Path, text: str, message: s
 async def _app_with_service(demo: DemoService, player, resolver, tmp_path: Path):
     f = tmp_path / "config.toml"
     f.write_text(GOOD.format(base=demo.base_url))
-    session = SessionManager(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
     pb = Playback(player, session)
     pb.queue.add(["home:t2"])
     app = YtplayApp(pb, play_index=0)
@@ -76,8 +76,7 @@ async def test_password_from_the_environment(demo, player, resolver, tmp_path: P
     monkeypatch.setenv("YTPLAY_TEST_PASSWORD", "demo")
     app, pb = await _app_with_service(demo, player, resolver, tmp_path)
     async with app.run_test(size=(120, 36)):
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
         assert tap.now.title == "Copper Lanterns"
         assert not isinstance(app.screen, LoginScreen)
@@ -91,8 +90,7 @@ async def test_login_dialog_when_no_password_is_configured(demo, player, resolve
     monkeypatch.delenv("YTPLAY_TEST_PASSWORD", raising=False)
     app, pb = await _app_with_service(demo, player, resolver, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
-        tap = Tap(app)
-        pb.listener = tap
+        tap = Recorder(pb.bus)
         await pilot.wait_for_scheduled_animations()
         while not isinstance(app.screen, LoginScreen):
             await pilot.pause()

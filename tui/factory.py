@@ -14,13 +14,16 @@ from tui.config.paths import history_file, playlists_dir, queue_file, tokens_fil
 from tui.config.schema import Config, ServiceSection
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
+from tui.core.ports import Resolver
 from tui.core.queue import Queue
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_options)
 from tui.session.library_files import History, Playlists, read_m3u
 from tui.session.manager import SessionManager
 from tui.session.playback import Playback
+from tui.session.proxy import StreamProxy
 from tui.session.queue_store import QueueStore
+from tui.session.settings import PlaybackSettings
 from tui.session.token_store import TokenStore
 from tui.session.tokens import PasswordSource
 from tui.ui.app import YtplayApp
@@ -54,6 +57,17 @@ def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None
         return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
+
+
+def make_session(resolver: Resolver, *, max_streams: int = 10,
+                 **options: object) -> SessionManager:
+    """The session manager joined to its loopback proxy: the proxy asks the manager for
+    upstreams (relay.UpstreamProvider), the manager asks the proxy for local URLs
+    (relay.Relay), and neither module imports the other."""
+    session = SessionManager(resolver, **options)  # type: ignore[arg-type]
+    session.relay = StreamProxy(session, session.retrier, session.http,
+                                max_streams=max_streams)
+    return session
 
 
 def add_configured_services(session: SessionManager, services: list[ServiceSection],
@@ -90,9 +104,11 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     player.set_volume(pb.volume)
     resolver = YtDlpResolver(video=video, options=ytdlp_options(config))
     resources.callback(resolver.close)
-    session = SessionManager(resolver, token_store=TokenStore(tokens_file()),
-                             policy=retry_policy(config), rule=refresh_rule(config),
-                             budget=retry_budget(config))
+    session = make_session(resolver, token_store=TokenStore(tokens_file()),
+                           policy=retry_policy(config), rule=refresh_rule(config),
+                           budget=retry_budget(config))
+    settings = PlaybackSettings(resume_threshold=pb.resume_threshold,
+                                resolve_ahead=pb.resolve_ahead, gapless=pb.gapless)
     built: list[YtplayApp] = []
 
     def add_services(services: list[ServiceSection]) -> None:
@@ -122,33 +138,26 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                 for i, t in enumerate(TRACKS)]
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
-        playback = Playback(player, session, queue,
-                            resume_threshold=config.playback.resume_threshold,
-                            resolve_ahead=config.playback.resolve_ahead,
-                            gapless=config.playback.gapless,
+        playback = Playback(player, session, queue, settings=settings,
                             playlists=Playlists(playlists_dir()))
         play_index: int | None = 0
     else:
         store = QueueStore(queue_file())
         queue, position = store.load()
-        playback = Playback(player, session, queue, store=store, resume_position=position,
-                            resume_threshold=config.playback.resume_threshold,
-                            resolve_ahead=config.playback.resolve_ahead,
-                            gapless=config.playback.gapless,
-                            playlists=Playlists(playlists_dir()), history=History(history_file()))
+        playback = Playback(player, session, queue, settings=settings, store=store,
+                            resume_position=position, playlists=Playlists(playlists_dir()),
+                            history=History(history_file()))
         play_index = len(queue) if (args.refs or args.playlist) else None
     if args.playlist:
-        playback.queue.extend(e.item() for e in playback.playlists.load(args.playlist))  # type: ignore[union-attr]
+        playback.edits.open_playlist(args.playlist)
     for path in args.imports:
-        playback.queue.extend(e.item() for e in read_m3u(Path(path).expanduser()))
-    playback.add(args.refs)
+        playback.edits.add_items(e.item() for e in read_m3u(Path(path).expanduser()))
+    playback.edits.add(args.refs)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
     background = []
     if config.ui.mpris:
         from tui.desktop.mpris import Mpris
 
-        mpris = Mpris(playback, quit_app=lambda: built[0].exit())
-        playback.observers.append(mpris.changed)
-        background.append(mpris)
+        background.append(Mpris(playback, quit_app=lambda: built[0].exit()))
     built.append(YtplayApp(playback, play_index=play_index, config=host, background=background))
     return built[0]

@@ -97,12 +97,10 @@ class ConfigHost:
         if _changed(old, new, "playback.volume"):
             self.playback.change_volume(new.playback.volume - self.playback.player.volume)
             notes.append(f"volume set to {new.playback.volume}")
-        if _changed(old, new, "playback.resume_threshold"):
-            self.playback.resume_threshold = new.playback.resume_threshold
-        if _changed(old, new, "playback.resolve_ahead"):
-            self.playback.resolve_ahead = new.playback.resolve_ahead
-        if _changed(old, new, "playback.gapless"):
-            self.playback.gapless = new.playback.gapless
+        settings = self.playback.settings
+        settings.resume_threshold = new.playback.resume_threshold
+        settings.resolve_ahead = new.playback.resolve_ahead
+        settings.gapless = new.playback.gapless
         if _changed(old, new, "services"):
             self.session.remove_services({s.name for s in old.services}
                                          - {s.name for s in new.services})

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from tui.adapters.mpv_player import MpvPlayer
 from tui.adapters.ytdlp_resolver import YtDlpResolver
+from tests.helpers import Recorder
 from tui.core.events import PlayerEvent, Restarted
+from tui.core.nowplaying import PlayState
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
+from tui.factory import make_session
 from tui.session.manager import SessionManager
 from tui.session.playback import Playback
+from tui.session.settings import PlaybackSettings
 from tui.session.token_store import TokenStore
 
 from .table import print_table
@@ -42,26 +46,20 @@ async def _floor(player: MpvPlayer, url: str) -> float:
 
 async def _ytplay(player: MpvPlayer, session: SessionManager, demo: DemoService,
                   ahead: bool, gapless: bool) -> float:
-    pb = Playback(player, session, resolve_ahead=1 if ahead else 0, gapless=gapless)
-
-    class Quiet:
-        def queue_changed(self) -> None: ...
-        def now_playing(self, now) -> None: ...
-        def logged(self, event) -> None: ...
-        def session_event(self, event) -> None: ...
-    pb.attach(Quiet())
+    pb = Playback(player, session,
+                  settings=PlaybackSettings(resolve_ahead=1 if ahead else 0, gapless=gapless))
+    rec = Recorder(pb.bus)
+    pb.attach()
     pb.add([demo.watch_url("t2"), demo.watch_url("t5")])
-    pb.played.clear()
     pb.play(0, start=100.0)
-    await asyncio.wait_for(pb.played.wait(), 20)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING, 20)
     await asyncio.gather(*session._ahead.values())  # noqa: SLF001 - wait for the pre-resolve
-    while gapless and pb._prepared is None:        # noqa: SLF001 - and for the hand-over
-        await asyncio.sleep(0.01)
+    while gapless and (pb.ahead.prepared is None or pb.ahead.prepared.entry is None):
+        await asyncio.sleep(0.01)                   # and for the hand-over
     await asyncio.sleep(0.5)                        # let libmpv prefetch, as it would mid-track
-    pb.played.clear()
     t = time.perf_counter()
     pb.next()                                       # what the `n` key does
-    await asyncio.wait_for(pb.played.wait(), 20)
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING, 20)
     elapsed = time.perf_counter() - t
     pb.detach()
     player.stop()
@@ -76,7 +74,7 @@ async def run() -> None:
         await resolver.resolve(demo.watch_url("t1"))  # yt-dlp's imports warmed up
         results: dict[str, list[float]] = {"floor": [], "gapless": [], "ahead": [], "cold": []}
         for i in range(ROUNDS):
-            session = SessionManager(resolver, token_store=TokenStore(Path(tmp) / f"{i}.json"))
+            session = make_session(resolver, token_store=TokenStore(Path(tmp) / f"{i}.json"))
             info = await resolver.resolve(demo.watch_url("t5"))
             results["floor"].append(await _floor(player, info.url))
             results["gapless"].append(await _ytplay(player, session, demo, True, True))

@@ -14,7 +14,7 @@ import httpx
 from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
-from tui.session.manager import SessionManager
+from tui.factory import make_session
 from tui.session.token_store import TokenStore
 
 from .table import print_table
@@ -42,7 +42,7 @@ async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             DemoService(DemoOptions(media_dir=Path(tmp) / "media")) as demo:
         resolver = YtDlpResolver()
-        session = SessionManager(resolver, token_store=TokenStore(Path(tmp) / "t.json"))
+        session = make_session(resolver, token_store=TokenStore(Path(tmp) / "t.json"))
         _, proxy_url, _ = await session.open("bench", demo.watch_url("t5"))
         direct_url = session.stream("bench").url
         results: dict[str, dict[str, list[float]]] = {

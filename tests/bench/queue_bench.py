@@ -12,7 +12,7 @@ from tui.adapters.mpv_player import MpvPlayer
 from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
-from tui.session.manager import SessionManager
+from tui.factory import make_session
 from tui.session.playback import Playback
 from tui.session.queue_store import QueueStore
 from tui.session.token_store import TokenStore
@@ -82,7 +82,7 @@ async def run() -> None:
         assert len(loaded) == N
 
         resolver = YtDlpResolver()
-        session = SessionManager(resolver, token_store=TokenStore(Path(tmp) / "t.json"))
+        session = make_session(resolver, token_store=TokenStore(Path(tmp) / "t.json"))
         player = MpvPlayer(ao="null")
         app = YtplayApp(Playback(player, session, loaded))
         timings: dict[str, list[float]] = {"a key bound to nothing (Pilot's own cost)": [],

@@ -59,8 +59,7 @@ class MpvPlayer:
         self._listener: Callable[[PlayerEvent], None] = lambda ev: None
         self._lock = threading.Lock()
         self._entries = 0          # playlist entries libmpv has allocated so far
-        self._generation = 0       # the entry id of what plays
-        self._next: int | None = None  # the entry id handed over ahead of time, if any
+        self._generation = 0       # the entry id libmpv last started: it tags every event
         self._last_position: float | None = None
         self._duration: float | None = None
         self._fallback_reported = False
@@ -86,11 +85,7 @@ class MpvPlayer:
             # libmpv numbers playlist entries 1, 2, 3… in the order they are added, and a
             # `loadfile replace` adds exactly one: that number tags this load's events.
             self._entries += 1
-            self._generation = self._entries
-            self._next = None  # `replace` drops the whole playlist
-            self._last_position = None
-            self._duration = None
-            generation = self._generation
+            generation = self._entries
         options = {"start": f"{start:.3f}"} if start > 0 else {}
         self._mpv.loadfile(url, "replace", **options)
         return generation
@@ -98,27 +93,26 @@ class MpvPlayer:
     def append_next(self, url: str) -> int:
         """Hand libmpv the item after this one ahead of time (it opens it early, and
         moves on to it gaplessly at the end); returns the generation it will carry."""
-        self.drop_next()
         with self._lock:
             self._entries += 1
-            self._next = self._entries
+            entry = self._entries
         self._mpv.loadfile(url, "append")
-        return self._next
+        return entry
 
     def drop_next(self) -> None:
-        if self._next is not None:
-            self._next = None
-            self._mpv.command("playlist-clear")  # everything but what plays
+        self._mpv.command("playlist-clear")  # everything but what plays
 
-    def play_next(self) -> int:
-        """Switch to the entry handed over with `append_next`; returns its generation."""
-        assert self._next is not None, "nothing was handed over"
-        with self._lock:
-            self._generation, self._next = self._next, None
-            self._last_position = None
-            self._duration = None
-        self._mpv.command("playlist-next", "force")
-        return self._generation
+    def play_next(self) -> None:
+        """Play the entry handed over with `append_next`, the last of the playlist. libmpv
+        may be on it already (it moves on by itself at the end of a file): `weak` makes
+        that a no-op. Idle after the end, it needs telling which entry to play."""
+        if not self._mpv.idle_active:
+            try:
+                self._mpv.command("playlist-next", "weak")
+                return
+            except SystemError:  # it went idle in between: nothing to move on from
+                pass
+        self._mpv.command("playlist-play-index", str(max(0, (self._mpv.playlist_count or 1) - 1)))
 
     def stop(self) -> None:
         self._mpv.command("stop")
@@ -162,10 +156,9 @@ class MpvPlayer:
         if kind == mpv.MpvEventID.START_FILE:
             entry = int(event.data.playlist_entry_id)
             with self._lock:
-                if entry == self._next:  # libmpv moved on by itself, at the end of a file
-                    self._generation, self._next = entry, None
-                    self._last_position = None
-                    self._duration = None
+                self._generation = entry
+                self._last_position = None
+                self._duration = None
             self._emit(Started(entry))
         elif kind == mpv.MpvEventID.END_FILE:
             d = event.as_dict()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .nowplaying import NowPlaying
+
 
 class EndReason(enum.Enum):
     EOF = "eof"        # played to the end
@@ -98,3 +100,25 @@ class SessionEvent:
         if self.error:
             parts.append(f"— {self.error}")
         return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class StreamDegraded:
+    """Nothing valid is left for the stream `key` (every way to reach it failed)."""
+
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NowPlayingChanged:
+    now: NowPlaying
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    """The queue's items, order, statuses or cursor changed."""
+
+
+# What travels on the event bus (tui.core.bus), up to the UI and MPRIS.
+BusEvent = NowPlayingChanged | QueueChanged | LogEvent | SessionEvent | StreamDegraded

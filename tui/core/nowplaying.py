@@ -7,11 +7,20 @@ from dataclasses import dataclass
 
 
 class PlayState(enum.Enum):
-    IDLE = "idle"
-    RESOLVING = "resolving"
-    LOADING = "loading"
+    """The states of the playback machine (docs/ARCHITECTURE.md, "Playback")."""
+
+    IDLE = "idle"            # nothing loaded; space plays the current item from its place
+    RESOLVING = "resolving"  # the current item's stream is being opened
+    LOADING = "loading"      # handed to libmpv, no audio yet
     PLAYING = "playing"
     PAUSED = "paused"
+    HOLDING = "holding"      # stopped at a position for a reason; space tries again
+    ENDED = "ended"          # the queue ran out
+
+    @property
+    def active(self) -> bool:
+        """Something is loaded in the player (or on its way there)."""
+        return self in (PlayState.LOADING, PlayState.PLAYING, PlayState.PAUSED)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ class Player(Protocol):
     def append_next(self, url: str) -> int:
         """Hand over the next item ahead of time; returns the generation it will carry."""
 
-    def drop_next(self) -> None: ...
+    def drop_next(self) -> None:
+        """Withdraw what `append_next` handed over."""
 
-    def play_next(self) -> int:
-        """Switch to what `append_next` handed over; returns its generation."""
+    def play_next(self) -> None:
+        """Play what `append_next` handed over, at once; a no-op when the player moved on
+        to it by itself already."""
 
     def stop(self) -> None: ...
     def set_paused(self, paused: bool) -> None: ...

@@ -13,6 +13,7 @@ from dbus_fast import BusType, PropertyAccess, Variant
 from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, dbus_property, method, signal
 
+from tui.core.events import BusEvent, NowPlayingChanged, QueueChanged
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Repeat
 from tui.core.redact import redact
@@ -25,7 +26,7 @@ PATH = "/org/mpris/MediaPlayer2"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _LOOP = {Repeat.OFF: "None", Repeat.ONE: "Track", Repeat.ALL: "Playlist"}
 _STATUS = {PlayState.PLAYING: "Playing", PlayState.PAUSED: "Paused",
-           PlayState.LOADING: "Playing", PlayState.RESOLVING: "Playing"}
+           PlayState.LOADING: "Playing", PlayState.RESOLVING: "Playing"}  # the rest: Stopped
 US = 1_000_000  # MPRIS counts in microseconds
 SEEK_JUMP = 1.5  # s off from where playing on would be: a seek
 
@@ -113,7 +114,7 @@ class Player(ServiceInterface):
     def LoopStatus(self, value: "s"):  # noqa: F821,N802
         wanted = {v: k for k, v in _LOOP.items()}.get(value)
         while wanted is not None and self.pb.queue.repeat is not wanted:
-            self.pb.cycle_repeat()
+            self.pb.edits.cycle_repeat()
 
     @dbus_property()
     def Rate(self) -> "d":  # noqa: F821,N802
@@ -138,7 +139,7 @@ class Player(ServiceInterface):
     @Shuffle.setter
     def Shuffle(self, value: "b"):  # noqa: F821,N802
         if bool(value) != self.pb.queue.shuffled:
-            self.pb.toggle_shuffle()
+            self.pb.edits.toggle_shuffle()
 
     @dbus_property(access=PropertyAccess.READ)
     def Metadata(self) -> "a{sv}":  # noqa: F821,F722,N802
@@ -267,6 +268,7 @@ class Mpris:
         self.root = Root(quit_app)
         self.bus: MessageBus | None = None
         self.name: str | None = None
+        self._unsubscribe = playback.bus.subscribe(self._on_event)
 
     async def start(self) -> bool:
         if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not os.path.exists(
@@ -291,11 +293,12 @@ class Mpris:
         log.info("MPRIS: on the session bus as %s", self.name)
         return True
 
-    def changed(self) -> None:
-        if self.bus is not None:
+    def _on_event(self, event: BusEvent) -> None:
+        if self.bus is not None and isinstance(event, (NowPlayingChanged, QueueChanged)):
             self.player.changed()
 
     def stop(self) -> None:
+        self._unsubscribe()
         if self.bus is not None:
             self.bus.disconnect()
             self.bus = None

@@ -1,79 +1,131 @@
-"""Looking ahead for Playback: the next few items resolved in the background, and the very
-next handed to the player early (libmpv opens it, and moves on to it without a gap)."""
+"""Looking ahead: the next few items resolved in the background, and the very next one
+opened and handed to libmpv early, so that it starts at once and gaplessly
+(docs/ARCHITECTURE.md, "Playback")."""
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Callable
 
 from tui.core.models import ItemStatus, QueueItem, StreamInfo
+from tui.core.queue import Queue, Repeat
 from tui.core.redact import redact
-from tui.core.refs import RefKind, parse_ref
+from tui.core.refs import RefKind
 
-if TYPE_CHECKING:
-    from .playback import Playback
+from .manager import SessionManager
+from .settings import PlaybackSettings
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 
+Result = tuple[StreamInfo, str, bool]   # as SessionManager.open returns it
 
-@dataclasses.dataclass(frozen=True)
+
+class Opening:
+    """One stream being opened under `key`. `release` lets go of it at any point: the task
+    is cancelled (the manager closes what the source opened meanwhile) or, once opened, the
+    stream is closed."""
+
+    def __init__(self, session: SessionManager, key: str, item: QueueItem) -> None:
+        self.session = session
+        self.key = key
+        self.item = item
+        self.task: asyncio.Task[Result] = asyncio.ensure_future(
+            session.open(key, item.ref, item.uid))
+        self.task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    def result(self) -> Result | None:
+        """The opened stream, once opened; None while under way or when it failed."""
+        t = self.task
+        return t.result() if t.done() and not t.cancelled() and t.exception() is None else None
+
+    def release(self) -> None:
+        self.task.cancel()
+        self.session.close(self.key)
+
+
+@dataclass
 class Prepared:
-    """The next item, opened and handed to the player ahead of time."""
+    """The next item, opened (or being opened) ahead of time."""
 
-    item: QueueItem
-    key: str
-    generation: int
-    info: StreamInfo
+    opening: Opening
+    entry: int | None = None   # libmpv's playlist entry, once handed over
+
+    @property
+    def item(self) -> QueueItem:
+        return self.opening.item
 
 
 class LookAhead:
-    def _next_to_prepare(self: "Playback") -> QueueItem | None:
-        """What plays after the current item when it ends, if the player can have it early:
-        a yt-dlp item (a service's would hold one of its few stream slots)."""
-        if not self.gapless or self.queue.repeat.value == "one":
+    def __init__(self, session: SessionManager, transport: Transport,
+                 settings: PlaybackSettings, new_key: Callable[[], str]) -> None:
+        self.session = session
+        self.transport = transport
+        self.settings = settings
+        self.new_key = new_key
+        self.prepared: Prepared | None = None
+
+    def update(self, queue: Queue, *, prepare: bool) -> None:
+        """Follow the queue: pre-resolve what comes up; with `prepare` (the current item is
+        loaded), open the very next one too."""
+        coming = [it for it in self._coming_up(queue) if it.status is not ItemStatus.FAILED]
+        self.session.look_ahead((it.uid, it.ref) for it in coming)
+        want = self._next_to_prepare(queue) if prepare else None
+        if self.prepared is not None and self.prepared.item is not want:
+            self.drop()
+        if want is not None and self.prepared is None:
+            p = self.prepared = Prepared(Opening(self.session, self.new_key(), want))
+            p.opening.task.add_done_callback(lambda _t: self._opened(p))
+
+    def take(self, item: QueueItem) -> Prepared | None:
+        """What was prepared for `item`, now the caller's to play or release."""
+        p = self.prepared
+        if p is None or p.item is not item:
             return None
-        i = self.queue.next_index()
-        if i is None or i == self.queue.current_index:
+        self.prepared = None
+        return p
+
+    def drop(self) -> None:
+        p, self.prepared = self.prepared, None
+        if p is not None:
+            if p.entry is not None:
+                self.transport.withdraw()
+            p.opening.release()
+
+    def _opened(self, p: Prepared) -> None:
+        if self.prepared is not p:
+            return  # taken or dropped meanwhile
+        t = p.opening.task
+        if t.cancelled() or t.exception() is not None:
+            # Preparing is an optimisation: playing the item later opens it afresh.
+            error = None if t.cancelled() else t.exception()
+            log.info("could not prepare %s: %s", redact(p.item.ref), redact(str(error)))
+            self.prepared = None
+            return
+        _info, url, proxied = t.result()
+        if proxied:  # only the proxy keeps a handed-over URL alive while it waits
+            p.entry = self.transport.hand_over(url)
+
+    def _next_to_prepare(self, queue: Queue) -> QueueItem | None:
+        """What plays after the current item, if it may be opened early: a yt-dlp item (a
+        service's would hold one of its few stream slots)."""
+        if not self.settings.gapless or queue.repeat is Repeat.ONE:
             return None
-        item = self.queue[i]
-        kind = parse_ref(item.ref, frozenset(self.session.services)).kind
-        return item if kind is RefKind.URL and item.status is not ItemStatus.FAILED else None
+        i = queue.next_index()
+        if i is None or i == queue.current_index:
+            return None
+        item = queue[i]
+        if item.status is ItemStatus.FAILED or self.session.kind(item.ref) is not RefKind.URL:
+            return None
+        return item
 
-    async def _prepare_next(self: "Playback") -> None:
-        item = self._next_to_prepare()
-        if item is None or self._prepared is not None or self._key is None:
-            return
-        request, key = self._request, f"item{next(self._keys)}"
-        try:
-            info, url, proxied = await self.session.open(key, item.ref, item.uid)
-        except Exception as e:  # preparing is an optimisation: playing it later will retry
-            log.info("could not prepare %s: %s", redact(item.ref), redact(str(e)))
-            return
-        if (request != self._request or self._prepared is not None or not proxied
-                or self._next_to_prepare() is not item):
-            self.session.close(key)
-            return
-        self._prepared = Prepared(item, key, self.player.append_next(url), info)
-
-    def _drop_prepared(self: "Playback") -> None:
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None:
-            self.player.drop_next()
-            self.session.close(prepared.key)
-
-    def _coming_up(self: "Playback") -> list[QueueItem]:
-        current = self.queue.current_index
-        if current is None or self.resolve_ahead <= 0:
+    def _coming_up(self, queue: Queue) -> list[QueueItem]:
+        current = queue.current_index
+        if current is None or self.settings.resolve_ahead <= 0:
             return []
-        n = len(self.queue)
-        picks = [(current + k) % n for k in range(1, self.resolve_ahead + 1)
-                 if current + k < n or self.queue.repeat.value == "all"]
-        return [self.queue[i] for i in dict.fromkeys(picks) if i != current]
-
-    def _look_ahead(self: "Playback") -> None:
-        """Pre-resolve the next few items so `n` starts without waiting for yt-dlp."""
-        coming = [it for it in self._coming_up() if it.status is not ItemStatus.FAILED]
-        self.session.forget_ahead({it.uid for it in coming})
-        for item in coming:
-            self.session.resolve_ahead(item.uid, item.ref)
+        n = len(queue)
+        picks = [(current + k) % n for k in range(1, self.settings.resolve_ahead + 1)
+                 if current + k < n or queue.repeat is Repeat.ALL]
+        return [queue[i] for i in dict.fromkeys(picks) if i != current]

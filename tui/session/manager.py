@@ -1,22 +1,25 @@
 """The session manager: every open stream and token as a lease, refreshed ahead of expiry
 on one scheduler, refreshed on demand single-flight, retried by one policy, and served to
-libmpv through the loopback proxy."""
+libmpv through the loopback proxy (docs/ARCHITECTURE.md, "Session manager")."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os.path
 import random
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Iterable
 
 import httpx
 
 from tui.core.clock import SystemClock
+from tui.core.bus import EventBus
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
-from tui.core.events import SessionEvent
+from tui.core.events import SessionEvent, StreamDegraded
+from tui.core.failures import FailureClass
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.m3u import Entry
 from tui.core.models import StreamInfo
@@ -26,7 +29,7 @@ from tui.core.refs import RefKind, parse_ref
 from tui.core.retry import RetryBudget, RetryPolicy
 
 from .leasebook import LeaseBook
-from .proxy import StreamProxy
+from .relay import Relay, Upstream
 from .retrying import Retrier
 from .scheduler import LeaseScheduler
 from .service_client import SessionApiClient
@@ -61,26 +64,27 @@ class SessionManager:
     def __init__(self, resolver: Resolver, *, policy: RetryPolicy | None = None,
                  rule: RefreshRule | None = None, budget: RetryBudget | None = None,
                  token_store: TokenStore | None = None, device_id: str | None = None,
-                 max_streams: int = 10, rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, bus: EventBus | None = None) -> None:
         self.resolver = resolver
         self.policy = policy or RetryPolicy()
         self.rule = rule or RefreshRule()
         self.rng = rng or random.Random()
+        self.bus = bus or EventBus()
         self.book = LeaseBook()
         self.scheduler = LeaseScheduler()
-        self.listeners: list[Callable[[SessionEvent], None]] = []
-        # Told when a stream has nothing valid left: (key, reason).
-        self.degraded_listeners: list[Callable[[str, str], None]] = []
         self.retrier = Retrier(self.policy, budget or RetryBudget(SystemClock()), self.emit,
                                self.rng)
         self.token_store = token_store
         self.device_id = device_id or secrets.token_hex(8)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
                                       follow_redirects=True)
-        self.proxy = StreamProxy(self, max_streams=max_streams)
+        # The loopback proxy, joined by the composition root; without one, every stream
+        # is handed to libmpv directly.
+        self.relay: Relay | None = None
         self.services: dict[str, _Service] = {}
         self._open: dict[str, _Open] = {}
-        self.refreshes = 0
+        # Streams being closed; a new playback session waits for them (the stream limit).
+        self._closing: set[asyncio.Future[None]] = set()
         # Pre-resolved streams for items that will play soon, by queue item uid.
         self._ahead: dict[int, asyncio.Future[tuple[StreamInfo, Stream]]] = {}
 
@@ -134,13 +138,15 @@ class SessionManager:
 
     def emit(self, event: SessionEvent) -> None:
         log.info("%s", event.text)
-        for listener in self.listeners:
-            listener(event)
+        self.bus.publish(event)
 
     # --- streams --------------------------------------------------------------------------
 
+    def kind(self, ref: str) -> RefKind:
+        return parse_ref(ref, frozenset(self.services), os.path.exists).kind
+
     def _source(self, ref: str) -> StreamSource:
-        parsed = parse_ref(ref, frozenset(self.services))
+        parsed = parse_ref(ref, frozenset(self.services), os.path.exists)
         if parsed.kind is RefKind.SERVICE:
             assert parsed.service is not None and parsed.media_id is not None
             svc = self.services[parsed.service]
@@ -148,10 +154,17 @@ class SessionManager:
                                  self.device_id, svc.catalogue)
         return ResolverSource(self.resolver, parsed.text, self.retrier)
 
-    def resolve_ahead(self, uid: int, ref: str) -> None:
-        """Resolve `ref` in the background so that playing it later skips yt-dlp. Only for
-        yt-dlp references: a service's playback session would count against its limit."""
-        if uid in self._ahead or parse_ref(ref, frozenset(self.services)).kind is not RefKind.URL:
+    def look_ahead(self, coming: Iterable[tuple[int, str]]) -> None:
+        """Keep streams resolved in the background for the items coming up, `(uid, ref)`,
+        so that playing one later skips yt-dlp; drop those of items no longer coming."""
+        coming = list(coming)
+        self.forget_ahead({uid for uid, _ref in coming})
+        for uid, ref in coming:
+            self._resolve_ahead(uid, ref)
+
+    def _resolve_ahead(self, uid: int, ref: str) -> None:
+        # Only yt-dlp references: a service's playback session counts against its limit.
+        if uid in self._ahead or self.kind(ref) is not RefKind.URL:
             return
         future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
         self._ahead[uid] = future
@@ -175,7 +188,7 @@ class SessionManager:
     def _renew_ahead(self, uid: int, ref: str) -> None:
         if uid in self._ahead:
             self._ahead.pop(uid).cancel()
-            self.resolve_ahead(uid, ref)
+            self._resolve_ahead(uid, ref)
 
     def forget_ahead(self, keep: set[int]) -> None:
         """Drop pre-resolved streams of items no longer coming up (removed, moved away)."""
@@ -208,39 +221,100 @@ class SessionManager:
     async def open(self, key: str, ref: str, uid: int | None = None) -> tuple[StreamInfo, str, bool]:
         """Acquire a stream for `ref`; returns its metadata, the URL to give the player and
         whether that URL is the proxy's. A stream resolved ahead for item `uid` is used
-        without asking yt-dlp again."""
+        without asking yt-dlp again.
+
+        Cancelling the caller cleans up: whatever the source opened meanwhile is closed.
+        A service's playback session opens only once the streams being closed are closed,
+        so ytplay's own abandoned sessions never count against the service's limit."""
         source = self._source(ref)
-        ahead = await self._take_ahead(uid) if isinstance(source, ResolverSource) else None
-        info, stream = ahead if ahead is not None else await source.open()
+        if isinstance(source, ResolverSource):
+            ahead = await self._take_ahead(uid)
+        else:
+            ahead = None
+            await self._settled()
+        if ahead is not None:
+            info, stream = ahead
+        else:
+            opening = asyncio.ensure_future(source.open())
+            try:
+                info, stream = await asyncio.shield(opening)
+            except asyncio.CancelledError:
+                self._track_close(self._abandon(opening, source))
+                raise
         o = _Open(key, info.title, source, stream)
         self._open[key] = o
         self._show(o)
         self._schedule(o)
-        if stream.proxyable:
-            await self.proxy.start()
-            return info, self.proxy.url_for(key), True
-        return info, stream.url, False
+        if not stream.proxyable or self.relay is None:
+            return info, stream.url, False
+        try:
+            await self.relay.start()
+        except BaseException:
+            self.close(key)
+            raise
+        return info, self.relay.url_for(key), True
+
+    @staticmethod
+    async def _abandon(opening: "asyncio.Future[tuple[StreamInfo, Stream]]",
+                       source: StreamSource) -> None:
+        """The caller moved on while `source` opened: let it finish, then close it."""
+        try:
+            await opening
+        except Exception:
+            return  # it failed: nothing was opened (a source cleans up its own failure)
+        await source.close()
+
+    def _track_close(self, coro) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(coro)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _settled(self) -> None:
+        """Until every stream being closed is closed."""
+        if self._closing:
+            await asyncio.wait(list(self._closing))
 
     def stream(self, key: str) -> Stream | None:
         o = self._open.get(key)
         return o.stream if o is not None else None
 
-    def source(self, key: str) -> StreamSource | None:
-        o = self._open.get(key)
-        return o.source if o is not None else None
-
     def degraded(self, key: str) -> str | None:
         o = self._open.get(key)
         return o.degraded if o is not None else None
 
-    def mark_degraded(self, key: str, reason: str) -> None:
+    # --- the proxy's side (relay.UpstreamProvider) ----------------------------------------
+
+    def upstream(self, key: str) -> Upstream | None:
+        o = self._open.get(key)
+        if o is None:
+            return None
+        headers, token = dict(o.stream.headers), None
+        tokens = o.source.tokens
+        if tokens is not None and tokens.access:
+            token = tokens.access
+            headers["Authorization"] = f"Bearer {token}"
+        return Upstream(o.stream.url, headers, token)
+
+    async def renew(self, key: str, failed: Upstream, error: ServiceError) -> None:
+        o = self._open.get(key)
+        if o is None:
+            raise GaveUp("the stream was closed")
+        if error.failure_class is FailureClass.AUTH:
+            if o.source.tokens is None:
+                raise error
+            await o.source.tokens.refresh(rejected=failed.token)
+        else:
+            await self.refresh(key, rejected_url=failed.url,
+                               reason=f"upstream {redact(str(error))}")
+
+    def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""
         o = self._open.get(key)
         if o is not None:
             o.degraded = reason
             self.book.update(f"url:{key}", state=LeaseState.FAILED, last_error=reason)
-            for listener in self.degraded_listeners:
-                listener(key, reason)
+            self.bus.publish(StreamDegraded(key, reason))
 
     def set_position(self, key: str, position: float | None) -> None:
         o = self._open.get(key)
@@ -254,14 +328,15 @@ class SessionManager:
         self.scheduler.cancel(f"stream:{key}")
         self.book.drop(f"url:{key}")
         self.book.drop(f"session:{key}")
-        task = asyncio.ensure_future(o.source.close())
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._track_close(o.source.close())
 
     async def refresh(self, key: str, rejected_url: str | None = None,
                       reason: str = "expiring soon") -> Stream:
         """A fresh stream for `key`, single-flight. With `rejected_url`, the caller saw that
         URL fail; when the stream has moved on since, the newer one is returned at once."""
-        o = self._open[key]
+        o = self._open.get(key)
+        if o is None:
+            raise GaveUp("the stream was closed")
         if rejected_url is not None and o.stream.url != rejected_url and o.degraded is None:
             return o.stream
         if o.refreshing is None:
@@ -292,7 +367,6 @@ class SessionManager:
         if o.key not in self._open:
             return stream  # closed while refreshing
         o.stream, o.degraded = stream, None
-        self.refreshes += 1
         self._show(o)
         self.emit(SessionEvent(resource, "refreshed"))
         self._schedule(o)
@@ -313,7 +387,7 @@ class SessionManager:
                                     delay=retry_in, error=error))
             return
         self.book.update(lease_key, attempt=None, next_retry_at=None)
-        self.mark_degraded(o.key, error)
+        self.report_dead(o.key, error)
 
     def _schedule(self, o: _Open) -> None:
         now_wall, now = time.time(), self.scheduler.now()
@@ -347,10 +421,10 @@ class SessionManager:
         self.forget_ahead(set())
         for key in list(self._open):
             o = self._open.pop(key)
-            try:
-                await asyncio.wait_for(o.source.close(), 3)
-            except (Exception, asyncio.TimeoutError):
-                pass
+            self._track_close(o.source.close())
+        if self._closing:
+            await asyncio.wait(list(self._closing), timeout=3)
         self.scheduler.close()
-        await self.proxy.stop()
+        if self.relay is not None:
+            await self.relay.stop()
         await self.http.aclose()

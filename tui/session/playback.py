@@ -1,10 +1,13 @@
-"""Playback control: the queue, the player and the session manager, driven from the asyncio
-loop.
+"""Playback: the one owner of what plays now, as a state machine (docs/ARCHITECTURE.md,
+"Playback").
 
-Player events arrive from libmpv's thread through `call_soon_threadsafe` and are matched to
-the load that caused them by generation, so an event from a replaced file never moves the
-queue. Streams come from the session manager, which keeps them alive; when it cannot, the
-player pauses at its position with the reason instead of skipping.
+Commands (tui.core.commands) are applied by `dispatch`, one at a time, on the asyncio loop.
+A key moves the queue at once; opening the stream it asks for is work in flight, tagged
+with a ticket. A command that changes the target releases that work — the open is
+cancelled and what it opened is closed, the handed-over entry withdrawn — before it starts
+its own, so only the last of five quick `n` presses is opened. Player events are sorted by
+the transport; stale ones never move the queue. An item is marked failed only when its
+own resolution or playback failed (tui.core.verdicts).
 """
 
 from __future__ import annotations
@@ -13,345 +16,529 @@ import asyncio
 import dataclasses
 import itertools
 import logging
-from typing import Callable, Coroutine, Protocol
 
-from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
-from tui.core.events import (AudioFallback, Ended, Level, LogEvent, PauseChanged,
-                             PlayerEvent, Progress, Restarted, SessionEvent)
+from tui.core.bus import EventBus
+from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
+                               Reloaded, Seek, SeekTo, Stop, TogglePause)
+from tui.core.events import (AudioFallback, BusEvent, Ended, Level, LogEvent,
+                             NowPlayingChanged, PauseChanged, PlayerEvent, Progress,
+                             QueueChanged, Restarted, SessionEvent, Started, StreamDegraded)
 from tui.core.models import ItemStatus, StreamInfo
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
+from tui.core.verdicts import Act, after_end, after_open_error
 
 from .library_files import History, Playlists
-from .manager import SessionManager
-from .lookahead import LookAhead, Prepared
-from .queue_edits import QueueEditing
-from .recovery import Recovery
+from .lookahead import LookAhead, Opening
+from .manager import RECOVERABLE, SessionManager
+from .queue_editor import QueueEditor
 from .queue_store import QueueStore
 from .saving import QueueSaver
+from .settings import PlaybackSettings
+from .tasks import Tasks
+from .transport import Transport, Whose
 
 log = logging.getLogger(__name__)
 
 SEEK_STEP = 5.0
 VOLUME_STEP = 5.0
+RESTART_AFTER = 3.0  # s into a track, `previous` restarts it instead
 
 
-class PlaybackListener(Protocol):
-    def queue_changed(self) -> None: ...
-    def now_playing(self, now: NowPlaying) -> None: ...
-    def logged(self, event: LogEvent) -> None: ...
-    def session_event(self, event: SessionEvent) -> None: ...
-
-
-class _Silent:
-    def queue_changed(self) -> None: ...
-    def now_playing(self, now: NowPlaying) -> None: ...
-    def logged(self, event: LogEvent) -> None: ...
-    def session_event(self, event: SessionEvent) -> None: ...
-
-
-class Playback(QueueEditing, LookAhead, Recovery):
+class Playback:
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
-                 store: QueueStore | None = None, resume_position: float = 0.0,
-                 resume_threshold: float = 600.0, resolve_ahead: int = 3,
-                 playlists: Playlists | None = None, history: History | None = None,
-                 gapless: bool = True) -> None:
+                 settings: PlaybackSettings | None = None, store: QueueStore | None = None,
+                 resume_position: float = 0.0, playlists: Playlists | None = None,
+                 history: History | None = None) -> None:
         self.player = player
         self.session = session
+        self.bus: EventBus = session.bus
         self.queue = queue or Queue()
+        self.settings = settings or PlaybackSettings()
         self.store = store
-        self.now = NowPlaying(index=self.queue.current_index, volume=100.0)
-        self.listener: PlaybackListener = _Silent()
-        # Others that follow every change (MPRIS): called after the listener.
-        self.observers: list[Callable[[], None]] = []
-        self._resume = resume_position
-        self.resume_threshold = resume_threshold  # s; longer items remember their position
-        self.resolve_ahead = resolve_ahead        # items after the current one to pre-resolve
-        self.playlists = playlists
         self.history = history
-        self.gapless = gapless                    # hand the next item to the player early
-        self._generation = 0           # the player load whose events count
-        self._request = 0              # bumps on every play request; stale opens are dropped
-        self._keys = itertools.count(1)
-        self._key: str | None = None   # the session's name for what is loaded
-        self._prepared: Prepared | None = None
+        self.now = NowPlaying(index=self.queue.current_index, volume=100.0,
+                              position=resume_position or None)
+        self.transport = Transport(player)
+        keys = itertools.count(1)
+        self.ahead = LookAhead(session, self.transport, self.settings,
+                               lambda: f"item{next(keys)}")
+        self._new_key = self.ahead.new_key
+        self.tasks = Tasks(self._task_failed)
+        self.edits = QueueEditor(self.queue, session, self.tasks, changed=self._queue_edited,
+                                 lost_current=self._halt, log_line=self._log,
+                                 playlists=playlists)
+        # The target: the ticket bumps whenever what should play changes; work started for
+        # an older ticket never applies.
+        self._ticket = 0
+        self._opening: Opening | None = None  # the current item's stream, while RESOLVING
+        self._start = 0.0                     # where the item being opened starts
+        self._start_paused = False            # space pressed while it opened
+        self._pending_seek: float | None = None  # a seek asked for while LOADING
+        self._key: str | None = None          # the session's name for what is loaded
         self._proxied = False
-        self._reloaded = False         # a reload-at-position was tried for the current failure
-        self._recovery_status = False
+        self._reloaded = False                # a reload-at-position was tried for this failure
+        self._recovering = False              # the status line says "recovering"
         self._failures_in_a_row = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe = lambda: None
         self._saver = None if store is None else QueueSaver(
             store, lambda: store.snapshot(self.queue, self.now.position),
             lambda text: self._log(Level.ERROR, text))
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.loads = 0                 # player loads, reloads included
-        self.end_errors = 0            # end-file events with an error
-        self.played = asyncio.Event()  # set whenever audio starts flowing
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def attach(self, listener: PlaybackListener) -> None:
-        """Start receiving player events on the running loop; `listener` hears every change."""
-        self._loop = asyncio.get_running_loop()
-        self.listener = listener
-        loop = self._loop
+    def attach(self) -> None:
+        """Start receiving player and session events on the running loop."""
+        loop = asyncio.get_running_loop()
         self.player.set_listener(lambda ev: loop.call_soon_threadsafe(self._on_player_event, ev))
-        self.session.listeners.append(self._on_session_event)
-        self.session.degraded_listeners.append(self._on_degraded)
-        self.now = dataclasses.replace(self.now, volume=self.player.volume)
-        self.listener.now_playing(self.now)
+        self._unsubscribe = self.bus.subscribe(self._on_bus_event)
+        self._update(volume=self.player.volume)
 
     def detach(self) -> None:
         self._remember_position()
-        self._prepared = None  # the session closes every stream it has
         self.player.set_listener(lambda ev: None)
-        if self._on_session_event in self.session.listeners:
-            self.session.listeners.remove(self._on_session_event)
-        if self._on_degraded in self.session.degraded_listeners:
-            self.session.degraded_listeners.remove(self._on_degraded)
-        for task in self._tasks:
-            task.cancel()
+        self._unsubscribe()
+        self.tasks.cancel_all()
         self.save_now()
 
     async def aclose(self) -> None:
         """Stop playing first, so no request of the player's is left for the proxy to finish."""
         self.detach()
-        self.player.stop()
+        self.ahead.drop()
+        self._release()
+        self.transport.stop()
         await self.session.aclose()
 
     # --- commands -------------------------------------------------------------------------
 
-    def _changed(self) -> None:
-        if self._key is not None:
-            self._look_ahead()  # the items coming up may have changed
-            if self._prepared is not None and self._next_to_prepare() is not self._prepared.item:
-                self._drop_prepared()
-                self._spawn(self._prepare_next())
-        self._notify_queue()
-        self._update(index=self.queue.current_index)
-        self._schedule_save()
+    def dispatch(self, command: Command) -> None:
+        """Apply one command. Every public method below is one of these."""
+        match command:
+            case PlayIndex(index, start):
+                if 0 <= index < len(self.queue):
+                    self._go(index, start)
+            case Next():
+                i = self.queue.next_index()
+                if i is not None:
+                    self._go(i, 0.0)
+            case Previous():
+                if (self.now.position or 0) > RESTART_AFTER and self.now.state.active:
+                    self._seek_to(0.0)
+                elif (i := self.queue.previous_index()) is not None:
+                    self._go(i, None)
+            case TogglePause():
+                self._toggle_pause()
+            case Stop():
+                self._stop()
+            case Seek(delta):
+                self._seek_to(max(0.0, (self._position() or 0.0) + delta))
+            case SeekTo(position):
+                self._seek_to(max(0.0, position))
+            case Opened(ticket, key, info, url, proxied):
+                if ticket == self._ticket:
+                    self._opening = None
+                    self._load(key, info, url, proxied)
+            case OpenFailed(ticket, error):
+                if ticket == self._ticket:
+                    self._opening = None
+                    self._open_failed(error)
+            case Reloaded(ticket, url, position, headers):
+                if ticket == self._ticket:
+                    self.transport.load(url, start=position, headers=headers, paused=False)
+                    self._update(state=PlayState.LOADING)
 
-    def _stop(self) -> None:
-        self._drop_prepared()
-        self._release()
-        self._generation = -1  # what the stopped file still reports no longer counts
-        self.player.stop()
-        self._update(state=PlayState.IDLE, position=None, index=None, status="")
-
-    def play(self, index: int, *, start: float = 0.0) -> None:
-        """Start item `index` (resolving it first); returns at once."""
-        self._spawn(self._play(index, start))
-
-    def resume(self) -> None:
-        """Play the current item from where it was left."""
-        index = self.queue.current_index
-        if index is not None:
-            self.play(index, start=self._resume)
+    def play(self, index: int, *, start: float | None = None) -> None:
+        self.dispatch(PlayIndex(index, start))
 
     def next(self) -> None:
-        i = self.queue.next_index()
-        if i is not None:
-            self.play(i)
+        self.dispatch(Next())
 
     def previous(self) -> None:
-        # Like most players: past the first few seconds, `previous` restarts the track.
-        if (self.now.position or 0) > 3 and self.queue.current_index is not None:
-            self.player.seek(0, relative=False)
-            return
-        i = self.queue.previous_index()
-        if i is not None:
-            self.play(i)
+        self.dispatch(Previous())
 
     def toggle_pause(self) -> None:
-        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
-            self.player.set_paused(self.now.state is PlayState.PLAYING)
-        elif self.queue.current_index is not None:
-            self.resume()
-        elif len(self.queue):
-            self.play(0)
+        self.dispatch(TogglePause())
 
     def stop(self) -> None:
-        """Stop, keeping the item and the position: play (space) resumes there."""
-        index, position = self.queue.current_index, self.now.position or 0.0
-        if index is None or self.now.state is PlayState.IDLE:
-            return
-        self._drop_prepared()
-        self._release()
-        self._generation = -1
-        self.player.stop()
-        self._resume = position
-        self.queue.set_status(index, ItemStatus.QUEUED)
-        self._notify_queue()
-        self._update(state=PlayState.IDLE, position=position, status="")
-
-    def seek_to(self, position: float) -> None:
-        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
-            self.player.seek(position, relative=False)
+        self.dispatch(Stop())
 
     def seek(self, delta: float) -> None:
-        if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
-            self.player.seek(delta)
+        self.dispatch(Seek(delta))
+
+    def seek_to(self, position: float) -> None:
+        self.dispatch(SeekTo(position))
 
     def change_volume(self, delta: float) -> None:
         self.player.set_volume(self.player.volume + delta)
         self._update(volume=self.player.volume)
 
-    # --- internals ------------------------------------------------------------------------
+    # --- moving to an item ----------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+    def _go(self, index: int, start: float | None) -> None:
+        """Make `index` the current item and play it from `start` (None: from where a long
+        item was left)."""
+        item = self.queue[index]
+        if start is None:
+            long = (item.duration or 0) > self.settings.resume_threshold
+            start = item.resume_at if long else 0.0
+        self._leave_current()
+        self._ticket += 1
+        self.queue.jump(index)
+        self._start, self._start_paused, self._pending_seek = start, False, None
+        prepared = self.ahead.take(item)
+        self.ahead.drop()  # whatever was prepared for another item
+        if prepared is not None and prepared.entry is not None and start == 0:
+            # libmpv has it already (and may have moved on to it by itself at an end).
+            self.transport.switch()
+            info, _url, _proxied = prepared.opening.result()  # type: ignore[misc]
+            self._became_current(prepared.opening.key, info, proxied=True)
+            return
+        if prepared is not None and prepared.entry is not None:
+            prepared.opening.release()  # handed over to start at 0; this start is elsewhere
+            self.transport.withdraw()
+            prepared = None
+        if prepared is not None and prepared.opening.task.done() \
+                and prepared.opening.result() is None:
+            prepared = None  # preparing it failed: opening it for real decides
+        self.queue.set_status(index, ItemStatus.RESOLVING)
+        self._notify_queue()
+        self._update(state=PlayState.RESOLVING, index=index, title=item.label,
+                     artist=item.artist, position=start or None, duration=item.duration,
+                     status="")
+        opening = prepared.opening if prepared is not None else \
+            Opening(self.session, self._new_key(), item)
+        self._opening = opening
+        ticket = self._ticket
+        if opening.task.done():
+            self._opened(ticket, opening)
+        else:
+            opening.task.add_done_callback(lambda _t: self._opened(ticket, opening))
 
-    def _task_done(self, task: "asyncio.Task[None]") -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (e := task.exception()) is not None:
-            log.error("playback task failed: %s", redact(repr(e)))
-            self._log(Level.ERROR, f"internal error: {type(e).__name__}: {redact(str(e))}")
+    def _opened(self, ticket: int, opening: Opening) -> None:
+        t = opening.task
+        if t.cancelled():
+            return  # released: whoever released it has moved on
+        if ticket != self._ticket:
+            opening.release()
+            return
+        if (e := t.exception()) is not None:
+            self.dispatch(OpenFailed(ticket, e))  # type: ignore[arg-type]
+            return
+        info, url, proxied = t.result()
+        self.dispatch(Opened(ticket, opening.key, info, url, proxied))
 
-    def _log(self, level: Level, text: str) -> None:
-        text = redact(text)
-        log.log({Level.INFO: logging.INFO, Level.WARNING: logging.WARNING,
-                 Level.ERROR: logging.ERROR}[level], "%s", text)
-        self.listener.logged(LogEvent(level, text))
-
-    def _update(self, **changes: object) -> None:
-        self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
-        self.listener.now_playing(self.now)
-        for observe in self.observers:
-            observe()
-
-    def _notify_queue(self) -> None:
-        self.listener.queue_changed()
-        for observe in self.observers:
-            observe()
+    def _leave_current(self) -> None:
+        """Release everything the current target holds, before a new one opens."""
+        self._remember_position()
+        current = self.queue.current
+        if current is not None:
+            if current.status is ItemStatus.PLAYING:
+                current.status = ItemStatus.READY     # it played
+            elif current.status is ItemStatus.RESOLVING:
+                current.status = ItemStatus.QUEUED    # it never started
+        if self._opening is not None:
+            self._opening.release()
+            self._opening = None
+        self._release()
 
     def _release(self) -> None:
         if self._key is not None:
             self.session.close(self._key)
             self._key = None
 
-    def _remember_position(self) -> None:
-        """A long item keeps where it was left, to resume there next time."""
-        index, position = self.queue.current_index, self.now.position
-        if index is None or position is None or self._key is None:
-            return
-        item = self.queue[index]
-        if (item.duration or 0) > self.resume_threshold:
-            item.resume_at = position
+    def _load(self, key: str, info: StreamInfo, url: str, proxied: bool) -> None:
+        self.ahead.drop()  # a replacing load drops libmpv's whole playlist
+        self.transport.load(url, start=self._start, headers={} if proxied else dict(info.headers),
+                            paused=self._start_paused)
+        self._became_current(key, info, proxied)
 
-    async def _play(self, index: int, start: float) -> None:
-        self._request += 1
-        request = self._request
-        prepared = self._prepared
-        if prepared is not None and prepared.item is self.queue[index] and start == 0 \
-                and prepared.item.resume_at == 0:
-            self._prepared = None
-            self._remember_position()
-            self._retire_current()
-            self._release()
-            self.queue.jump(index)
-            self.loads += 1
-            self._generation = self.player.play_next()
-            self._update(index=index, position=None, status="")
-            self._became_current(index, prepared.key, True, prepared.info)
-            return
-        self._drop_prepared()
-        self._remember_position()
-        self._retire_current()
-        self._release()
-        item = self.queue.jump(index)
-        if start == 0 and item.resume_at > 0 and (item.duration or 0) > self.resume_threshold:
-            start = item.resume_at
-        self.queue.set_status(index, ItemStatus.RESOLVING)
-        self._notify_queue()
-        self._update(state=PlayState.RESOLVING, index=index, title=item.label,
-                     artist=item.artist, position=start or None, duration=item.duration,
-                     status="")
-        key = f"item{next(self._keys)}"
-        try:
-            info, url, proxied = await self.session.open(key, item.ref, item.uid)
-        except ResolveError as e:
-            if request == self._request:
-                self._fail(index, f"could not resolve: {e}")
-            return
-        except (ServiceError, GaveUp, LoginRequired) as e:
-            if request == self._request:
-                self._open_failed(index, start, e)
-            return
-        except Exception as e:  # a bug or a library surprise: keep the place, say what
-            log.exception("opening %s failed", redact(item.ref))
-            if request == self._request:
-                self._hold(index, start, f"unexpected error: {type(e).__name__}: {e}")
-            return
-        if request != self._request:
-            self.session.close(key)  # the user moved on while this opened
-            return
-        self._load(url, start, {} if proxied else dict(info.headers))
-        self._became_current(index, key, proxied, info)
-
-    def _retire_current(self) -> None:
-        """The item that was playing is no longer: mark it played."""
-        current = self.queue.current
-        if current is not None and current.status is ItemStatus.PLAYING:
-            current.status = ItemStatus.READY
-
-    def _became_current(self, index: int, key: str, proxied: bool, info: StreamInfo) -> None:
-        """Bookkeeping once the player has what `index` plays (loaded or handed over)."""
+    def _became_current(self, key: str, info: StreamInfo, proxied: bool) -> None:
+        """Bookkeeping once libmpv has what the current item plays."""
+        index = self.queue.current_index
+        assert index is not None
         item = self.queue[index]
         self._key, self._proxied, self._reloaded = key, proxied, False
         item.title, item.artist = info.title, info.artist
         item.duration = info.duration if info.duration is not None else item.duration
         self.queue.set_status(index, ItemStatus.PLAYING)
         self._notify_queue()
-        self._update(state=PlayState.LOADING, title=info.title, artist=info.artist,
-                     duration=info.duration)
+        self._update(state=PlayState.LOADING, index=index, title=info.title,
+                     artist=info.artist, duration=item.duration,
+                     position=self._start or None, status="")
         self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self._schedule_save()
-        self._look_ahead()
+        self.ahead.update(self.queue, prepare=True)
         if self.history is not None:
-            self._loop_or_running().run_in_executor(None, self.history.append,
-                                                    dataclasses.replace(item))
-        self._spawn(self._prepare_next())
+            asyncio.get_running_loop().run_in_executor(None, self.history.append,
+                                                       dataclasses.replace(item))
 
-    def _loop_or_running(self) -> asyncio.AbstractEventLoop:
-        return self._loop or asyncio.get_running_loop()
+    # --- pause, stop, seek ----------------------------------------------------------------
 
-    def _load(self, url: str, start: float, headers: dict[str, str]) -> None:
-        self.loads += 1
-        self._generation = self.player.load(url, start=start, headers=headers)
+    def _toggle_pause(self) -> None:
+        state = self.now.state
+        if state in (PlayState.PLAYING, PlayState.PAUSED, PlayState.LOADING):
+            self.player.set_paused(state is not PlayState.PAUSED)
+        elif state is PlayState.RESOLVING:
+            self._start_paused = not self._start_paused
+            self._update(status="starts paused" if self._start_paused else "")
+        elif state is PlayState.ENDED and len(self.queue):
+            self._go(0, 0.0)
+        elif (i := self.queue.current_index) is not None:
+            self._go(i, self.now.position or 0.0)
+        elif len(self.queue):
+            self._go(0, None)
+
+    def _stop(self) -> None:
+        """Stop, keeping the item and the position: space resumes there."""
+        index = self.queue.current_index
+        if index is None or not (self.now.state.active or self.now.state is PlayState.RESOLVING):
+            return
+        position = self._position() or 0.0
+        self._halt()
+        self.queue[index].status = ItemStatus.QUEUED
+        self._notify_queue()
+        self._update(state=PlayState.IDLE, position=position or None, status="")
+
+    def _halt(self) -> None:
+        """Nothing plays any more: release all of it (the current item was removed, too)."""
+        self._ticket += 1
+        self.ahead.drop()
+        if self._opening is not None:
+            self._opening.release()
+            self._opening = None
+        self._release()
+        self.transport.stop()
+        if self.queue.current is None:
+            self._update(state=PlayState.IDLE, index=None, position=None, status="")
+
+    def _position(self) -> float | None:
+        return self._start if self.now.state is PlayState.RESOLVING else self.now.position
+
+    def _seek_to(self, position: float) -> None:
+        if self.now.duration is not None:
+            position = min(position, max(0.0, self.now.duration - 1))
+        state = self.now.state
+        if state is PlayState.RESOLVING:
+            self._start = position  # the stream opens there
+            self._update(position=position or None)
+        elif state is PlayState.LOADING:
+            self._pending_seek = position  # applied once audio flows
+            self._update(position=position)
+        elif state in (PlayState.PLAYING, PlayState.PAUSED):
+            self.player.seek(position, relative=False)
+        elif state in (PlayState.IDLE, PlayState.HOLDING) and self.queue.current is not None:
+            self._update(position=position or None)  # where space resumes
+
+    # --- failures -------------------------------------------------------------------------
+
+    def _open_failed(self, error: Exception) -> None:
+        if not isinstance(error, RECOVERABLE):
+            log.error("opening failed unexpectedly", exc_info=error)
+        verdict = after_open_error(error)
+        if verdict.act is Act.SKIP:
+            self._fail(verdict.reason)
+        else:
+            self._hold(self._start, verdict.reason)
+
+    def _hold(self, position: float, reason: str) -> None:
+        """Stop at `position` with the reason; space tries again from there."""
+        index = self.queue.current_index
+        assert index is not None
+        self._ticket += 1
+        self.ahead.drop()
+        self._release()
+        self.transport.stop()
+        reason = redact(reason)
+        item = self.queue[index]
+        item.resume_at = position
+        self.queue.set_status(index, ItemStatus.QUEUED)
+        self._notify_queue()
+        self._log(Level.ERROR, f"{item.label}: {reason}; paused here")
+        self._update(state=PlayState.HOLDING, position=position or None,
+                     status=f"paused: {reason} — press space to try again")
+
+    def _fail(self, reason: str) -> None:
+        """The current item itself cannot play: mark it failed with the reason, move on."""
+        index = self.queue.current_index
+        assert index is not None
+        reason = redact(reason)
+        self._release()
+        self.queue.set_status(index, ItemStatus.FAILED, reason)
+        self._notify_queue()
+        label = self.queue[index].label
+        self._log(Level.ERROR, f"{label}: {reason}; skipping")
+        self._update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
+        self._failures_in_a_row += 1
+        following = self.queue.next_index()
+        if following is None or self._failures_in_a_row >= len(self.queue):
+            self._ticket += 1  # everything failed (with repeat all, skipping would never end)
+            self.ahead.drop()
+            self.transport.stop()
+            return
+        self._go(following, 0.0)
+
+    def _end_of_current(self, event: Ended) -> None:
+        verdict = after_end(event.reason, event.error, position=self.now.position or 0.0,
+                            duration=self.now.duration,
+                            degraded=self.session.degraded(self._key) if self._key else None,
+                            proxied=self._proxied, reloaded=self._reloaded)
+        index = self.queue.current_index
+        if verdict.act is Act.IGNORE or index is None:
+            return
+        if verdict.act is Act.NEXT:
+            self._ended_normally()
+        elif verdict.act is Act.HOLD:
+            self._hold(self.now.position or 0.0, verdict.reason)
+        elif verdict.act is Act.RELOAD:
+            self._reload(verdict.reason)
+        else:
+            self._fail(verdict.reason)
+
+    def _ended_normally(self) -> None:
+        index = self.queue.current_index
+        assert index is not None
+        item = self.queue[index]
+        item.resume_at = 0.0
+        self._release()
+        self.queue.set_status(index, ItemStatus.READY)
+        following = self.queue.after_end_index()
+        if following is None:
+            self._ticket += 1
+            self.ahead.drop()
+            self.transport.stop()
+            self._notify_queue()
+            self._update(state=PlayState.ENDED, position=None, status="end of the queue")
+            return
+        self._go(following, 0.0)
+
+    def _reload(self, why: str) -> None:
+        """For streams the proxy cannot carry: a fresh URL, loaded at the same position."""
+        key, position, ticket = self._key, self.now.position or 0.0, self._ticket
+        assert key is not None
+        self._reloaded = True
+        label = self.queue.current.label if self.queue.current else key
+        self._log(Level.WARNING, f"{label}: {why}; reloading at {position:.0f} s with a "
+                                 "fresh URL")
+
+        async def reload() -> None:
+            current = self.session.stream(key)
+            try:
+                stream = await self.session.refresh(key, rejected_url=current and current.url,
+                                                    reason=why)
+            except RECOVERABLE as e:
+                if ticket == self._ticket:
+                    self._hold(position, str(e))
+                return
+            self.dispatch(Reloaded(ticket, stream.url, position, dict(stream.headers)))
+        self.tasks.spawn(reload())
+
+    # --- events ---------------------------------------------------------------------------
 
     def _on_player_event(self, event: PlayerEvent) -> None:
-        if event.generation != self._generation:
-            return  # from a file that was replaced: never let it move the queue
+        whose = self.transport.whose(event)
+        if whose is Whose.HANDED:
+            if isinstance(event, Started):  # libmpv moved on by itself at the end of a file
+                self._ended_normally()
+            return
+        if whose is Whose.STALE:
+            return
         if isinstance(event, Progress):
+            if self.now.state is PlayState.RESOLVING:
+                return
             if self._key is not None:
                 self.session.set_position(self._key, event.position)
             self._update(position=event.position,
                          duration=event.duration if event.duration is not None else self.now.duration)
         elif isinstance(event, Restarted):
+            if self._pending_seek is not None:
+                self.player.seek(self._pending_seek, relative=False)
+                self._pending_seek = None
             if self.now.state is PlayState.LOADING:
-                self._update(state=PlayState.PLAYING)
+                self._update(state=PlayState.PAUSED if self._start_paused else PlayState.PLAYING)
             self._failures_in_a_row = 0
-            self.played.set()
         elif isinstance(event, PauseChanged):
-            if self.now.state in (PlayState.PLAYING, PlayState.PAUSED, PlayState.LOADING):
+            if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
                 self._update(state=PlayState.PAUSED if event.paused else PlayState.PLAYING)
                 self._schedule_save()
+            self._start_paused = event.paused
         elif isinstance(event, Ended):
-            self._on_ended(event)
+            self._end_of_current(event)
         elif isinstance(event, AudioFallback):
             self._log(Level.WARNING, f"no audio device could be opened (ao={event.tried}); "
                                      "playing silently on the null output")
             self._update(status="no sound device: playing silently (ao=null)")
 
+    def _on_bus_event(self, event: BusEvent) -> None:
+        if isinstance(event, StreamDegraded):
+            # Nothing valid is left for what plays: stop at this position and hold.
+            if event.key == self._key and self.queue.current is not None:
+                self._hold(self.now.position or 0.0, event.reason)
+        elif isinstance(event, SessionEvent):
+            self._recovery_status(event)
+
+    def _recovery_status(self, event: SessionEvent) -> None:
+        if event.action.startswith(("retrying", "refreshing")) and event.failure:
+            self._recovering = True
+            status = f"recovering {event.resource.split(' · ')[0]}"
+            if event.attempt is not None and event.attempts is not None:
+                status += f", attempt {event.attempt}/{event.attempts}"
+            if event.delay is not None:
+                status += f", next in {event.delay:.1f} s"
+            self._update(status=status)
+        elif self._recovering and event.action.startswith(("refreshed", "recovered")):
+            self._recovering = False
+            self._update(status="")
+
+    # --- queue edits ----------------------------------------------------------------------
+
+    def _queue_edited(self) -> None:
+        self.ahead.update(self.queue, prepare=self._key is not None)
+        self._notify_queue()
+        self._update(index=self.queue.current_index)
+        self._schedule_save()
+
+    def add(self, refs: list[str], *, play: bool = False) -> list[int]:
+        """Append references (the command line, MPRIS OpenUri); `play` starts the first."""
+        indexes = self.edits.add(refs)
+        if play and indexes:
+            self.play(indexes[0])
+        return indexes
+
+    # --- telling the world ----------------------------------------------------------------
+
+    def _task_failed(self, e: BaseException) -> None:
+        log.error("playback task failed: %s", redact(repr(e)))
+        self._log(Level.ERROR, f"internal error: {type(e).__name__}: {redact(str(e))}")
+
+    def _log(self, level: Level, text: str) -> None:
+        text = redact(text)
+        log.log({Level.INFO: logging.INFO, Level.WARNING: logging.WARNING,
+                 Level.ERROR: logging.ERROR}[level], "%s", text)
+        self.bus.publish(LogEvent(level, text))
+
+    def _update(self, **changes: object) -> None:
+        self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
+        self.bus.publish(NowPlayingChanged(self.now))
+
+    def _notify_queue(self) -> None:
+        self.bus.publish(QueueChanged())
+
+    def _remember_position(self) -> None:
+        """A long item keeps where it was left, to resume there next time."""
+        item, position = self.queue.current, self.now.position
+        if item is None or position is None or self._key is None:
+            return
+        if (item.duration or 0) > self.settings.resume_threshold:
+            item.resume_at = position
+
     def _schedule_save(self) -> None:
-        if self._saver is not None and self._loop is not None:
+        if self._saver is not None:
             self._saver.schedule()
 
     def save_now(self) -> None:
         """Write the queue right away, blocking (at exit)."""
         if self._saver is not None:
             self._saver.now()
+

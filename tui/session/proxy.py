@@ -1,4 +1,4 @@
-"""The loopback stream proxy (DESIGN.md, "Why a loopback stream proxy").
+"""The loopback stream proxy (docs/ARCHITECTURE.md, "The loopback stream proxy").
 
 libmpv plays `http://127.0.0.1:<port>/<secret>/<key>`; each of its requests is relayed
 upstream with the stream's *current* URL and headers. When an upstream request fails
@@ -13,8 +13,6 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING
-
 import httpx
 from aiohttp import web
 
@@ -23,10 +21,9 @@ from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
 
+from .relay import Upstream, UpstreamProvider
+from .retrying import Retrier
 from .service_client import failure_of, network_failure
-
-if TYPE_CHECKING:
-    from .manager import SessionManager
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +42,20 @@ class _Stop(Exception):
 
 
 class StreamProxy:
-    def __init__(self, manager: "SessionManager", *, max_streams: int = 10) -> None:
-        self.manager = manager
+    def __init__(self, provider: UpstreamProvider, retrier: Retrier, http: httpx.AsyncClient,
+                 *, max_streams: int = 10) -> None:
+        self.provider = provider
+        self.retrier = retrier
+        self.http = http
         self.max_streams = max_streams
         self.secret = secrets.token_urlsafe(24)
         self.port = 0
         self.active = 0
-        self.recoveries = 0        # upstream failures survived without libmpv noticing
         self._runner: web.AppRunner | None = None
         self._starting: asyncio.Lock | None = None
-        self._idle: asyncio.Event | None = None
 
     def url_for(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
-
-    async def wait_idle(self) -> None:
-        """Until no request is being relayed."""
-        if self._idle is None:
-            self._idle = asyncio.Event()
-            if self.active == 0:
-                self._idle.set()
-        await self._idle.wait()
 
     async def start(self) -> None:
         if self._starting is None:
@@ -100,19 +90,15 @@ class StreamProxy:
         if not self._allowed(request):
             return web.Response(status=403, text="forbidden")
         key = request.match_info["key"]
-        if self.manager.stream(key) is None:
+        if self.provider.upstream(key) is None:
             return web.Response(status=404, text="no such stream")
         if self.active >= self.max_streams:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
         self.active += 1
-        if self._idle is not None:
-            self._idle.clear()
         try:
             return await self._relay(request, key)
         finally:
             self.active -= 1
-            if self.active == 0 and self._idle is not None:
-                self._idle.set()
 
     async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
         m = _RANGE.match(request.headers.get("Range", "").strip())
@@ -123,19 +109,14 @@ class StreamProxy:
         failures = 0                        # in a row, without a byte of progress
         recovering = False
         while True:
-            stream = self.manager.stream(key)
-            if stream is None:
+            upstream = self.provider.upstream(key)
+            if upstream is None:
                 raise _Stop(410, "stream closed")
-            headers = dict(stream.headers)
-            source = self.manager.source(key)
-            token = None
-            if source is not None and source.tokens is not None and source.tokens.access:
-                token = source.tokens.access
-                headers["Authorization"] = f"Bearer {token}"
+            headers = dict(upstream.headers)
             if m or offset:
                 headers["Range"] = f"bytes={offset}-{'' if last is None else last}"
             try:
-                async with self.manager.http.stream("GET", stream.url, headers=headers) as up:
+                async with self.http.stream("GET", upstream.url, headers=headers) as up:
                     if up.status_code >= 400:
                         raise await failure_of(up, signed_url=True)
                     if response is None:
@@ -166,7 +147,7 @@ class StreamProxy:
             failures += 1
             recovering = True
             try:
-                await self._recover(key, stream.url, token, error, failures)
+                await self._recover(key, upstream, error, failures)
             except _Stop as stop:
                 return await self._give_up(request, response, stop)
 
@@ -185,46 +166,40 @@ class StreamProxy:
             return response, offset + int(length)
         return response, None
 
-    async def _recover(self, key: str, url: str, token: str | None, error: ServiceError,
+    async def _recover(self, key: str, upstream: Upstream, error: ServiceError,
                        failures: int) -> None:
         """Make the next upstream attempt worth making, or raise _Stop."""
         cls = error.failure_class
         resource = f"stream · {key}"
         text = redact(str(error))
-        attempts = self.manager.policy.attempts
+        retrier = self.retrier
+        attempts = retrier.policy.attempts
         if failures >= attempts or cls is FailureClass.DETERMINISTIC:
-            self.manager.emit(SessionEvent(resource, "gave up", cls.value, failures, attempts,
+            self.provider.emit(SessionEvent(resource, "gave up", cls.value, failures, attempts,
                                             error=text))
             raise _Stop(502, text)
         try:
-            if cls is FailureClass.EXPIRED:
-                await self.manager.refresh(key, rejected_url=url, reason=f"upstream {text}")
-            elif cls is FailureClass.AUTH:
-                source = self.manager.source(key)
-                if source is None or source.tokens is None:
-                    raise _Stop(502, text)
-                await source.tokens.refresh(rejected=token)
+            if cls in (FailureClass.EXPIRED, FailureClass.AUTH):
+                await self.provider.renew(key, upstream, error)
             else:
-                retrier = self.manager.retrier
                 if not retrier.budget.try_spend():
-                    self.manager.emit(SessionEvent(resource, "gave up", "transient", failures,
+                    self.provider.emit(SessionEvent(resource, "gave up", "transient", failures,
                                                     attempts, error=f"retry budget exhausted; {text}"))
                     raise _Stop(503, text)
                 delay = retrier.policy.delay(failures, retrier.rng, error.retry_after)
-                self.manager.emit(SessionEvent(resource, "retrying", "transient", failures + 1,
+                self.provider.emit(SessionEvent(resource, "retrying", "transient", failures + 1,
                                                 attempts, delay, text))
                 await retrier.sleep(delay)
         except (ServiceError, GaveUp, LoginRequired, ResolveError) as e:
             raise _Stop(502, redact(str(e))) from None
 
     def _recovered(self, key: str, offset: int) -> None:
-        self.recoveries += 1
-        self.manager.emit(SessionEvent(f"stream · {key}", f"recovered at byte {offset}"))
+        self.provider.emit(SessionEvent(f"stream · {key}", f"recovered at byte {offset}"))
 
     async def _give_up(self, request: web.Request, response: web.StreamResponse | None,
                        stop: _Stop) -> web.StreamResponse:
         log.warning("proxy gave up: %s", stop)
-        self.manager.mark_degraded(request.match_info["key"], str(stop))
+        self.provider.report_dead(request.match_info["key"], str(stop))
         if response is None:
             return web.Response(status=stop.status, text=str(stop))
         # Headers are gone already: cutting the connection is the only way to tell libmpv.

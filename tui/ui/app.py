@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -17,12 +17,12 @@ from textual.widgets import Footer, Input
 
 from tui.config.schema import Config
 from tui.core.errors import YtplayError
-from tui.core.events import Level, LogEvent, SessionEvent
-from tui.core.nowplaying import NowPlaying
+from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
+                             SessionEvent)
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
 from .config_host import ConfigHost
-from .messages import Logged, NowPlayingChanged, QueueChanged, SessionEventPosted
+from . import messages
 from .screens.config_editor import ConfigEditor
 from .screens.add import AddScreen
 from .screens.help import HelpScreen
@@ -33,7 +33,7 @@ from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
-from .widgets.queue_view import QueueView
+from .widgets.queue_view import QueueEdit, QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
 
@@ -93,6 +93,7 @@ class YtplayApp(App[None]):
         self.play_index = play_index
         self.config_host = config
         self.background = list(background)
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         yield NowPlayingPanel(id="now-playing")
@@ -108,7 +109,8 @@ class YtplayApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(QueueView).focus()
-        self.playback.attach(self)
+        self._unsubscribe = self.playback.bus.subscribe(self._on_bus_event)
+        self.playback.attach()
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
             self._watch_config(self.config_host.path)
@@ -124,73 +126,73 @@ class YtplayApp(App[None]):
     async def on_unmount(self) -> None:
         for service in self.background:
             service.stop()
+        self._unsubscribe()
         await self.playback.aclose()
 
-    # --- PlaybackListener: called on this loop by the session --------------------------------
+    # --- the session's events, heard on this loop and drawn through messages --------------
 
-    def queue_changed(self) -> None:
-        self.post_message(QueueChanged())
+    def _on_bus_event(self, event: BusEvent) -> None:
+        if isinstance(event, NowPlayingChanged):
+            self.post_message(messages.NowPlayingChanged(event.now))
+        elif isinstance(event, QueueChanged):
+            self.post_message(messages.QueueChanged())
+        elif isinstance(event, LogEvent):
+            self.post_message(messages.Logged(event))
+        elif isinstance(event, SessionEvent):
+            self.post_message(messages.SessionEventPosted(event))
 
-    def now_playing(self, now: NowPlaying) -> None:
-        self.post_message(NowPlayingChanged(now))
-
-    def logged(self, event: LogEvent) -> None:
-        self.post_message(Logged(event))
-
-    def session_event(self, event: SessionEvent) -> None:
-        self.post_message(SessionEventPosted(event))
-
-    def on_session_event_posted(self, message: SessionEventPosted) -> None:
+    def on_session_event_posted(self, message: messages.SessionEventPosted) -> None:
         for log in self.query(RetryLog):
             log.add(message.event)
 
     # The session posts these from its own callbacks; one may still be queued while the app
     # shuts down and its widgets are gone, so each handler draws on what is there.
 
-    def on_queue_changed(self, _message: QueueChanged) -> None:
+    def on_queue_changed(self, _message: messages.QueueChanged) -> None:
         for view in self.query(QueueView):
             view.refresh_view()
 
-    def on_now_playing_changed(self, message: NowPlayingChanged) -> None:
+    def on_now_playing_changed(self, message: messages.NowPlayingChanged) -> None:
         for panel in self.query(NowPlayingPanel):
             panel.now = message.now
 
-    def on_logged(self, message: Logged) -> None:
+    def on_logged(self, message: messages.Logged) -> None:
         for log in self.query(EventLog):
             log.add(message.event)
 
     def on_queue_view_action(self, message: QueueView.Action) -> None:
-        view, pb, i = self.query_one(QueueView), self.playback, message.index
-        if message.name == "play" and i is not None:
-            pb.play(i)
-        elif message.name in ("move_up", "move_down") and i is not None:
-            view.select(pb.move(i, -1 if message.name == "move_up" else 1))
-        elif message.name == "move_top" and i is not None:
-            view.select(pb.move_to_top(i))
-        elif message.name == "remove" and i is not None:
-            pb.remove(i)
-        elif message.name == "undo":
-            pb.undo_remove()
-        elif message.name == "clear":
-            pb.clear()
-        elif message.name == "shuffle":
-            self.notify("shuffle on" if pb.toggle_shuffle() else "shuffle off")
-        elif message.name == "repeat":
-            self.notify(f"repeat {pb.cycle_repeat()}")
-        elif message.name == "filter":
-            bar = self.query_one(FilterBar)
-            bar.display = True
-            bar.focus()
-        elif message.name in ("add", "add_next"):
-            self._add(play_next=message.name == "add_next")
+        view, edits, i = self.query_one(QueueView), self.playback.edits, message.index
+        match message.edit:
+            case QueueEdit.PLAY if i is not None:
+                self.playback.play(i)
+            case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
+                view.select(edits.move(i, -1 if message.edit is QueueEdit.MOVE_UP else 1))
+            case QueueEdit.MOVE_TOP if i is not None:
+                view.select(edits.move_to_top(i))
+            case QueueEdit.REMOVE if i is not None:
+                edits.remove(i)
+            case QueueEdit.UNDO:
+                edits.undo_remove()
+            case QueueEdit.CLEAR:
+                edits.clear()
+            case QueueEdit.SHUFFLE:
+                self.notify("shuffle on" if edits.toggle_shuffle() else "shuffle off")
+            case QueueEdit.REPEAT:
+                self.notify(f"repeat {edits.cycle_repeat()}")
+            case QueueEdit.FILTER:
+                bar = self.query_one(FilterBar)
+                bar.display = True
+                bar.focus()
+            case QueueEdit.ADD | QueueEdit.ADD_NEXT:
+                self._add(play_next=message.edit is QueueEdit.ADD_NEXT)
 
     def _add(self, play_next: bool) -> None:
         def added(refs: list[str] | None) -> None:
             if refs:
                 if play_next:
-                    self.playback.insert_next(refs)
+                    self.playback.edits.insert_next(refs)
                 else:
-                    self.playback.add(refs)
+                    self.playback.edits.add(refs)
         self.push_screen(AddScreen(play_next), added)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -343,20 +345,21 @@ class YtplayApp(App[None]):
     @work(group="playlists")
     async def _save_playlist(self, target: str) -> None:
         try:
-            path = await self.playback.save_playlist(target)
+            path = await self.playback.edits.save_playlist(target)
         except (YtplayError, OSError) as e:
             self.notify(str(e), severity="error")
             return
         self.notify(f"saved to {path}")
 
     def action_open_playlist(self) -> None:
-        names = self.playback.playlists.names() if self.playback.playlists else []
+        playlists = self.playback.edits.playlists
+        names = playlists.names() if playlists else []
 
         def chosen(target: str | None) -> None:
             if not target:
                 return
             try:
-                self.playback.open_playlist(target)
+                self.playback.edits.open_playlist(target)
             except YtplayError as e:
                 self.notify(str(e), severity="error")
         hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
@@ -367,7 +370,8 @@ class YtplayApp(App[None]):
     def action_search(self) -> None:
         session = self.playback.session
         sources = {"libraries": session.search_libraries, "YouTube": session.search_web}
-        self.push_screen(SearchScreen(sources, lambda e: self.playback.add_items([e.item()])))
+        self.push_screen(SearchScreen(sources,
+                                      lambda e: self.playback.edits.add_items([e.item()])))
 
     def action_history(self) -> None:
         if self.playback.history is None:
@@ -378,7 +382,7 @@ class YtplayApp(App[None]):
         def chosen(entry: object) -> None:
             from tui.session.library_files import Played
             if isinstance(entry, Played):
-                [index] = self.playback.insert_next([entry.ref])
+                [index] = self.playback.edits.insert_next([entry.ref])
                 self.playback.queue[index].title = entry.title
                 self.playback.queue[index].artist = entry.artist
                 self.playback.play(index)

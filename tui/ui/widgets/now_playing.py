@@ -15,7 +15,8 @@ from tui.ui.css import sibling_css
 
 _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
           PlayState.LOADING: "… loading", PlayState.PLAYING: "▶ playing",
-          PlayState.PAUSED: "⏸ paused"}
+          PlayState.PAUSED: "⏸ paused", PlayState.HOLDING: "⏸ holding",
+          PlayState.ENDED: "■ end of queue"}
 
 
 class NowPlayingPanel(Static):

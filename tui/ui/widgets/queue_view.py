@@ -4,6 +4,7 @@ is marked, failures show their reason."""
 
 from __future__ import annotations
 
+import enum
 from typing import Callable
 
 from rich.segment import Segment
@@ -23,6 +24,23 @@ from tui.ui.css import sibling_css
 
 _MARKS = {ItemStatus.PLAYING: "▶", ItemStatus.RESOLVING: "…", ItemStatus.FAILED: "✗",
           ItemStatus.READY: "✓", ItemStatus.QUEUED: " "}
+
+
+class QueueEdit(enum.Enum):
+    """What a queue key asks for; the app carries it out."""
+
+    PLAY = "play"
+    MOVE_UP = "move_up"
+    MOVE_DOWN = "move_down"
+    MOVE_TOP = "move_top"
+    REMOVE = "remove"
+    UNDO = "undo"
+    CLEAR = "clear"
+    ADD = "add"
+    ADD_NEXT = "add_next"
+    FILTER = "filter"
+    SHUFFLE = "shuffle"
+    REPEAT = "repeat"
 
 
 def _fit(text: str, width: int) -> str:
@@ -57,11 +75,11 @@ class QueueView(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, repaint=True)
 
     class Action(Message):
-        """A queue edit the user asked for: `name` and the queue index it applies to."""
+        """A queue edit the user asked for, and the queue index it applies to."""
 
-        def __init__(self, name: str, index: int | None) -> None:
+        def __init__(self, edit: QueueEdit, index: int | None) -> None:
             super().__init__()
-            self.name = name
+            self.edit = edit
             self.index = index
 
     def __init__(self, queue: Callable[[], Queue], **kwargs: object) -> None:
@@ -181,12 +199,14 @@ class QueueView(ScrollView, can_focus=True):
                 self.action_play_selected()
 
     def action_post(self, name: str) -> None:
-        """Ask for queue edit `name` on the selected item (the app carries it out)."""
-        self.post_message(self.Action(name, self.selected_index))
+        """Ask for queue edit `name` (a QueueEdit value, from a binding) on the selected
+        item (the app carries it out)."""
+        self.post_message(self.Action(QueueEdit(name), self.selected_index))
 
     def action_play_selected(self) -> None:
         if self.selected_index is not None:
-            self.action_post("play")
+            self.post_message(self.Action(QueueEdit.PLAY, self.selected_index))
 
     def action_move(self, delta: int) -> None:
-        self.action_post("move_down" if delta > 0 else "move_up")
+        edit = QueueEdit.MOVE_DOWN if delta > 0 else QueueEdit.MOVE_UP
+        self.post_message(self.Action(edit, self.selected_index))

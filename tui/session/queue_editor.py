@@ -1,0 +1,156 @@
+"""Editing the queue: adding (files and playlists expanded, URLs looked up flat in the
+background), play-next, remove/undo, moves, shuffle, repeat, and named playlists. It owns
+no playback state: it tells its owner when the queue changed and when the item playing
+was taken away."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Callable, Iterable
+
+from tui.core.errors import ResolveError
+from tui.core.events import Level
+from tui.core.models import QueueItem
+from tui.core.queue import Queue
+from tui.core.redact import redact
+from tui.core.refs import RefKind
+
+from .library_files import PlaylistError, Playlists, is_playlist_file, read_m3u, write_m3u
+from .manager import SessionManager
+from .tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+
+class QueueEditor:
+    def __init__(self, queue: Queue, session: SessionManager, tasks: Tasks, *,
+                 changed: Callable[[], None], lost_current: Callable[[], None],
+                 log_line: Callable[[Level, str], None],
+                 playlists: Playlists | None = None) -> None:
+        self.queue = queue
+        self.session = session
+        self.tasks = tasks
+        self.playlists = playlists
+        self._changed = changed            # after every edit
+        self._lost_current = lost_current  # the item playing was removed
+        self._log = log_line
+
+    def _items(self, refs: Iterable[str]) -> list[QueueItem]:
+        """Queue items for references; an .m3u/.m3u8 file stands for its entries."""
+        items: list[QueueItem] = []
+        for ref in refs:
+            if is_playlist_file(ref):
+                try:
+                    items += [e.item() for e in read_m3u(Path(ref).expanduser())]
+                except PlaylistError as e:
+                    self._log(Level.ERROR, str(e))
+            else:
+                items.append(QueueItem(ref=ref))
+        return items
+
+    def add(self, refs: Iterable[str]) -> list[int]:
+        return self.add_items(self._items(refs))
+
+    def add_items(self, items: Iterable[QueueItem]) -> list[int]:
+        items = list(items)
+        indexes = self.queue.extend(items)
+        self._changed()
+        self._expand_new(items)
+        return indexes
+
+    def insert_next(self, refs: Iterable[str]) -> list[int]:
+        items = self._items(refs)
+        indexes = self.queue.insert_next(items)
+        self._changed()
+        self._expand_new(items)
+        return indexes
+
+    def _expand_new(self, items: list[QueueItem]) -> None:
+        """Ask yt-dlp, flat and in the background, what new URLs stand for."""
+        for item in items:
+            if item.title is None and self.session.kind(item.ref) is RefKind.URL:
+                self.tasks.spawn(self._expand(item))
+
+    async def _expand(self, item: QueueItem) -> None:
+        try:
+            entries = await self.session.resolver.expand(item.ref)
+        except ResolveError as e:
+            log.info("could not look %s up ahead: %s", redact(item.ref), e)
+            return  # playing it will tell, with the reason
+        if not any(it is item for it in self.queue):
+            return  # removed meanwhile
+        if len(entries) == 1 and entries[0].ref == item.ref:
+            e = entries[0]
+            item.title, item.artist, item.duration = e.title, e.artist, e.duration
+        else:
+            self.queue.replace(item, [e.item() for e in entries])
+            self._log(Level.INFO, f"{redact(item.ref)}: {len(entries)} entries added")
+        self._changed()
+
+    def remove(self, index: int) -> None:
+        """Remove an item; removing the one playing stops it. `undo_remove` puts it back."""
+        had_current = self.queue.current is not None
+        removed = self.queue.remove([index])
+        if not removed:
+            return
+        if had_current and self.queue.current is None:
+            self._lost_current()
+        self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
+        self._changed()
+
+    def clear(self) -> None:
+        if self.queue.clear():
+            self._lost_current()
+            self._log(Level.INFO, "cleared the queue (u puts it back)")
+            self._changed()
+
+    def undo_remove(self) -> None:
+        if self.queue.undo_remove():
+            self._changed()
+
+    def move(self, index: int, delta: int) -> int:
+        target = self.queue.move(index, delta)
+        self._changed()
+        return target
+
+    def move_to_top(self, index: int) -> int:
+        target = self.queue.move_to_top(index)
+        self._changed()
+        return target
+
+    def toggle_shuffle(self) -> bool:
+        if self.queue.shuffled:
+            self.queue.unshuffle()
+        else:
+            self.queue.shuffle()
+        self._changed()
+        return self.queue.shuffled
+
+    def cycle_repeat(self) -> str:
+        mode = self.queue.cycle_repeat()
+        self._changed()
+        return mode.value
+
+    async def save_playlist(self, target: str) -> str:
+        """Save the queue as a named playlist, or export it to an .m3u/.m3u8 path."""
+        items = self.queue.items
+        loop = asyncio.get_running_loop()
+        if target.lower().endswith((".m3u", ".m3u8")):
+            path = Path(target).expanduser()
+            await loop.run_in_executor(None, write_m3u, path, items)
+        elif self.playlists is not None:
+            path = await loop.run_in_executor(None, self.playlists.save, target, items)
+        else:
+            raise PlaylistError("no playlist folder")
+        self._log(Level.INFO, f"saved {len(items)} items to {path}")
+        return str(path)
+
+    def open_playlist(self, target: str) -> list[int]:
+        """Append a named playlist or an .m3u/.m3u8 file to the queue."""
+        if target.lower().endswith((".m3u", ".m3u8")) or self.playlists is None:
+            entries = read_m3u(Path(target).expanduser())
+        else:
+            entries = self.playlists.load(target)
+        return self.add_items([e.item() for e in entries])

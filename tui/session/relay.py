@@ -1,0 +1,44 @@
+"""The two narrow interfaces between the session manager and the loopback proxy
+(docs/ARCHITECTURE.md, "The loopback stream proxy"). Neither module imports the other; the
+composition root (tui/factory.py) builds both and joins them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tui.core.errors import ServiceError
+from tui.core.events import SessionEvent
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where a stream's bytes come from right now, with every header its origin needs."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    token: str | None = None   # the bearer token in `headers`, to name it when it is rejected
+
+
+class UpstreamProvider(Protocol):
+    """What the proxy needs from whoever owns the streams."""
+
+    def upstream(self, key: str) -> Upstream | None:
+        """The current upstream of stream `key`; None once it is closed."""
+
+    async def renew(self, key: str, failed: Upstream, error: ServiceError) -> None:
+        """`failed` was refused as expired or unauthorised: get a fresh URL or token, or
+        raise (ServiceError, GaveUp, LoginRequired, ResolveError)."""
+
+    def report_dead(self, key: str, reason: str) -> None:
+        """Nothing valid is left for `key`: the proxy gave up."""
+
+    def emit(self, event: SessionEvent) -> None: ...
+
+
+class Relay(Protocol):
+    """What the session manager needs from the proxy."""
+
+    async def start(self) -> None: ...
+    def url_for(self, key: str) -> str: ...
+    async def stop(self) -> None: ...
