@@ -44,6 +44,18 @@ class Recorder:
         await asyncio.wait_for(loop(), timeout)
 
 
+async def until(pilot, cond: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Let a Pilot-driven app run until `cond` holds (for state that posts no event);
+    returns how long that took."""
+    import time
+
+    start = time.monotonic()
+    while not cond():
+        assert time.monotonic() - start < timeout, "timed out"
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
 _STALL = '''
 import os, pathlib, time
 _real_fsync = os.fsync

@@ -14,6 +14,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from tests.helpers import until
 from tui import cli
 from tui.config.paths import config_file
 from tui.core.events import SessionEvent
@@ -26,15 +27,6 @@ from tui.ui.screens.config_editor import ConfigEditor
 from tui.ui.screens.help import HelpScreen
 
 SIZE = (120, 36)
-
-
-async def _until(pilot, cond, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise TimeoutError("the app never reached the state to photograph")
-        await pilot.pause(0.05)
 
 
 async def shoot(out: Path) -> list[Path]:
@@ -52,30 +44,30 @@ async def shoot(out: Path) -> list[Path]:
             def save(name: str) -> None:
                 shots.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
 
-            await _until(pilot, lambda: pb.now.state is PlayState.PLAYING
+            await until(pilot, timeout=30, cond=lambda: pb.now.state is PlayState.PLAYING
                          and (pb.now.position or 0) > 2)
             # A refresh ahead of expiry, then one that meets two 503s and retries.
-            await _until(pilot, lambda: any(e.action == "refreshed" and e.resource.startswith(
+            await until(pilot, timeout=30, cond=lambda: any(e.action == "refreshed" and e.resource.startswith(
                 "stream URL") for e in events))
             demo.options.fail_next = 2
-            await _until(pilot, lambda: any(e.action == "retrying" for e in events))
+            await until(pilot, timeout=30, cond=lambda: any(e.action == "retrying" for e in events))
             await pilot.pause(0.3)
             save("playing-refresh-and-retry")
 
-            await _until(pilot, lambda: not pb.now.status)
+            await until(pilot, timeout=30, cond=lambda: not pb.now.status)
             await pilot.press("slash", *"the")
             await pilot.pause(0.2)
             save("queue-filter")
             await pilot.press("escape")
 
             await pilot.press("c")
-            await _until(pilot, lambda: isinstance(app.screen, ConfigEditor))
+            await until(pilot, timeout=30, cond=lambda: isinstance(app.screen, ConfigEditor))
             await pilot.pause(0.5)
             save("config-editor")
             await pilot.press("escape")
 
             await pilot.press("question_mark")
-            await _until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await until(pilot, timeout=30, cond=lambda: isinstance(app.screen, HelpScreen))
             await pilot.pause(0.2)
             save("help")
     return shots

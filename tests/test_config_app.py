@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tests.helpers import until
 from tui import cli
 from tui.config.defaults import default_text
 from tui.factory import build
@@ -26,15 +26,6 @@ async def real_app(path: Path) -> AsyncIterator[tuple[YtplayApp, object, list[Me
         app = build(args, load_config(path), path, resources)
         async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
             yield app, pilot, seen
-
-
-async def until(pilot, cond: Callable[[], bool], timeout: float = 5.0) -> float:
-    """Let the app run until `cond` holds; returns how long that took."""
-    start = time.monotonic()
-    while not cond():
-        assert time.monotonic() - start < timeout, "timed out"
-        await pilot.pause(0.02)
-    return time.monotonic() - start
 
 
 async def test_edit_a_value_in_the_app_and_save(tmp_path: Path) -> None:

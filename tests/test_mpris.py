@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from tests.helpers import Recorder
-from tests.test_config_app import until
+from tests.helpers import until
 from tui import cli
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Repeat

@@ -52,10 +52,15 @@ async def test_pause_seek_and_volume(demo: DemoService, player, session) -> None
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
     pb.toggle_pause()
     await rec.wait_for(lambda: rec.now.state is PlayState.PAUSED)
+    assert player._mpv.pause is True                       # libmpv itself paused
+    start = rec.now.position or 0.0
     pb.seek(30)
-    await rec.wait_for(lambda: (rec.now.position or 0) >= 29.5)
+    await rec.wait_for(lambda: (rec.now.position or 0) >= start + 29.5)
+    assert abs(player.position - (start + 30)) < 1.0       # where libmpv is, not only ytplay
+    assert rec.now.state is PlayState.PAUSED               # a seek does not unpause
     pb.toggle_pause()
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    assert player._mpv.pause is False
     before = rec.now.volume
     pb.change_volume(-10)
     assert rec.now.volume == before - 10 == player.volume
@@ -120,10 +125,15 @@ class CountingResolver:
     def __init__(self, inner) -> None:
         self.inner = inner
         self.calls: list[str] = []
+        self.resolved: list[tuple[str, float, float | None]] = []  # ref, when, expires_at
 
     async def resolve(self, ref: str):
+        import time
+
         self.calls.append(ref)
-        return await self.inner.resolve(ref)
+        info = await self.inner.resolve(ref)
+        self.resolved.append((ref, time.time(), info.expires_at))
+        return info
 
     async def expand(self, ref: str):
         return await self.inner.expand(ref)
@@ -266,6 +276,13 @@ async def test_streams_resolved_ahead_are_renewed_before_they_expire(
         pb.add([demo.watch_url("t1"), demo.watch_url("t2")])
         pb.play(0)
         await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
-        await rec.wait_for(lambda: counting.calls.count(demo.watch_url("t2")) >= 2, timeout=15)
+        t2 = demo.watch_url("t2")
+        await rec.wait_for(lambda: len([r for r in counting.resolved if r[0] == t2]) >= 2,
+                           timeout=15)
+        (_, _, first_expiry), (_, renewed_at, second_expiry) = \
+            [r for r in counting.resolved if r[0] == t2][:2]
+        assert first_expiry is not None and second_expiry is not None
+        assert renewed_at < first_expiry           # renewed before the first URL expired
+        assert second_expiry > first_expiry        # and the renewal lives longer
         pb.detach()
         await session.aclose()

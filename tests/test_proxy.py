@@ -107,10 +107,13 @@ async def test_connections_cut_mid_body_resume_at_the_same_byte(demo, fast_sessi
 
 async def test_a_burst_of_5xx_is_retried(demo, fast_session) -> None:
     url, direct = await _open(fast_session, demo)
+    rec = Recorder(fast_session.bus)
     demo.options.fail_next = 2
     async with httpx.AsyncClient() as c:
         r = await c.get(url, headers={"Range": "bytes=0-99"})
     assert r.status_code == 206 and r.content == direct[:100]
+    assert demo.state.counts["fault:503"] == 2      # the burst really happened
+    assert _actions(rec, "retrying") == 2 and _actions(rec, "recovered at byte") == 1
 
 
 async def test_a_total_outage_gives_up_and_marks_the_stream(demo, fast_session) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from tests.helpers import Recorder
+from tests.helpers import Recorder, until
 from tui.config.validate import ConfigError, load_text
 from tui.core.nowplaying import PlayState
 from tui.demo.service import DemoService
@@ -91,17 +91,14 @@ async def test_login_dialog_when_no_password_is_configured(demo, player, resolve
     app, pb = await _app_with_service(demo, player, resolver, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         tap = Recorder(pb.bus)
-        await pilot.wait_for_scheduled_animations()
-        while not isinstance(app.screen, LoginScreen):
-            await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query(Input)), 15)
         app.screen.query_one(Input).value = "wrong"
         await pilot.press("enter")
         await tap.wait_for(lambda: tap.now.status.startswith("paused:"))
         assert "refused the login" in tap.now.status      # held, with the reason, not skipped
         assert pb.queue[0].status.value == "queued"
         await pilot.press("space")                        # try again
-        while not isinstance(app.screen, LoginScreen):
-            await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen) and bool(app.screen.query(Input)), 15)
         app.screen.query_one(Input).value = "demo"
         await pilot.press("enter")
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
