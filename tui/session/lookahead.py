@@ -1,6 +1,6 @@
 """Looking ahead: the next few items resolved in the background, and the very next one
 opened and handed to libmpv early, so that it starts at once and gaplessly
-(docs/ARCHITECTURE.md, "Playback")."""
+(docs/ARCHITECTURE.md, "Playback: one state machine")."""
 
 from __future__ import annotations
 
