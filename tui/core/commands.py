@@ -1,6 +1,7 @@
 """The commands the playback machine applies, strictly in order (docs/ARCHITECTURE.md,
-"Playback"). Keys and MPRIS send the first group; the machine sends itself the second when
-work it started finishes, tagged with the ticket of the target it was started for."""
+"Playback: one state machine"). Keys and MPRIS send the first group; the machine sends
+itself the second when work it started finishes, tagged with the ticket of the target it
+was started for."""
 
 from __future__ import annotations
 

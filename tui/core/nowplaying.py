@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 
 class PlayState(enum.Enum):
-    """The states of the playback machine (docs/ARCHITECTURE.md, "Playback: one state machine")."""
+    """The states of the playback machine (docs/ARCHITECTURE.md, "Playback: one state
+    machine")."""
 
     IDLE = "idle"            # nothing loaded; space plays the current item from its place
     RESOLVING = "resolving"  # the current item's stream is being opened

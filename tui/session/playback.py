@@ -1,5 +1,5 @@
 """Playback: the one owner of what plays now, as a state machine (docs/ARCHITECTURE.md,
-"Playback").
+"Playback: one state machine").
 
 Commands (tui.core.commands) are applied by `dispatch`, one at a time, on the asyncio loop.
 A key moves the queue at once; opening the stream it asks for is work in flight, tagged

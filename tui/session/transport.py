@@ -1,7 +1,8 @@
 """What libmpv plays, by playlist entry id: the current entry and at most one handed over
-ahead of time (docs/ARCHITECTURE.md, "Playback: one state machine"). Player events are sorted here into those
-of the current entry, those of the handed-over one and stale ones, which never move the
-queue. Whether a hand-over happened is state here, never an assumption."""
+ahead of time (docs/ARCHITECTURE.md, "Playback: one state machine"). Player events are
+sorted here into those of the current entry, those of the handed-over one and stale ones,
+which never move the queue. Whether a hand-over happened is state here, never an
+assumption."""
 
 from __future__ import annotations
 
