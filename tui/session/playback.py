@@ -346,10 +346,7 @@ class Playback:
         """Stop at `position` with the reason; space tries again from there."""
         index = self.queue.current_index
         assert index is not None
-        self._ticket += 1
-        self.ahead.drop()
-        self._release()
-        self.transport.stop()
+        self._halt()
         reason = redact(reason)
         item = self.queue[index]
         item.resume_at = position
@@ -373,9 +370,7 @@ class Playback:
         self._failures_in_a_row += 1
         following = self.queue.next_index()
         if following is None or self._failures_in_a_row >= len(self.queue):
-            self._ticket += 1  # everything failed (with repeat all, skipping would never end)
-            self.ahead.drop()
-            self.transport.stop()
+            self._halt()  # everything failed (with repeat all, skipping would never end)
             return
         self._go(following, 0.0)
 
@@ -405,9 +400,7 @@ class Playback:
         self.queue.set_status(index, ItemStatus.READY)
         following = self.queue.after_end_index()
         if following is None:
-            self._ticket += 1
-            self.ahead.drop()
-            self.transport.stop()
+            self._halt()
             self._notify_queue()
             self._update(state=PlayState.ENDED, position=None, status="end of the queue")
             return
