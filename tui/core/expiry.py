@@ -60,3 +60,62 @@ def parse_url_expiry(url: str) -> float | None:
     if m:
         return float(m.group(1))
     return None
+
+
+def server_clock_offset(date_header: str | None, local_now: float) -> float | None:
+    """How far the server's clock is ahead of ours (negative: behind), from the HTTP `Date`
+    header of an answer received at `local_now`; None when there is none to read. `Date`
+    has whole seconds, so offsets under a couple of seconds are noise."""
+    if not date_header:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        server = parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    offset = server - local_now
+    return offset if abs(offset) >= 2.0 else 0.0
+
+
+def lifetime_end(local_now: float, *, expires_in: object = None, expires_at: object = None,
+                 offset: float | None = None, default: float) -> float:
+    """When a credential stops working, on our clock. A relative lifetime (`expires_in`)
+    is immune to clock differences and wins; an absolute one (`expires_at`, on the
+    server's clock) is moved onto ours by `offset`; nonsense falls back to `default`
+    seconds from now."""
+    relative = _number(expires_in)
+    if relative is not None and relative > 0:
+        return local_now + relative
+    absolute = _number(expires_at)
+    if absolute is not None:
+        return absolute - (offset or 0.0)
+    return local_now + default
+
+
+def _number(value: object) -> float | None:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        n = float(value)
+    except ValueError:
+        return None
+    return n if math.isfinite(n) else None
+
+
+def sane_interval(value: object, *, low: float = 1.0, high: float = 86400.0) -> float | None:
+    """`value` as an interval in seconds when it is a number in [low, high]; else None
+    (the caller falls back to a default, and says so once)."""
+    n = _number(value)
+    return n if n is not None and low <= n <= high else None
+
+
+def clock_note(offset: float) -> str | None:
+    """What the session panel says about a server clock `offset` s off ours, when it
+    matters (a lease would look expired, or longer-lived than it is)."""
+    if abs(offset) < 30:
+        return None
+    amount = f"{abs(offset) / 60:.0f} min" if abs(offset) >= 90 else f"{abs(offset):.0f} s"
+    return f"server clock {'ahead' if offset > 0 else 'behind'} by {amount}"

@@ -50,13 +50,21 @@ class RefreshRule:
     min_window: float = 60.0
     fraction: float = 0.2
     jitter: float = 0.1
+    # The floor: a lease is never refreshed sooner than this after it was obtained, nor
+    # sooner than `gap_fraction` of its lifetime. A lease that arrives already expired (a
+    # server clock that differs from ours) is then renewed every few seconds, not in a loop.
+    min_gap: float = 5.0
+    gap_fraction: float = 0.25
 
     def window(self, lifetime: float) -> float:
         return min(max(self.min_window, self.fraction * lifetime), 0.5 * lifetime)
+
+    def gap(self, lifetime: float) -> float:
+        return max(self.min_gap, self.gap_fraction * lifetime)
 
     def refresh_at(self, issued: float, expires: float, u: float) -> float:
         """The monotonic time to refresh a lease issued at `issued` that expires at
         `expires` (both monotonic); `u` is a uniform random number in [0, 1)."""
         lifetime = max(0.0, expires - issued)
         window = self.window(lifetime)
-        return expires - window - self.jitter * window * u
+        return max(expires - window - self.jitter * window * u, issued + self.gap(lifetime))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from email.utils import formatdate
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -18,6 +19,15 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     opts = state.options
     if not request.path.startswith(opts.fault_paths):
         return await handler(request)
+    response = await _faulty(request, handler)
+    if opts.clock_offset and not response.prepared:
+        response.headers["Date"] = formatdate(opts.now(), usegmt=True)  # the skewed clock
+    return response
+
+
+async def _faulty(request: web.Request, handler: Handler) -> web.StreamResponse:
+    state = request.app[STATE]
+    opts = state.options
     if opts.latency > 0:
         await asyncio.sleep(opts.latency)
     burst = opts.fail_next > 0

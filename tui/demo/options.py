@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,5 +29,10 @@ class DemoOptions:
     client_id: str = "ytplay"
     port: int = 0                               # preferred port; 0 or taken means any free one
     seed: int = 0                               # makes injected faults repeatable
+    clock_offset: float = 0.0                   # s the service's clock runs ahead (+) or behind (-)
     media_dir: Path | None = None               # where synthesized WAVs are cached
     fault_paths: tuple[str, ...] = field(default=("/api/", "/oauth/", "/media/"))
+
+    def now(self) -> float:
+        """The service's clock: wall time, off by `clock_offset`."""
+        return time.time() + self.clock_offset

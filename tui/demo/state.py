@@ -37,13 +37,14 @@ class DemoState:
 
     @classmethod
     def create(cls, options: DemoOptions) -> "DemoState":
+        clock = options.now
         return cls(options=options,
-                   authority=TokenAuthority(options.token_ttl, options.refresh_ttl),
-                   rng=random.Random(options.seed))
+                   authority=TokenAuthority(options.token_ttl, options.refresh_ttl, clock=clock),
+                   signer=UrlSigner(clock=clock), rng=random.Random(options.seed))
 
     def revoke_urls(self) -> None:
         """Invalidate every signed URL handed out so far, as a CDN key rotation would."""
-        self.signer = UrlSigner()
+        self.signer = UrlSigner(clock=self.options.now)
 
     def reap(self) -> None:
         """Forget sessions that missed three heartbeats; they stop counting to the limit."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import jwt
 
@@ -34,13 +35,14 @@ class TokenAuthority:
     token_ttl: int
     refresh_ttl: int
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    clock: Callable[[], float] = time.time    # the service's own clock
     families: dict[str, _Family] = field(default_factory=dict)
     refreshes: dict[str, _Refresh] = field(default_factory=dict)
     issued: int = 0
     revocations: int = 0
 
     def _issue(self, family_id: str) -> dict[str, object]:
-        now = int(time.time())
+        now = int(self.clock())
         claims = {"sub": self.families[family_id].user, "iat": now,
                   "exp": now + self.token_ttl, "fam": family_id, "jti": secrets.token_hex(6)}
         refresh = secrets.token_urlsafe(32)
@@ -57,7 +59,7 @@ class TokenAuthority:
 
     def refresh(self, token: str) -> dict[str, object]:
         entry = self.refreshes.get(token)
-        if entry is None or entry.expires < time.time():
+        if entry is None or entry.expires < self.clock():
             raise GrantError("invalid_grant", "refresh token unknown or expired")
         family = self.families[entry.family]
         if family.revoked:
@@ -73,11 +75,13 @@ class TokenAuthority:
         """The user an access token belongs to; raises GrantError('token_expired' or
         'invalid_token')."""
         try:
-            claims = jwt.decode(access_token, self.key, algorithms=["HS256"])
-        except jwt.ExpiredSignatureError:
-            raise GrantError("token_expired", "access token expired") from None
+            # Expiry is checked against the service's own clock, which may be off.
+            claims = jwt.decode(access_token, self.key, algorithms=["HS256"],
+                                options={"verify_exp": False, "require": ["exp"]})
         except jwt.InvalidTokenError:
             raise GrantError("invalid_token", "access token invalid") from None
+        if float(claims["exp"]) < self.clock():
+            raise GrantError("token_expired", "access token expired")
         family = self.families.get(str(claims.get("fam")))
         if family is None or family.revoked:
             raise GrantError("invalid_token", "access token revoked")

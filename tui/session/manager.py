@@ -19,6 +19,7 @@ from tui.core.clock import SystemClock
 from tui.core.bus import EventBus
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent, StreamDegraded
+from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.m3u import Entry
@@ -40,6 +41,19 @@ from .tokens import PasswordSource, TokenManager
 log = logging.getLogger(__name__)
 RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
 AHEAD_MARGIN = 30.0  # s; a stream resolved ahead is renewed (or not used) this close to expiry
+STALE_BACKOFF_CAP = 300.0  # s between renewals of a lease that keeps arriving expired
+
+
+def ahead_margin(lifetime: float) -> float:
+    """How close to expiry a stream resolved ahead is renewed, or no longer used: short
+    lifetimes get a share of themselves, so their pre-resolve is not wasted."""
+    return min(AHEAD_MARGIN, 0.25 * max(0.0, lifetime))
+
+
+def stale_delay(rule: RefreshRule, times: int) -> float:
+    """The wait before renewing a lease that arrived already expired `times` times in a
+    row (a server clock off ours, or a server that hands out dead leases): doubling."""
+    return min(STALE_BACKOFF_CAP, rule.min_gap * 2 ** max(0, times - 1))
 
 
 @dataclass
@@ -58,6 +72,7 @@ class _Open:
     position: float = 0.0
     refreshing: asyncio.Future[Stream] | None = None
     degraded: str | None = None       # why no valid stream is left, when none is
+    stale: int = 0                    # times in a row it arrived already expired
 
 
 class SessionManager:
@@ -74,6 +89,9 @@ class SessionManager:
         self.scheduler = LeaseScheduler()
         self.retrier = Retrier(self.policy, budget or RetryBudget(SystemClock()), self.emit,
                                self.rng)
+        # Renewals ahead of expiry, successful ones too, share one rate limit: whatever a
+        # server says about lifetimes, ytplay cannot be made to renew in a loop.
+        self.refresh_limit = RetryBudget(SystemClock(), capacity=30.0, per_second=0.5)
         self.token_store = token_store
         self.device_id = device_id or secrets.token_hex(8)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
@@ -95,10 +113,13 @@ class SessionManager:
         store = token_store or self.token_store
         if store is None:
             raise ValueError("a service needs a token store")
-        client = SessionApiClient(base_url, client_id, self.http)
+        client = SessionApiClient(
+            base_url, client_id, self.http,
+            warn=lambda text: self.emit(SessionEvent(f"service · {name}", "odd answer",
+                                                     error=text)))
         tokens = TokenManager(name, client, store, username=username, password=password,
                               scheduler=self.scheduler, retrier=self.retrier, book=self.book,
-                              rule=self.rule, rng=self.rng)
+                              rule=self.rule, rng=self.rng, limit=self.refresh_limit)
         self.services[name] = _Service(client, tokens)
 
     def remove_services(self, names: set[str]) -> None:
@@ -178,10 +199,13 @@ class SessionManager:
                 self.book.put(f"ahead:{uid}", Lease(LeaseKind.STREAM_URL, f"next: {info.title}",
                                                     stream.expires_at))
                 if stream.expires_at is not None:
-                    # Still coming up when it would expire? Resolve it again before then.
+                    # Still coming up when it would expire? Resolve it again before then,
+                    # and never sooner than the floor: a short or already-passed expiry
+                    # must not turn into yt-dlp running every second.
+                    lifetime = stream.expires_at - stream.issued_at
                     left = stream.expires_at - time.time()
-                    at = self.scheduler.now() + max(1.0, left - AHEAD_MARGIN)
-                    self.scheduler.schedule(f"ahead:{uid}", at,
+                    delay = max(self.rule.gap(lifetime), left - ahead_margin(lifetime))
+                    self.scheduler.schedule(f"ahead:{uid}", self.scheduler.now() + delay,
                                             lambda: self._renew_ahead(uid, ref))
         future.add_done_callback(done)
 
@@ -214,8 +238,10 @@ class SessionManager:
         except Exception:
             return None
         # Still good for a while? Otherwise resolving afresh is the safer bet.
-        if stream.expires_at is not None and stream.expires_at - time.time() < AHEAD_MARGIN:
-            return None
+        if stream.expires_at is not None:
+            left = stream.expires_at - time.time()
+            if left < max(2.0, ahead_margin(stream.expires_at - stream.issued_at)):
+                return None
         return info, stream
 
     async def open(self, key: str, ref: str, uid: int | None = None) -> tuple[StreamInfo, str, bool]:
@@ -392,12 +418,16 @@ class SessionManager:
     def _schedule(self, o: _Open) -> None:
         now_wall, now = time.time(), self.scheduler.now()
         deadlines: list[float] = []
-        if o.stream.expires_at is not None:
+        expires_at = o.stream.expires_at
+        o.stale = o.stale + 1 if expires_at is not None and expires_at <= now_wall else 0
+        if o.stale:
+            deadlines.append(now + stale_delay(self.rule, o.stale))
+        elif expires_at is not None:
             issued = now - (now_wall - o.stream.issued_at)
-            expires = now + (o.stream.expires_at - now_wall)
+            expires = now + (expires_at - now_wall)
             deadlines.append(self.rule.refresh_at(issued, expires, self.rng.random()))
         if o.source.heartbeat_interval:
-            deadlines.append(now + o.source.heartbeat_interval)
+            deadlines.append(now + max(o.source.heartbeat_interval, self.rule.min_gap))
         if deadlines:
             self.scheduler.schedule(f"stream:{o.key}", min(deadlines),
                                     lambda: self._refresh_ahead(o.key))
@@ -405,11 +435,21 @@ class SessionManager:
     def _refresh_ahead(self, key: str) -> None:
         if key not in self._open:
             return
+        if not self.refresh_limit.try_spend():
+            wait = 1.0 / self.refresh_limit.per_second
+            self.book.update(f"url:{key}", last_error="renewals rate-limited")
+            self.scheduler.schedule(f"stream:{key}", self.scheduler.now() + wait,
+                                    lambda: self._refresh_ahead(key))
+            return
         task = asyncio.ensure_future(self.refresh(key))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def _show(self, o: _Open) -> None:
-        self.book.put(f"url:{o.key}", Lease(LeaseKind.STREAM_URL, o.label, o.stream.expires_at))
+        note = clock_note(o.source.clock_offset)
+        if o.stream.expires_at is not None and o.stream.expires_at <= time.time():
+            note = note or "arrived already expired"
+        self.book.put(f"url:{o.key}", Lease(LeaseKind.STREAM_URL, o.label, o.stream.expires_at,
+                                            last_error=note))
         if o.source.heartbeat_interval:
             self.book.put(f"session:{o.key}",
                           Lease(LeaseKind.PLAYBACK_SESSION, o.label,

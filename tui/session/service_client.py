@@ -5,28 +5,32 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
 from tui.core.errors import ServiceError
+from tui.core.expiry import lifetime_end, sane_interval, server_clock_offset
 from tui.core.failures import Failure, Network
 from tui.core.jwt_claims import unverified_exp
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
 
 
+DEFAULT_HEARTBEAT = 30.0    # s, when the service names none that makes sense
+
+
 @dataclass(frozen=True)
 class TokenSet:
     access_token: str
-    expires_at: float          # wall-clock Unix seconds
+    expires_at: float          # wall-clock Unix seconds, on our clock
     refresh_token: str | None
 
 
 @dataclass(frozen=True)
 class StreamGrant:
     url: str
-    expires_at: float          # wall-clock Unix seconds
+    expires_at: float          # wall-clock Unix seconds, on our clock
     session_id: str | None = None
     heartbeat_interval: float | None = None
 
@@ -59,10 +63,22 @@ async def failure_of(response: httpx.Response, *, signed_url: bool = False) -> S
 
 
 class SessionApiClient:
-    def __init__(self, base_url: str, client_id: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, base_url: str, client_id: str, http: httpx.AsyncClient, *,
+                 warn: Callable[[str], None] = lambda _text: None) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.http = http
+        # How far the service's clock is ahead of ours, from its `Date` headers: absolute
+        # expiries it names are moved onto our clock with it.
+        self.clock_offset = 0.0
+        self._warn = warn
+        self._warned: set[str] = set()
+
+    def _odd(self, what: str, text: str) -> None:
+        """An answer that makes no sense, replaced by a default: said once per kind."""
+        if what not in self._warned:
+            self._warned.add(what)
+            self._warn(text)
 
     async def _call(self, method: str, path: str, *, token: str | None = None,
                     **kwargs: Any) -> httpx.Response:
@@ -73,14 +89,32 @@ class SessionApiClient:
         except httpx.TransportError as e:
             raise ServiceError(f"{type(e).__name__} talking to {self.base_url}",
                                network_failure(e)) from None
+        offset = server_clock_offset(response.headers.get("Date"), time.time())
+        if offset is not None:
+            self.clock_offset = offset
         if response.status_code >= 400:
             raise await failure_of(response)
         return response
 
     def _tokens(self, body: dict[str, Any]) -> TokenSet:
         access = str(body["access_token"])
-        expires = unverified_exp(access) or time.time() + float(body.get("expires_in", 300))
+        expires = lifetime_end(time.time(), expires_in=body.get("expires_in"),
+                               expires_at=unverified_exp(access), offset=self.clock_offset,
+                               default=300.0)
         return TokenSet(access, expires, body.get("refresh_token"))
+
+    def _grant(self, b: dict[str, Any], session_id: str | None) -> StreamGrant:
+        expires = lifetime_end(time.time(), expires_at=b.get("expires_at"),
+                               offset=self.clock_offset, default=60.0)
+        interval = None
+        if session_id is not None:
+            raw = b.get("heartbeat_interval")
+            interval = sane_interval(raw) if raw is not None else DEFAULT_HEARTBEAT
+            if interval is None:
+                self._odd("heartbeat_interval", f"heartbeat_interval {str(raw)[:20]!r} makes "
+                          f"no sense; using {DEFAULT_HEARTBEAT:.0f} s")
+                interval = DEFAULT_HEARTBEAT
+        return StreamGrant(str(b["stream_url"]), expires, session_id, interval)
 
     async def password_grant(self, username: str, password: str) -> TokenSet:
         r = await self._call("POST", "/oauth/token", data={
@@ -102,14 +136,12 @@ class SessionApiClient:
         r = await self._call("POST", "/api/v1/playback/session/start", token=token,
                              json={"media_id": media_id, "device_id": device_id})
         b = r.json()
-        return StreamGrant(b["stream_url"], float(b["expires_at"]), b["session_id"],
-                           float(b.get("heartbeat_interval") or 30))
+        return self._grant(b, str(b["session_id"]))
 
     async def heartbeat(self, token: str, session_id: str, position: float) -> StreamGrant:
         r = await self._call("POST", f"/api/v1/playback/session/{session_id}/heartbeat",
                              token=token, json={"position": position})
-        b = r.json()
-        return StreamGrant(b["stream_url"], float(b["expires_at"]), session_id)
+        return self._grant(r.json(), None)
 
     async def stop_session(self, token: str, session_id: str) -> None:
         await self._call("POST", f"/api/v1/playback/session/{session_id}/stop", token=token)

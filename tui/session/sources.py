@@ -43,6 +43,10 @@ class StreamSource(Protocol):
     tokens: TokenManager | None          # set when stream requests carry the bearer token
     heartbeat_interval: float | None
 
+    @property
+    def clock_offset(self) -> float:
+        """How far the origin's clock is ahead of ours, where known (else 0)."""
+
     async def open(self) -> tuple[StreamInfo, Stream]: ...
 
     async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
@@ -54,6 +58,7 @@ class StreamSource(Protocol):
 class ResolverSource:
     tokens = None
     heartbeat_interval = None
+    clock_offset = 0.0  # yt-dlp's origins say nothing about their clocks to us
 
     def __init__(self, resolver: Resolver, ref: str, retrier: Retrier) -> None:
         self.resolver = resolver
@@ -93,6 +98,10 @@ class ServiceSource:
         self.session_id: str | None = None
         self.heartbeat_interval: float | None = None
         self._resource = f"playback session · {service}:{media_id}"
+
+    @property
+    def clock_offset(self) -> float:
+        return self.client.clock_offset
 
     def _stream(self, grant: StreamGrant) -> Stream:
         if grant.session_id:

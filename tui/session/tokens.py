@@ -11,9 +11,11 @@ from typing import Awaitable, Callable, TypeVar
 
 from tui.core.errors import LoginRequired, ServiceError
 from tui.core.events import SessionEvent
+from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass, Network
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.redact import redact
+from tui.core.retry import RetryBudget
 
 from .leasebook import LeaseBook
 from .retrying import Retrier
@@ -34,7 +36,7 @@ class TokenManager:
     def __init__(self, name: str, client: SessionApiClient, store: TokenStore, *,
                  username: str, password: PasswordSource, scheduler: LeaseScheduler,
                  retrier: Retrier, book: LeaseBook, rule: RefreshRule | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, limit: RetryBudget | None = None) -> None:
         self.name = name
         self.client = client
         self.store = store
@@ -45,8 +47,11 @@ class TokenManager:
         self.book = book
         self.rule = rule or RefreshRule()
         self.rng = rng or random.Random()
+        self.limit = limit                      # the rate limit on renewals ahead of expiry
         self.access: str | None = None
         self.expires_at = 0.0                   # wall clock
+        self._obtained = float("-inf")          # monotonic, when the access token came
+        self._stale = 0                         # tokens in a row that arrived expired
         self.users = 0                          # open items that need this service's tokens
         self.grants = 0                         # token requests made, for tests and panels
         self._inflight: asyncio.Future[str] | None = None
@@ -68,7 +73,10 @@ class TokenManager:
     # --- tokens ---------------------------------------------------------------------------
 
     def _valid(self) -> bool:
-        return self.access is not None and time.time() < self.expires_at - 1.0
+        # A token just obtained is used even if it looks expired (a server clock off ours
+        # makes every token look so): asking again at once would only loop.
+        fresh = time.monotonic() - self._obtained < self.rule.min_gap
+        return self.access is not None and (fresh or time.time() < self.expires_at - 1.0)
 
     async def token(self) -> str:
         if self._valid():
@@ -124,6 +132,8 @@ class TokenManager:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self.store.save, self.name, tokens.refresh_token)
         self.access, self.expires_at = tokens.access_token, tokens.expires_at
+        self._obtained = time.monotonic()
+        self._stale = self._stale + 1 if self.expires_at <= time.time() else 0
         self._show(LeaseState.FRESH)
         self.book.put(f"{self._key}:refresh", Lease(LeaseKind.REFRESH_TOKEN, self.name, None))
         self.retrier.emit(SessionEvent(self._resource, "refreshed"))
@@ -186,11 +196,18 @@ class TokenManager:
 
     def _schedule(self) -> None:
         now_wall, now_mono = time.time(), self.scheduler.now()
-        expires_mono = now_mono + (self.expires_at - now_wall)
-        at = self.rule.refresh_at(now_mono, expires_mono, self.rng.random())
+        if self._stale:  # arrived expired: back off, doubling, instead of looping
+            at = now_mono + min(300.0, self.rule.min_gap * 2 ** (self._stale - 1))
+        else:
+            expires_mono = now_mono + (self.expires_at - now_wall)
+            at = self.rule.refresh_at(now_mono, expires_mono, self.rng.random())
         self.scheduler.schedule(self._key, at, self._refresh_ahead)
 
     def _refresh_ahead(self) -> None:
+        if self.limit is not None and not self.limit.try_spend():
+            self.scheduler.schedule(self._key, self.scheduler.now() + 1 / self.limit.per_second,
+                                    self._refresh_ahead)
+            return
         task = asyncio.ensure_future(self.refresh())
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
@@ -200,4 +217,6 @@ class TokenManager:
         fields: dict[str, object] = {"state": state, "last_error": error}
         if state is LeaseState.FRESH:
             fields["expires_at"] = self.expires_at
+            note = clock_note(self.client.clock_offset)
+            fields["last_error"] = note or ("arrived already expired" if self._stale else None)
         self.book.update(self._key, **fields)
