@@ -83,7 +83,8 @@ def add_configured_services(session: SessionManager, services: list[ServiceSecti
                 return env or await app().ask_password(svc.name, svc.username)
             return password
         session.add_service(svc.name, svc.base_url, client_id=svc.client_id,
-                            username=svc.username, password=source())
+                            username=svc.username, password=source(),
+                            media_origins=svc.media_origins)
 
 
 def build(args: argparse.Namespace, config: Config, config_path: Path,

@@ -40,7 +40,8 @@ def options_markdown() -> str:
             out.append("**`[[services]]`** — media services that speak ytplay's session "
                        "protocol; see [Services](#services). Keys: `name`, `kind` "
                        "(`\"session-api\"`), `base_url`, `client_id`, `username`, "
-                       "`password_env` (optional).\n")
+                       "`password_env` (optional), `media_origins` (optional: other origins whose "
+                       "media get the service's bearer token; its own always does).\n")
         else:
             out.append(f"**`[{name}]`** — {info.description}.{restart}\n")
     return "\n".join(out).rstrip() + "\n"

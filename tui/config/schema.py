@@ -3,9 +3,9 @@ file, `ytplay config show`, the README's option list and validation all come fro
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Scalar = str | int | float | bool
 
@@ -73,6 +73,9 @@ class ServiceSection(Section):
     username: str = Field(min_length=1, description="who logs in")
     password_env: str | None = Field(None, description="environment variable holding the "
                                      "password; without it a login dialog asks once")
+    media_origins: list[Annotated[str, StringConstraints(pattern=r"^https?://")]] = Field(
+        default_factory=list, description="other origins (https://cdn.example) whose media "
+        "get the service's bearer token; its own origin always does, no other ever")
 
 
 class YtdlpSection(Section):

@@ -49,7 +49,8 @@ class Failure:
 _TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})
 _DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_client",
-                                  "unsupported_grant_type", "unknown_media"})
+                                  "unsupported_grant_type", "unknown_media",
+                                  "unsafe_redirect"})
 
 
 def classify(f: Failure) -> FailureClass:

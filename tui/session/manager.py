@@ -23,6 +23,7 @@ from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.m3u import Entry
+from tui.core.origins import allowed, origin
 from tui.core.models import StreamInfo
 from tui.core.ports import Resolver
 from tui.core.redact import redact
@@ -60,6 +61,7 @@ def stale_delay(rule: RefreshRule, times: int) -> float:
 class _Service:
     client: SessionApiClient
     tokens: TokenManager
+    bearer_origins: frozenset[str]    # where its bearer token may go with a media request
     catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
@@ -109,7 +111,10 @@ class SessionManager:
     # --- services -------------------------------------------------------------------------
 
     def add_service(self, name: str, base_url: str, *, client_id: str, username: str,
-                    password: PasswordSource, token_store: TokenStore | None = None) -> None:
+                    password: PasswordSource, token_store: TokenStore | None = None,
+                    media_origins: Iterable[str] = ()) -> None:
+        """`media_origins`: besides the service's own origin, where its media may be
+        fetched with its bearer token."""
         store = token_store or self.token_store
         if store is None:
             raise ValueError("a service needs a token store")
@@ -120,7 +125,8 @@ class SessionManager:
         tokens = TokenManager(name, client, store, username=username, password=password,
                               scheduler=self.scheduler, retrier=self.retrier, book=self.book,
                               rule=self.rule, rng=self.rng, limit=self.refresh_limit)
-        self.services[name] = _Service(client, tokens)
+        origins = frozenset(origin(u) for u in (base_url, *media_origins))
+        self.services[name] = _Service(client, tokens, origins)
 
     def remove_services(self, names: set[str]) -> None:
         """Forget services; what is playing from one plays on until it ends."""
@@ -172,7 +178,7 @@ class SessionManager:
             assert parsed.service is not None and parsed.media_id is not None
             svc = self.services[parsed.service]
             return ServiceSource(parsed.service, svc.client, svc.tokens, parsed.media_id,
-                                 self.device_id, svc.catalogue)
+                                 self.device_id, svc.catalogue, svc.bearer_origins)
         return ResolverSource(self.resolver, parsed.text, self.retrier)
 
     def look_ahead(self, coming: Iterable[tuple[int, str]]) -> None:
@@ -317,7 +323,7 @@ class SessionManager:
             return None
         headers, token = dict(o.stream.headers), None
         tokens = o.source.tokens
-        if tokens is not None and tokens.access:
+        if tokens is not None and tokens.access and allowed(o.stream.url, o.source.bearer_origins):
             token = tokens.access
             headers["Authorization"] = f"Bearer {token}"
         return Upstream(o.stream.url, headers, token)

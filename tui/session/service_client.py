@@ -13,11 +13,13 @@ from tui.core.errors import ServiceError
 from tui.core.expiry import lifetime_end, sane_interval, server_clock_offset
 from tui.core.failures import Failure, Network
 from tui.core.jwt_claims import unverified_exp
+from tui.core.origins import redirect_target, same_origin
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
 
 
 DEFAULT_HEARTBEAT = 30.0    # s, when the service names none that makes sense
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,31 @@ class SessionApiClient:
     async def _call(self, method: str, path: str, *, token: str | None = None,
                     **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            response = await self.http.request(method, self.base_url + path, headers=headers,
-                                               **kwargs)
-        except httpx.TransportError as e:
-            raise ServiceError(f"{type(e).__name__} talking to {self.base_url}",
-                               network_failure(e)) from None
+        url = self.base_url + path
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                # Every call here carries a credential (a password, a refresh token, a
+                # bearer): redirects are followed by hand, and only within the origin.
+                response = await self.http.request(method, url, headers=headers,
+                                                   follow_redirects=False, **kwargs)
+            except httpx.TransportError as e:
+                raise ServiceError(f"{type(e).__name__} talking to {self.base_url}",
+                                   network_failure(e)) from None
+            location = response.headers.get("Location")
+            if not (response.is_redirect and location):
+                break
+            target = redirect_target(url, location)
+            if not same_origin(target, self.base_url):
+                where = redact(str(httpx.URL(target).copy_with(query=None)))
+                raise ServiceError(
+                    f"{self.base_url} redirected a request carrying credentials to {where}; "
+                    "not followed (credentials go only to the service's own origin: check "
+                    "base_url in [[services]])",
+                    Failure(response.status_code, "unsafe_redirect"))
+            url = target
+        else:
+            raise ServiceError(f"{self.base_url}: too many redirects",
+                               Failure(response.status_code, "unsafe_redirect"))
         offset = server_clock_offset(response.headers.get("Date"), time.time())
         if offset is not None:
             self.clock_offset = offset

@@ -42,6 +42,7 @@ class Stream:
 class StreamSource(Protocol):
     tokens: TokenManager | None          # set when stream requests carry the bearer token
     heartbeat_interval: float | None
+    bearer_origins: frozenset[str]       # the only origins the bearer token may go to
 
     @property
     def clock_offset(self) -> float:
@@ -58,6 +59,7 @@ class StreamSource(Protocol):
 class ResolverSource:
     tokens = None
     heartbeat_interval = None
+    bearer_origins: frozenset[str] = frozenset()
     clock_offset = 0.0  # yt-dlp's origins say nothing about their clocks to us
 
     def __init__(self, resolver: Resolver, ref: str, retrier: Retrier) -> None:
@@ -88,13 +90,15 @@ class ResolverSource:
 
 class ServiceSource:
     def __init__(self, service: str, client: SessionApiClient, tokens: TokenManager,
-                 media_id: str, device_id: str, catalogue: dict[str, dict[str, object]]) -> None:
+                 media_id: str, device_id: str, catalogue: dict[str, dict[str, object]],
+                 bearer_origins: frozenset[str]) -> None:
         self.service = service
         self.client = client
         self.tokens = tokens
         self.media_id = media_id
         self.device_id = device_id
         self.catalogue = catalogue
+        self.bearer_origins = bearer_origins
         self.session_id: str | None = None
         self.heartbeat_interval: float | None = None
         self._resource = f"playback session · {service}:{media_id}"

@@ -187,6 +187,8 @@ class TokenManager:
         try:
             return await self.retrier.run(self._resource, once)
         except ServiceError as e:
+            if e.failure.code == "unsafe_redirect":
+                raise LoginRequired(f"{self.name}: {e}") from None
             if e.failure_class is FailureClass.DETERMINISTIC:
                 raise LoginRequired(f"{self.name}: the service refused the login "
                                     f"({e.failure.code or e.failure.status})") from None
