@@ -3,6 +3,7 @@ listed at their lines, save (atomic, only when valid) or cancel."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from tui.config.schema import Config
 from tui.config.validate import ConfigError, Issue
 from tui.ui.config_host import ConfigHost
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 VALIDATE_DELAY = 0.3  # s after the last keystroke
 
@@ -68,10 +70,17 @@ class ConfigEditor(Screen[Config | None]):
             panel.update("[green]✓ valid[/]   ctrl+s saves · escape cancels")
             panel.remove_class("invalid")
             return
-        lines = [f"[b]line {i.line or '?'}[/b]  {i.path + ': ' if i.path else ''}{i.message}"
-                 for i in issues]
-        panel.update("\n".join(lines[:8]) + ("\n…" if len(lines) > 8 else "")
-                     + "\n[dim]f8 jumps to the next error[/]")
+        # Assembled as Text, not markup: a message may quote the file's own text, and a
+        # value like "[bold]" must show as typed, not restyle (or break) the panel.
+        text = Text()
+        for i in issues[:8]:
+            text.append(f"line {i.line or '?'}", style="bold")
+            text.append_text(plain(f"  {i.path + ': ' if i.path else ''}{i.message}"))
+            text.append("\n")
+        if len(issues) > 8:
+            text.append("…\n")
+        text.append("f8 jumps to the next error", style="dim")
+        panel.update(text)
         panel.add_class("invalid")
 
     def action_next_error(self) -> None:

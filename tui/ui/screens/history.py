@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from tui.core.timefmt import clock
 from tui.session.library_files import Played
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 
 class HistoryScreen(ModalScreen[Played | None]):
@@ -27,11 +28,13 @@ class HistoryScreen(ModalScreen[Played | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
             yield Static(f"History — {len(self.played)} played, newest first", id="history-title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="history-table")
+            table: DataTable[object] = DataTable(cursor_type="row", id="history-table")
             table.add_columns("When", "Title", "Artist", "Time")
             for p in self.played:
+                # Text cells: DataTable reads a str cell as markup, and titles come from
+                # wherever the track came from.
                 table.add_row(time.strftime("%d %b %H:%M", time.localtime(p.at)),
-                              p.title or p.ref, p.artist or "", clock(p.duration))
+                              plain(p.title or p.ref), plain(p.artist), clock(p.duration))
             yield table
             yield Static("enter plays it again · escape closes", id="history-hint")
 

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 
 class LoginScreen(ModalScreen[str | None]):
@@ -23,9 +24,11 @@ class LoginScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
-            yield Static(f"Log in to {self.service} as {self.username}", id="login-title")
+            # Text, not str (Static reads a str as markup): the reason is the server's.
+            yield Static(plain(f"Log in to {self.service} as {self.username}"),
+                         id="login-title")
             if self.reason:
-                yield Static(self.reason, id="login-reason")
+                yield Static(plain(self.reason), id="login-reason")
             yield Input(placeholder="password", password=True, id="password")
             yield Static("enter logs in · escape cancels", id="login-hint")
 

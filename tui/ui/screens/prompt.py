@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -23,9 +24,12 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Static(self.title_text, id="prompt-title")
+            # Text, not str (Static reads a str as markup): a hint lists playlist names,
+            # which are whatever files sit in the playlists folder.
+            yield Static(plain(self.title_text), id="prompt-title")
             yield Input(placeholder=self.placeholder, id="prompt-input")
-            yield Static(self.hint or "enter confirms · escape cancels", id="prompt-hint")
+            yield Static(plain(self.hint or "enter confirms · escape cancels"),
+                         id="prompt-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -17,6 +17,7 @@ from tui.core.m3u import Entry
 from tui.core.redact import redact
 from tui.core.timefmt import clock
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import fit, plain
 
 Search = Callable[[str], Awaitable[list[Entry]]]
 TIMEOUT = 20.0  # s; an unreachable network must not keep the dialog waiting
@@ -37,7 +38,7 @@ class SearchScreen(ModalScreen[None]):
             yield Input(placeholder="search titles and artists", id="search-query")
             yield Static("enter searches · in the results, enter adds to the queue · "
                          "escape closes", id="search-status")
-            table: DataTable[str] = DataTable(cursor_type="row", id="search-results")
+            table: DataTable[object] = DataTable(cursor_type="row", id="search-results")
             table.add_columns("From", "Title", "Artist", "Time")
             yield table
 
@@ -57,23 +58,25 @@ class SearchScreen(ModalScreen[None]):
             try:
                 found = await asyncio.wait_for(search(query), TIMEOUT)
             except Exception as e:  # each source fails on its own terms: say so, go on
-                notes[name] = f"unavailable ({redact(str(e))[:60]})"
+                notes[name] = f"unavailable ({fit(redact(str(e)), 60)})"
             else:
                 notes[name] = f"{len(found)} found"
                 table = self.query_one(DataTable)
                 for entry in found:
                     self.results.append(entry)
-                    table.add_row(name, entry.title or entry.ref, entry.artist or "",
+                    # Text cells: a str cell is read as markup, and results are the
+                    # service's (or YouTube's) text.
+                    table.add_row(name, plain(entry.title or entry.ref), plain(entry.artist),
                                   clock(entry.duration))
                 if found and self.query_one(Input).has_focus:
                     table.focus()
-            status.update(" · ".join(f"{k}: {v}" for k, v in notes.items()))
+            status.update(plain(" · ".join(f"{k}: {v}" for k, v in notes.items())))
         await asyncio.gather(*(one(n, s) for n, s in self.sources.items()))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         entry = self.results[event.cursor_row]
         self.add(entry)
-        self.notify(f"added {entry.title or entry.ref}")
+        self.notify(f"added {fit(entry.title or entry.ref, 80)}", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

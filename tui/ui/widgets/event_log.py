@@ -9,6 +9,7 @@ from textual.widgets import RichLog
 
 from tui.core.events import Level, LogEvent
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 _STYLES = {Level.INFO: "", Level.WARNING: "yellow", Level.ERROR: "bold red"}
 
@@ -23,5 +24,5 @@ class EventLog(RichLog):
 
     def add(self, event: LogEvent) -> None:
         line = Text(time.strftime("%H:%M:%S "), style="dim")
-        line.append(event.text, style=_STYLES[event.level])
+        line.append_text(plain(event.text, style=_STYLES[event.level]))  # may quote a title
         self.write(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -12,6 +13,7 @@ from textual.widgets import Static
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.timefmt import clock
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
           PlayState.LOADING: "… loading", PlayState.PLAYING: "▶ playing",
@@ -31,18 +33,21 @@ class NowPlayingPanel(Static):
         self.update(self.render_now(now))
 
     def render_now(self, now: NowPlaying) -> Group:
-        title = Text(now.title or "Nothing playing", style="bold")
+        # One line, cut with …: a long title must not push the bar out of the panel.
+        title = plain(now.title or "Nothing playing", style="bold")
+        title.no_wrap, title.overflow = True, "ellipsis"
         if now.artist:
-            title.append(f"  —  {now.artist}", style="italic")
+            title.append_text(plain(f"  —  {now.artist}", style="italic"))
         state = Text(_ICONS[now.state], style="bold green" if now.state is PlayState.PLAYING else "")
         state.append(f"   vol {now.volume:.0f}%", style="dim")
         times = f"{clock(now.position)} / {clock(now.duration)}"
-        width = max(10, self.size.width - len(times) - 6)
+        width = max(10, self.size.width - cell_len(times) - 6)
         known = now.duration is not None and now.duration > 0
         bar = ProgressBar(total=now.duration if known else 100.0,
                           completed=min(now.position or 0.0, now.duration) if known else 0.0,
                           width=width, pulse=not known and now.state is PlayState.PLAYING)
         row = Table.grid(padding=(0, 1))
         row.add_row(bar, Text(times))
-        status = Text(now.status, style="yellow") if now.status else Text("")
+        status = plain(now.status, style="yellow")
+        status.no_wrap, status.overflow = True, "ellipsis"
         return Group(title, state, row, status)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from typing import Callable
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -21,6 +22,7 @@ from tui.core.models import ItemStatus, QueueItem
 from tui.core.queue import Queue
 from tui.core.timefmt import clock
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import fit, pad, plain
 
 _MARKS = {ItemStatus.PLAYING: "▶", ItemStatus.RESOLVING: "…", ItemStatus.FAILED: "✗",
           ItemStatus.READY: "✓", ItemStatus.QUEUED: " "}
@@ -43,10 +45,8 @@ class QueueEdit(enum.Enum):
     REPEAT = "repeat"
 
 
-def _fit(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+# The artist column shows only while the title keeps at least this many cells.
+MIN_TITLE = 8
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -111,7 +111,9 @@ class QueueView(ScrollView, can_focus=True):
             bits.append("shuffle")
         if q.repeat.value != "off":
             bits.append(f"repeat {q.repeat.value}")
-        self.border_subtitle = " · ".join(bits)
+        # A Text, not a str: a string border title is read as markup, and the filter
+        # text is typed (or pasted from a title).
+        self.border_subtitle = plain(" · ".join(bits))
         self._keep_cursor_visible()
         self.refresh()
 
@@ -140,29 +142,35 @@ class QueueView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         q = self.queue
         item = q[self.view[row]]
-        return Strip(self._segments(item, item is q.current, row == self.cursor, width), width)
+        segments = self._segments(item, item is q.current, row == self.cursor, width)
+        # Exactly `width` cells whatever the text: a row too narrow for its columns is cut
+        # here, never left to spill into the scrollbar.
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def _segments(self, item: QueueItem, current: bool, cursor: bool,
                   width: int) -> list[Segment]:
+        """One row: mark, title (padded), artist, time at the right edge. Every width is
+        in terminal cells, and every text from outside is cleaned (tui/ui/untrusted.py)."""
         base = self.rich_style
         if cursor:
             base += Style(reverse=True) if self.has_focus else Style(bgcolor="grey23")
-        time = clock(item.duration)
-        artist = _fit(item.artist or "", max(0, min(24, width // 4)))
-        title_w = max(1, width - 2 - len(time) - 2 - (len(artist) + 2 if artist else 0))
+        time = f"  {clock(item.duration)}"
+        artist = fit(item.artist or "", max(0, min(24, width // 4)))
+        title_w = width - 2 - cell_len(time)
+        if artist and title_w - cell_len(artist) - 2 >= MIN_TITLE:
+            title_w -= cell_len(artist) + 2
+        else:
+            artist = ""
         title = item.label if item.status is not ItemStatus.FAILED else \
             f"{item.label} — {item.reason}"
         mark = "▶" if current and item.status is ItemStatus.PLAYING else _MARKS[item.status]
         style = base + Style(bold=True) if current else base
         if item.status is ItemStatus.FAILED:
             style += Style(color="red")
-        segments = [Segment(f"{mark} ", style), Segment(_fit(title, title_w).ljust(title_w), style)]
+        segments = [Segment(f"{mark} ", style), Segment(pad(title, max(0, title_w)), style)]
         if artist:
             segments.append(Segment("  " + artist, base + Style(italic=True)))
-        segments.append(Segment(f"  {time}".rjust(len(time) + 2), base + Style(dim=True)))
-        used = sum(s.cell_length for s in segments)
-        if used < width:
-            segments.append(Segment(" " * (width - used), base))
+        segments.append(Segment(time, base + Style(dim=True)))
         return segments
 
     def _keep_cursor_visible(self) -> None:

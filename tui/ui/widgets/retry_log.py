@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from tui.core.events import SessionEvent
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import plain
 
 MAX_EVENTS = 200
 
@@ -37,5 +38,6 @@ class RetryLog(Static):
         text = Text()
         for stamp, ev in list(self.events)[: max(1, self.size.height or 20)]:
             text.append(stamp + " ", style="dim")
-            text.append(ev.text + "\n", style=_style(ev))
+            text.append_text(plain(ev.text, style=_style(ev)))  # names a track, quotes errors
+            text.append("\n")
         self.update(text)

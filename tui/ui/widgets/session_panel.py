@@ -7,17 +7,22 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.core.leases import Lease, LeaseState
 from tui.core.timefmt import countdown
 from tui.ui.css import sibling_css
+from tui.ui.untrusted import fit, plain
 
+# Cells are laid out by rich in terminal cells; a server's error text still gets a bound,
+# or one message would push every other column off the screen.
+MAX_ERROR = 80
 _STYLES = {LeaseState.FRESH: "green", LeaseState.REFRESHING: "yellow",
            LeaseState.RETRYING: "yellow", LeaseState.EXPIRED: "red", LeaseState.FAILED: "bold red"}
 
 
-class SessionPanel(DataTable[str]):
+class SessionPanel(DataTable[str | Text]):
     DEFAULT_CSS = sibling_css(__file__)
     can_focus = False
 
@@ -40,5 +45,8 @@ class SessionPanel(DataTable[str]):
             tries = f"{lease.attempt}/{lease.attempts}" if lease.attempt and lease.attempts else ""
             retry = "" if lease.next_retry_at is None or lease.next_retry_at < now else \
                 f"{lease.next_retry_at - now:.0f}s"
-            self.add_row(lease.kind.value, lease.owner, f"[{_STYLES[state]}]{state.value}[/]",
-                         countdown(left), tries, retry, lease.last_error or "")
+            # The owner (a track title) and the error come from outside: Text cells, since
+            # DataTable reads a str cell as markup.
+            self.add_row(lease.kind.value, plain(lease.owner),
+                         Text(state.value, style=_STYLES[state]), countdown(left), tries,
+                         retry, plain(fit(lease.last_error or "", MAX_ERROR)))
