@@ -17,6 +17,7 @@ from tui.core.events import BusEvent, NowPlayingChanged, QueueChanged
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Repeat
 from tui.core.redact import redact
+from tui.core.sanitize import printable
 from tui.session.playback import Playback
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,15 @@ class Player(ServiceInterface):
         duration = now.duration if now.duration is not None else item.duration
         if duration is not None and duration > 0:
             meta["mpris:length"] = Variant("x", int(duration * US))
-        if now.title or item.title:
-            meta["xesam:title"] = Variant("s", now.title or item.title)
-        if now.artist or item.artist:
-            meta["xesam:artist"] = Variant("as", [now.artist or item.artist])
-        meta["xesam:url"] = Variant("s", redact(item.ref))
+        # Cleaned: status bars and notification daemons put these on screen (some in a
+        # terminal), and the desktop should not see what ytplay's own screen does not.
+        title = printable(now.title or item.title or "")
+        artist = printable(now.artist or item.artist or "")
+        if title:
+            meta["xesam:title"] = Variant("s", title)
+        if artist:
+            meta["xesam:artist"] = Variant("as", [artist])
+        meta["xesam:url"] = Variant("s", printable(redact(item.ref)))
         return meta
 
     @dbus_property(access=PropertyAccess.READ)
