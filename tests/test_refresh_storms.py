@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers import Recorder
-from tui.core.events import SessionEvent
 from tui.core.expiry import clock_note, lifetime_end, sane_interval, server_clock_offset
 from tui.core.leases import RefreshRule
 from tui.demo.options import DemoOptions

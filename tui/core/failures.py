@@ -3,7 +3,8 @@ layer uses.
 
 | class         | examples                                              | action                       |
 |---------------|-------------------------------------------------------|------------------------------|
-| transient     | connect/read errors, timeouts, 408, 429, 5xx          | backoff, Retry-After, budget |
+| transient     | connect/read errors, timeouts, 408, 429, 5xx,         | backoff, Retry-After, budget |
+|               | an answer that is not what the protocol says          |                              |
 | auth          | 401                                                   | refresh token once, replay   |
 | expired       | 403/410 on a signed URL, premature EOF,               | refresh URL/session once,    |
 |               | `unknown_session`, `url_expired`                      | retry at the same position   |
@@ -47,6 +48,9 @@ class Failure:
 
 
 _TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# An answer that is not what the protocol says (HTML from a captive portal or a proxy in
+# between, a truncated body): most often passing, so retried within the budget.
+_TRANSIENT_CODES = frozenset({"bad_answer"})
 _EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})
 _DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_client",
                                   "unsupported_grant_type", "unknown_media",
@@ -56,6 +60,8 @@ _DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_clie
 def classify(f: Failure) -> FailureClass:
     if f.code in _DETERMINISTIC_CODES:
         return FailureClass.DETERMINISTIC
+    if f.code in _TRANSIENT_CODES:
+        return FailureClass.TRANSIENT
     if f.code in _EXPIRED_CODES:
         return FailureClass.EXPIRED
     if f.network is Network.PREMATURE_EOF:

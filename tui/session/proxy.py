@@ -21,13 +21,15 @@ from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
 
+from .guard import ConnectionGuard
 from .relay import Upstream, UpstreamProvider
 from .retrying import Retrier
 from .service_client import failure_of, network_failure
 
 log = logging.getLogger(__name__)
 
-_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+# 15 digits: a petabyte. Longer is not a byte offset but an attempt on int().
+_RANGE = re.compile(r"^bytes=(\d{1,15})-(\d{0,15})$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _PASS_HEADERS = ("Content-Type", "Accept-Ranges", "Last-Modified", "ETag")
 CHUNK = 64 * 1024
@@ -48,10 +50,13 @@ class StreamProxy:
         self.retrier = retrier
         self.http = http
         self.max_streams = max_streams
+        self.idle_timeout = 15.0   # s a connection may sit with no request being answered
         self.secret = secrets.token_urlsafe(24)
         self.port = 0
         self.active = 0
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._guard: ConnectionGuard | None = None
         self._starting: asyncio.Lock | None = None
 
     def url_for(self, key: str) -> str:
@@ -68,11 +73,18 @@ class StreamProxy:
             runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
                                    shutdown_timeout=1.0)
             await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            self.port = runner.addresses[0][1]
+            assert runner.server is not None
+            self._guard = ConnectionGuard(runner.server, cap=4 * self.max_streams + 8,
+                                          idle=self.idle_timeout)
+            self._server = await asyncio.get_running_loop().create_server(
+                self._guard, "127.0.0.1", 0)
+            self.port = self._server.sockets[0].getsockname()[1]
             self._runner = runner
 
     async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -80,7 +92,9 @@ class StreamProxy:
     # --- requests from libmpv -------------------------------------------------------------
 
     def _allowed(self, request: web.Request) -> bool:
-        if not secrets.compare_digest(request.match_info["secret"], self.secret):
+        # As bytes: compare_digest refuses non-ASCII str, and a path is the client's text.
+        given = request.match_info["secret"].encode("utf-8", "surrogateescape")
+        if not secrets.compare_digest(given, self.secret.encode()):
             return False
         host = request.headers.get("Host", "")
         name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
@@ -94,11 +108,18 @@ class StreamProxy:
             return web.Response(status=404, text="no such stream")
         if self.active >= self.max_streams:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
+        range_header = request.headers.get("Range")
+        if range_header is not None and not _RANGE.match(range_header.strip()):
+            return web.Response(status=416, text="unsupported Range")
         self.active += 1
+        if self._guard is not None:
+            self._guard.busy(request.transport, +1)
         try:
             return await self._relay(request, key)
         finally:
             self.active -= 1
+            if self._guard is not None:
+                self._guard.busy(request.transport, -1)
 
     async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
         m = _RANGE.match(request.headers.get("Range", "").strip())
@@ -110,8 +131,8 @@ class StreamProxy:
         recovering = False
         while True:
             upstream = self.provider.upstream(key)
-            if upstream is None:
-                raise _Stop(410, "stream closed")
+            if upstream is None:  # closed meanwhile (the user moved on)
+                return await self._give_up(request, response, _Stop(410, "stream closed"))
             headers = dict(upstream.headers)
             if m or offset:
                 headers["Range"] = f"bytes={offset}-{'' if last is None else last}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import httpx
 
@@ -18,6 +18,7 @@ from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
 
 
+T = TypeVar("T")
 DEFAULT_HEARTBEAT = 30.0    # s, when the service names none that makes sense
 MAX_REDIRECTS = 5
 
@@ -118,11 +119,16 @@ class SessionApiClient:
         return response
 
     def _tokens(self, body: dict[str, Any]) -> TokenSet:
-        access = str(body["access_token"])
+        access = body["access_token"]
+        if not isinstance(access, str) or not access:
+            raise TypeError("access_token")
         expires = lifetime_end(time.time(), expires_in=body.get("expires_in"),
                                expires_at=unverified_exp(access), offset=self.clock_offset,
                                default=300.0)
-        return TokenSet(access, expires, body.get("refresh_token"))
+        refresh = body.get("refresh_token")
+        if refresh is not None and not isinstance(refresh, str):
+            raise TypeError("refresh_token")
+        return TokenSet(access, expires, refresh)
 
     def _grant(self, b: dict[str, Any], session_id: str | None) -> StreamGrant:
         expires = lifetime_end(time.time(), expires_at=b.get("expires_at"),
@@ -137,32 +143,42 @@ class SessionApiClient:
                 interval = DEFAULT_HEARTBEAT
         return StreamGrant(str(b["stream_url"]), expires, session_id, interval)
 
+    async def _answer(self, method: str, path: str, read: Callable[[Any], T], *,
+                      token: str | None = None, **kwargs: Any) -> T:
+        """`read` applied to the JSON answer; an answer that is not what the protocol says
+        (not JSON, a key missing, a wrong type) is a ServiceError like any other."""
+        r = await self._call(method, path, token=token, **kwargs)
+        try:
+            return read(r.json())
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ServiceError(f"{r.status_code} from {self.base_url}{path}: not the answer "
+                               f"the protocol describes ({type(e).__name__})",
+                               Failure(r.status_code, "bad_answer")) from None
+
     async def password_grant(self, username: str, password: str) -> TokenSet:
-        r = await self._call("POST", "/oauth/token", data={
+        return await self._answer("POST", "/oauth/token", self._tokens, data={
             "grant_type": "password", "username": username, "password": password,
             "client_id": self.client_id})
-        return self._tokens(r.json())
 
     async def refresh_grant(self, refresh_token: str) -> TokenSet:
-        r = await self._call("POST", "/oauth/token", data={
+        return await self._answer("POST", "/oauth/token", self._tokens, data={
             "grant_type": "refresh_token", "refresh_token": refresh_token,
             "client_id": self.client_id})
-        return self._tokens(r.json())
 
     async def library(self, token: str) -> list[dict[str, Any]]:
-        r = await self._call("GET", "/api/v1/library", token=token)
-        return list(r.json()["items"])
+        def read(b: Any) -> list[dict[str, Any]]:
+            return [dict(item) for item in b["items"]]
+        return await self._answer("GET", "/api/v1/library", read, token=token)
 
     async def start_session(self, token: str, media_id: str, device_id: str) -> StreamGrant:
-        r = await self._call("POST", "/api/v1/playback/session/start", token=token,
-                             json={"media_id": media_id, "device_id": device_id})
-        b = r.json()
-        return self._grant(b, str(b["session_id"]))
+        return await self._answer("POST", "/api/v1/playback/session/start",
+                                  lambda b: self._grant(b, str(b["session_id"])), token=token,
+                                  json={"media_id": media_id, "device_id": device_id})
 
     async def heartbeat(self, token: str, session_id: str, position: float) -> StreamGrant:
-        r = await self._call("POST", f"/api/v1/playback/session/{session_id}/heartbeat",
-                             token=token, json={"position": position})
-        return self._grant(r.json(), None)
+        return await self._answer("POST", f"/api/v1/playback/session/{session_id}/heartbeat",
+                                  lambda b: self._grant(b, None), token=token,
+                                  json={"position": position})
 
     async def stop_session(self, token: str, session_id: str) -> None:
         await self._call("POST", f"/api/v1/playback/session/{session_id}/stop", token=token)

@@ -1,0 +1,130 @@
+"""Abuse of the proxy and answers that break the protocol: every one gets a 4xx or a
+classified failure, never a 500 with a traceback. Real servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from aiohttp import web
+
+from tests.helpers import Recorder
+from tui.core.errors import ServiceError
+from tui.core.failures import FailureClass
+from tui.core.retry import RetryPolicy, parse_retry_after
+from tui.demo.service import DemoService
+from tui.factory import make_session
+from tui.session.proxy import StreamProxy
+from tui.session.service_client import SessionApiClient
+from tui.session.token_store import TokenStore
+
+
+@pytest.fixture
+async def proxied(demo: DemoService, resolver, tmp_path: Path):
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"),
+                           policy=RetryPolicy(base=0.3, cap=0.3, attempts=4))
+    assert isinstance(session.relay, StreamProxy)
+    session.relay.idle_timeout = 0.5
+    _info, url, _ = await session.open("k", demo.watch_url("t1"))
+    yield session, url
+    await session.aclose()
+
+
+def _no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], \
+        [r.getMessage() for r in caplog.records]
+
+
+async def test_bad_requests_get_a_4xx(proxied, caplog) -> None:
+    session, url = proxied
+    base = url.rsplit("/", 2)[0]
+    async with httpx.AsyncClient() as c:
+        assert (await c.get(base + "/%C3%A9t%C3%A9/k")).status_code == 403   # non-ASCII secret
+        assert (await c.get(url, headers={"Range": "bytes=" + "9" * 5000 + "-"})).status_code == 416
+        assert (await c.get(url, headers={"Range": "bytes=-5"})).status_code == 416
+        assert (await c.get(url, headers={"Range": "bytes=0-9"})).status_code == 206
+    _no_tracebacks(caplog)
+
+
+async def test_a_stream_closed_mid_retry_answers_410(demo, proxied, caplog) -> None:
+    session, url = proxied
+    rec = Recorder(session.bus)
+    demo.options.fail_rate = 1.0
+    async with httpx.AsyncClient() as c:
+        pending = asyncio.ensure_future(c.get(url, headers={"Range": "bytes=0-99"}))
+        await rec.wait_for(lambda: any(e.action == "retrying" for e in rec.session_events))
+        session.close("k")             # the user moved on while the proxy waited to retry
+        r = await pending
+    assert r.status_code == 410
+    _no_tracebacks(caplog)
+
+
+async def test_a_flood_of_idle_connections_neither_blocks_nor_stays(proxied) -> None:
+    session, url = proxied
+    proxy = session.relay
+    port = proxy.port
+    flood = []
+    for _ in range(200):  # half a request each, never finished
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        flood.append((reader, writer))
+    await asyncio.sleep(0)
+    async with httpx.AsyncClient() as c:
+        r = await c.get(url, headers={"Range": "bytes=0-9"})
+    assert r.status_code == 206                         # served while flooded
+    assert len(proxy._guard) <= proxy._guard.cap        # noqa: SLF001 - the cap held
+    # Idle past the deadline (0.5 s here): the proxy hangs up on every one of them.
+    closed = await asyncio.wait_for(
+        asyncio.gather(*(reader.read() for reader, _ in flood)), 10)
+    assert all(data == b"" for data in closed)
+    for _, writer in flood:
+        writer.close()
+
+
+class _Garbage:
+    def __init__(self) -> None:
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self._any)
+        self.status, self.body, self.headers = 200, "<html>portal</html>", {}
+
+    async def _any(self, _request: web.Request) -> web.Response:
+        return web.Response(status=self.status, text=self.body, headers=self.headers,
+                            content_type="text/html")
+
+
+@pytest.fixture
+async def garbage():
+    g = _Garbage()
+    runner = web.AppRunner(g.app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    g.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield g
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("body", ["<html>portal</html>", '{"access_token": 5}', "[]",
+                                  '{"items": "nope"}', '{"stream_url": "x"}'])
+async def test_answers_that_are_not_the_protocol_are_classified(garbage, body: str) -> None:
+    garbage.body = body
+    async with httpx.AsyncClient() as http:
+        client = SessionApiClient(garbage.url, "ytplay", http)
+        for call in (lambda: client.password_grant("a", "b"), lambda: client.library("t"),
+                     lambda: client.start_session("t", "m", "d")):
+            with pytest.raises(ServiceError) as e:
+                await call()
+            assert e.value.failure.code == "bad_answer"
+            assert e.value.failure_class is FailureClass.TRANSIENT
+
+
+@pytest.mark.parametrize("value", ["soon", "9" * 5000, "-1", "１２", "Mon, 99 Foo 9999"])
+async def test_a_retry_after_that_is_not_a_number_is_ignored(garbage, value: str) -> None:
+    garbage.status, garbage.headers = 503, {"Retry-After": value}
+    assert parse_retry_after(value, 0.0) is None
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ServiceError) as e:
+            await SessionApiClient(garbage.url, "ytplay", http).library("t")
+    assert e.value.failure_class is FailureClass.TRANSIENT and e.value.retry_after is None
