@@ -106,7 +106,9 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     player.set_volume(pb.volume)
     resolver = YtDlpResolver(video=video, options=ytdlp_options(config))
     resources.callback(resolver.close)
-    session = make_session(resolver, token_store=TokenStore(tokens_file()),
+    tokens = TokenStore(tokens_file())
+    notices = tokens.check()  # what was set aside or skipped, shown once the UI is up
+    session = make_session(resolver, token_store=tokens,
                            policy=retry_policy(config), rule=refresh_rule(config),
                            budget=retry_budget(config))
     settings = PlaybackSettings(resume_threshold=pb.resume_threshold,
@@ -129,9 +131,11 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
 
         async def demo_password() -> str:
             return opts.password
+        demo_tokens = TokenStore(tokens_file().with_name("demo-tokens.json"))
+        notices += demo_tokens.check()
         session.add_service("demo", service.base_url, client_id=opts.client_id,
                             username=opts.username, password=demo_password,
-                            token_store=TokenStore(tokens_file().with_name("demo-tokens.json")))
+                            token_store=demo_tokens)
         # The first half of the demo plays through the session protocol (tokens, playback
         # sessions, signed URLs), the second half through yt-dlp pages. The demo queue is
         # built afresh each run and never saved over the user's queue.
@@ -146,6 +150,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     else:
         store = QueueStore(queue_file())
         queue, position = store.load()
+        notices += store.notices
         playback = Playback(player, session, queue, settings=settings, store=store,
                             resume_position=position, playlists=Playlists(playlists_dir()),
                             history=History(history_file()))
@@ -161,5 +166,6 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         from tui.desktop.mpris import Mpris
 
         background.append(Mpris(playback, quit_app=lambda: built[0].exit()))
-    built.append(YtplayApp(playback, play_index=play_index, config=host, background=background))
+    built.append(YtplayApp(playback, play_index=play_index, config=host, background=background,
+                           notices=notices))
     return built[0]

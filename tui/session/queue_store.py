@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
-import time
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.config.atomic import atomic_write
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
 
-log = logging.getLogger(__name__)
+from .persisted import QueueRecord, partly_unreadable, read_json, unreadable, valid_records, why
+
 VERSION = 1
 
 
@@ -23,26 +24,48 @@ class Snapshot:
     position: float
 
 
+def _cursor(raw: dict[str, Any]) -> tuple[int | None, float]:
+    """The current index and the position in it. By hand, not by schema: a wrong one costs
+    only the place in the queue, never the file."""
+    current, position = raw.get("current"), raw.get("position")
+    if type(current) is not int:
+        current = None
+    if type(position) not in (int, float) or not math.isfinite(position) or position < 0:
+        position = 0.0
+    return current, float(position)
+
+
 class QueueStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notices: list[str] = []  # what the last load skipped or set aside, for the UI
 
     def load(self) -> tuple[Queue, float]:
         """The saved queue and the position in its current item; empty when none is saved.
-        A file that cannot be read is set aside (never overwritten) and reported."""
+        Items that cannot be read are left out; a file that cannot be read at all is set
+        aside (never overwritten). Either way a line goes to `notices`."""
+        self.notices = []
         try:
-            raw = json.loads(self.path.read_text("utf-8"))
-            items = [QueueItem(ref=str(e["ref"]), title=e.get("title"), artist=e.get("artist"),
-                               duration=e.get("duration"), resume_at=float(e.get("resume_at", 0)))
-                     for e in raw["items"]]
-            return Queue(items, raw.get("current")), float(raw.get("position") or 0.0)
+            raw = read_json(self.path)
         except FileNotFoundError:
             return Queue(), 0.0
-        except (ValueError, KeyError, TypeError) as e:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
-            self.path.rename(aside)
-            log.warning("the saved queue could not be read (%s); it was kept as %s", e, aside)
+        except (OSError, ValueError) as e:
+            self.notices.append(unreadable(self.path, "the saved queue", why(e)))
             return Queue(), 0.0
+        if not isinstance(raw, dict) or not isinstance(raw.get("items"), list):
+            self.notices.append(unreadable(self.path, "the saved queue", "not a queue file"))
+            return Queue(), 0.0
+        records, skipped = valid_records(QueueRecord, raw["items"])
+        if skipped:
+            self.notices.append(partly_unreadable(self.path, "the saved queue", skipped,
+                                                  len(raw["items"])))
+        current, position = _cursor(raw)
+        kept = [i for i, _ in records]
+        items = [QueueItem(ref=r.ref, title=r.title, artist=r.artist, duration=r.duration,
+                           resume_at=r.resume_at) for _, r in records]
+        if current not in kept:  # the current item itself was left out: no place to resume
+            return Queue(items), 0.0
+        return Queue(items, kept.index(current)), position
 
     @staticmethod
     def snapshot(queue: Queue, position: float | None) -> Snapshot:

@@ -21,7 +21,12 @@ class QueueSaver:
         self._handle: asyncio.TimerHandle | None = None
 
     def schedule(self) -> None:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # An edit before the loop runs (the command line's references, queued while
+            # the app is built): nothing to coalesce with yet; the exit save writes it.
+            return
         if self._handle is not None:
             self._handle.cancel()
         self._handle = loop.call_later(self.delay, self._write_in_background, loop)

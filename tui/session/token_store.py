@@ -1,38 +1,73 @@
 """Refresh tokens on disk: one JSON file, mode 0600, written atomically. Passwords and
-access tokens are never stored."""
+access tokens are never stored.
+
+Read through a schema (persisted.py): an entry of the wrong shape is dropped (that service
+logs in afresh) and a file that is not a token file is set aside, so a broken file never
+blocks a service until someone deletes it by hand."""
 
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
-from tui.config.atomic import atomic_write
+from pydantic import ValidationError
 
-log = logging.getLogger(__name__)
+from tui.config.atomic import SECRET, atomic_write
+
+from .persisted import TokenRecord, partly_unreadable, read_json, unreadable, why
 
 
 class TokenStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notices: list[str] = []  # what reading skipped or set aside, for the UI
 
-    def _read(self) -> dict[str, dict[str, str]]:
+    def _read(self) -> dict[str, str]:
+        """Service name → refresh token, for the entries that can be read."""
         try:
-            doc = json.loads(self.path.read_text("utf-8"))
-            return dict(doc.get("services", {}))
+            doc = read_json(self.path)
         except FileNotFoundError:
             return {}
-        except (ValueError, AttributeError) as e:
-            log.warning("the token file %s cannot be read (%s); logging in afresh", self.path, e)
+        except (OSError, ValueError) as e:
+            self.notices.append(unreadable(self.path, "the token file", why(e)))
             return {}
+        services = doc.get("services") if isinstance(doc, dict) else None
+        if not isinstance(services, dict):
+            self.notices.append(unreadable(self.path, "the token file", "not a token file"))
+            return {}
+        tokens: dict[str, str] = {}
+        for name, entry in services.items():
+            try:
+                tokens[name] = TokenRecord.model_validate(entry).refresh_token
+            except ValidationError:
+                continue
+        if len(tokens) < len(services):
+            self.notices.append(partly_unreadable(self.path, "the token file",
+                                                  len(services) - len(tokens), len(services)))
+            # Rewritten without them at once, so the copy is made (and said) only once.
+            try:
+                self._write(tokens)
+            except OSError:
+                pass  # the next save tries again; the tokens that were read still work
+        return tokens
+
+    def _write(self, tokens: dict[str, str]) -> None:
+        doc = {"services": {name: {"refresh_token": t} for name, t in tokens.items()}}
+        # Always 0600, whatever the file had: it holds credentials.
+        atomic_write(self.path, json.dumps(doc, indent=1), new_mode=SECRET, keep_mode=False)
+
+    def check(self) -> list[str]:
+        """Read the file once (at start-up), setting aside what cannot be read; the notices."""
+        self._read()
+        return list(self.notices)
 
     def load(self, service: str) -> str | None:
-        return self._read().get(service, {}).get("refresh_token")
+        return self._read().get(service)
 
     def save(self, service: str, refresh_token: str | None) -> None:
-        services = self._read()
+        tokens = self._read()
         if refresh_token is None:
-            services.pop(service, None)
+            tokens.pop(service, None)
         else:
-            services[service] = {"refresh_token": refresh_token}
-        atomic_write(self.path, json.dumps({"services": services}, indent=1), mode=0o600)
+            tokens[service] = refresh_token
+        self._write(tokens)

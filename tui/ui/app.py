@@ -85,14 +85,16 @@ class YtplayApp(App[None]):
 
     def __init__(self, playback: Playback, *, play_index: int | None = None,
                  config: ConfigHost | None = None,
-                 background: Iterable[Background] = ()) -> None:
+                 background: Iterable[Background] = (), notices: Iterable[str] = ()) -> None:
         """`play_index`: the queue item to start playing once the UI is up, if any.
-        `config`: where the config comes from; without it, nothing is edited or watched."""
+        `config`: where the config comes from; without it, nothing is edited or watched.
+        `notices`: what start-up found wrong with saved files (set aside, entries skipped)."""
         super().__init__()
         self.playback = playback
         self.play_index = play_index
         self.config_host = config
         self.background = list(background)
+        self.notices = list(notices)
         self._unsubscribe: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
@@ -110,6 +112,9 @@ class YtplayApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(QueueView).focus()
         self._unsubscribe = self.playback.bus.subscribe(self._on_bus_event)
+        for text in self.notices:  # in the event log and as a toast: the log panel may be off
+            self.playback.bus.publish(LogEvent(Level.WARNING, text))
+            self.notify(text, severity="warning", timeout=15)
         self.playback.attach()
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
