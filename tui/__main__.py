@@ -1,5 +1,8 @@
 """`ytplay`: parse the command line, load the config, set up logging, build everything,
-run the UI. `ytplay config …` manages the config file instead."""
+run the UI. `ytplay config …` manages the config file instead.
+
+Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
+to do) with exit status 2, never as a traceback; an app that ended on an error exits 1."""
 
 from __future__ import annotations
 
@@ -18,35 +21,70 @@ def main(argv: list[str] | None = None) -> int:
         return run(cli.config_parser().parse_args(argv[1:]))
     args = cli.parser().parse_args(argv)
 
-    from tui.config.paths import config_file, log_dir
+    from tui.config.paths import locate_config, log_dir
+    from tui.config.store import ConfigFileError
+    from tui.config_cli import explain, hint
     from tui.core.errors import YtplayError
-    from tui.logsetup import divert_native_stderr, setup_logging
+    from tui.logsetup import LogFileError, divert_native_stderr, setup_logging
     from tui.runtime_config import load_config
 
-    path = Path(args.config) if args.config else config_file()
+    where = locate_config(args.config)
     try:
-        config = load_config(path)
+        config = load_config(where.path, make_folder=not where.named_by)
+    except ConfigFileError as e:
+        print(explain(e, where), file=sys.stderr)
+        return 2
     except YtplayError as e:
-        print(f"ytplay: the config file has errors:\n{e}\n"
-              f"Fix them with: ytplay config edit{f' --config {path}' if args.config else ''}",
+        print(f"ytplay: the config file has errors:\n{e}\nFix them with: {hint('edit', where)}",
               file=sys.stderr)
         return 2
-    setup_logging(Path(config.log.file) if config.log.file else log_dir() / "ytplay.log",
-                  config.log.level.upper())
+    log_file = Path(config.log.file) if config.log.file else log_dir() / "ytplay.log"
+    try:
+        setup_logging(log_file, config.log.level.upper())
+    except LogFileError as e:
+        where_to = ("set [log] file to a file you can write" if config.log.file else
+                    f"make {log_dir()} writable for your user, or set [log] file to another file")
+        print(f"ytplay: {e}. To start, "
+              f"{where_to} with `{hint('edit', where)}` (empty means {log_dir()}).",
+              file=sys.stderr)
+        return 2
+    _clean_up(where.path)
     with ExitStack() as resources:
         try:
             if sys.stderr.isatty():
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))
             from tui.factory import build
 
-            app = build(args, config, path, resources)
+            app = build(args, config, where.path, resources)
         except YtplayError as e:
             print(f"ytplay: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:  # a file or folder ytplay needs to start with
+            print(f"ytplay: {e.filename or 'a file ytplay needs'} cannot be used "
+                  f"({e.strerror}). Check that it exists and that your user may read and "
+                  f"write it, then start ytplay again.", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             return 130
         app.run()
-    return 0
+    # Textual prints an exception that ended the app and sets a non-zero return code;
+    # the exit status must say so too.
+    return app.return_code or 0
+
+
+def _clean_up(config_path: Path) -> None:
+    """Temp files that killed saves left behind (a save in progress elsewhere is kept)."""
+    import logging
+
+    from tui.config import store
+    from tui.config.atomic import remove_abandoned_temps
+    from tui.config.paths import data_dir, playlists_dir
+
+    removed = store.clean_up(config_path)
+    for folder in (data_dir(), playlists_dir()):  # folders only ytplay writes in
+        removed += remove_abandoned_temps(folder)
+    for path in removed:
+        logging.getLogger("tui").info("removed %s, left by a save that was cut short", path)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,18 @@ keys: space play/pause, enter play selected, n/p next/previous, left/right seek 
       +/- volume, c edit config, ? help, q quit"""
 
 
+def port(text: str) -> int:
+    """A TCP port, checked here so a wrong one is a usage error, not a traceback later."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use a number from 1 to 65535 (0 for any free port)")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ytplay", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
 
     demo = p.add_argument_group("demo service", "an embedded media service on 127.0.0.1")
     demo.add_argument("--demo", action="store_true", help="queue and play the demo tracks")
-    demo.add_argument("--demo-port", type=int, default=8765, metavar="PORT",
+    demo.add_argument("--demo-port", type=port, default=8765, metavar="PORT",
                       help="preferred port; a free one is taken when it is in use (8765)")
     demo.add_argument("--demo-token-ttl", type=int, default=None, metavar="S",
                       help="access token lifetime in seconds (60)")
@@ -74,12 +86,20 @@ def config_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ytplay config", description="Work with the config file.")
     p.add_argument("--config", metavar="PATH", default=None, help="the config file")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sub.add_parser("path", help="print where the config file is")
-    sub.add_parser("show", help="print the effective config, secrets redacted")
-    sub.add_parser("check", help="validate the file; exit 1 listing the errors")
-    sub.add_parser("edit", help="edit a copy in $VISUAL/$EDITOR; the file is replaced only "
-                                "by a valid one (the old one kept as .bak)")
-    reset = sub.add_parser("reset", help="replace the file with the commented defaults "
-                                         "(the old one kept as .bak)")
-    reset.add_argument("--yes", action="store_true", help="do not ask")
+    actions = {
+        "path": sub.add_parser("path", help="print where the config file is"),
+        "show": sub.add_parser("show", help="print the effective config, secrets redacted"),
+        "check": sub.add_parser("check", help="validate the file; exit 1 listing the errors"),
+        "edit": sub.add_parser("edit", help="edit a copy in $VISUAL/$EDITOR; the file is "
+                                            "replaced only by a valid one (the old one kept "
+                                            "as .bak)"),
+        "reset": sub.add_parser("reset", help="replace the file with the commented defaults "
+                                              "(the old one kept as .bak)"),
+    }
+    actions["reset"].add_argument("--yes", action="store_true", help="do not ask")
+    # `ytplay config edit --config PATH` is how people type it (and what the hints print);
+    # SUPPRESS keeps a --config given before the action when none follows it.
+    for action in actions.values():
+        action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                            help="the config file")
     return p

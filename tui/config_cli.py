@@ -16,9 +16,8 @@ from typing import Any
 import tomlkit
 
 from tui.config import store
-from tui.config.atomic import atomic_write
-from tui.config.defaults import default_text
-from tui.config.paths import config_file
+from tui.config.paths import ConfigLocation, default_config_file, locate_config
+from tui.config.store import ConfigFileError, Trouble
 from tui.config.validate import validate_text
 from tui.runtime_config import mpv_check
 
@@ -53,33 +52,73 @@ def _ask(question: str, default: bool) -> bool:
     return default if not answer else answer.startswith("y")
 
 
-def _check(path: Path) -> int:
-    _, issues = validate_text(store.read_or_create(path), mpv_check())
+def hint(action: str, where: ConfigLocation) -> str:
+    """A command that does `action` to this config file, as the user can type it: with
+    --config when that is how the file was named ($YTPLAY_CONFIG is still set for them),
+    quoted for a POSIX shell. tests/test_cli_errors.py parses it with the real parser."""
+    named = ["--config", str(where.path)] if where.named_by == "--config" else []
+    return shlex.join(["ytplay", "config", action, *named])
+
+
+def explain(error: ConfigFileError, where: ConfigLocation) -> str:
+    """One paragraph: what is wrong with the file, and what to do about it."""
+    path = where.path
+    if where.named_by == "--config":
+        elsewhere = "or name another file with --config"
+    elif where.named_by == "YTPLAY_CONFIG":
+        elsewhere = (f"or point YTPLAY_CONFIG (which names this file) at another one, or "
+                     f"unset it to use {default_config_file()}")
+    else:
+        elsewhere = "or name another file with --config PATH or $YTPLAY_CONFIG"
+    fix = {
+        Trouble.NO_FOLDER: f"Create the folder (mkdir -p {shlex.quote(str(path.parent))}) "
+                           f"and ytplay writes the defaults there, {elsewhere}.",
+        Trouble.IS_FOLDER: f"Name a file instead, such as {path / 'config.toml'} (a new "
+                           f"file is filled with the defaults), {elsewhere}.",
+        Trouble.UNREADABLE: f"Check that it is a file your user can read and write "
+                            f"(chmod u+rw {shlex.quote(str(path))} fixes its permissions), "
+                            f"{elsewhere}.",
+        Trouble.UNWRITABLE: f"Make the folder {path.parent} writable for your user, "
+                            f"{elsewhere}.",
+        Trouble.NOT_UTF8: f"Save it as UTF-8 in an editor, or start again from the defaults "
+                          f"with `{hint('reset', where)}` (the current file is kept as "
+                          f"{store.backup_path(path).name}).",
+    }[error.trouble]
+    return f"ytplay: {error}. {fix}"
+
+
+def _check(where: ConfigLocation) -> int:
+    path = where.path
+    _, issues = validate_text(store.read_or_create(path, make_folder=not where.named_by),
+                              mpv_check())
     if issues:
         print(f"{path} has {len(issues)} error(s):", file=sys.stderr)
         for issue in issues:
             print(f"  {issue.render(path)}", file=sys.stderr)
-        print("Fix them with: ytplay config edit", file=sys.stderr)
+        print(f"Fix them with: {hint('edit', where)}", file=sys.stderr)
         return 1
     print(f"{path}: ok")
     return 0
 
 
-def _show(path: Path) -> int:
-    config, issues = validate_text(store.read_or_create(path), mpv_check())
+def _show(where: ConfigLocation) -> int:
+    path = where.path
+    config, issues = validate_text(store.read_or_create(path, make_folder=not where.named_by),
+                                   mpv_check())
     if config is None:
-        return _check(path)
+        return _check(where)
     print(f"# effective config from {path} (secrets redacted)")
     print(tomlkit.dumps(_redacted(config.model_dump(mode="json"))), end="")
     return 0
 
 
-def _edit(path: Path) -> int:
+def _edit(where: ConfigLocation) -> int:
+    path = where.path
     editor = _editor()
     if editor is None:
         print("ytplay: no editor found; set $EDITOR (or $VISUAL)", file=sys.stderr)
         return 2
-    original = store.read_or_create(path)
+    original = store.read_or_create(path, make_folder=not where.named_by)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".config.edit.", suffix=".toml")
     tmp = Path(tmp_name)
     try:
@@ -89,18 +128,24 @@ def _edit(path: Path) -> int:
             if subprocess.call([*editor, str(tmp)]) != 0:
                 print(f"ytplay: the editor failed; {path} is unchanged", file=sys.stderr)
                 return 1
-            text = tmp.read_text("utf-8")
-            if text == original:
-                print(f"no changes; {path} is unchanged")
-                return 0
-            config, issues = validate_text(text, mpv_check())
-            if config is not None:
-                store.replace(path, text)
-                print(f"saved {path} (the previous version is {store.backup_path(path)})")
-                return 0
-            print(f"the edited config has {len(issues)} error(s):", file=sys.stderr)
-            for issue in issues:
-                print(f"  {issue.render(path)}", file=sys.stderr)
+            raw = tmp.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                print(f"the edited config is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
+                      f"offset {e.start})", file=sys.stderr)
+            else:
+                if text == original:
+                    print(f"no changes; {path} is unchanged")
+                    return 0
+                config, issues = validate_text(text, mpv_check())
+                if config is not None:
+                    store.replace(path, text)
+                    print(f"saved {path} (the previous version is {store.backup_path(path)})")
+                    return 0
+                print(f"the edited config has {len(issues)} error(s):", file=sys.stderr)
+                for issue in issues:
+                    print(f"  {issue.render(path)}", file=sys.stderr)
             if not _ask("Re-open the editor to fix them? [Y/n] ", True):
                 print(f"discarded; {path} is unchanged", file=sys.stderr)
                 return 1
@@ -108,28 +153,36 @@ def _edit(path: Path) -> int:
         tmp.unlink(missing_ok=True)
 
 
-def _reset(path: Path, yes: bool) -> int:
-    if path.exists() and not yes and not _ask(
+def _reset(where: ConfigLocation, yes: bool) -> int:
+    path = where.path
+    if path.is_file() and not yes and not _ask(
             f"Replace {path} with the defaults? The current file is kept as "
             f"{store.backup_path(path).name}. [y/N] ", False):
         print(f"{path} is unchanged")
         return 1
-    if path.exists():
-        atomic_write(store.backup_path(path), path.read_bytes())
-    atomic_write(path, default_text())
+    store.reset(path, make_folder=not where.named_by)
     print(f"wrote the defaults to {path}")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.config) if args.config else config_file()
+    where = locate_config(args.config)
     if args.action == "path":
-        print(path)
+        print(where.path)
         return 0
-    if args.action == "check":
-        return _check(path)
-    if args.action == "show":
-        return _show(path)
-    if args.action == "edit":
-        return _edit(path)
-    return _reset(path, args.yes)
+    store.clean_up(where.path)
+    try:
+        if args.action == "check":
+            return _check(where)
+        if args.action == "show":
+            return _show(where)
+        if args.action == "edit":
+            return _edit(where)
+        return _reset(where, args.yes)
+    except ConfigFileError as e:
+        print(explain(e, where), file=sys.stderr)
+        return 2
+    except OSError as e:  # e.g. the .bak cannot be written; the file itself is unchanged
+        print(f"ytplay: {e.filename or where.path}: {e.strerror}; {where.path} is unchanged",
+              file=sys.stderr)
+        return 2

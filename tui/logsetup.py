@@ -9,7 +9,22 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from tui.core.errors import YtplayError
 from tui.core.redact import redact
+
+
+class LogFileError(YtplayError):
+    """The log file cannot be opened for writing; the message says why, in words."""
+
+
+def _why(log_file: Path, error: OSError) -> str:
+    """What is in the way: a file where a folder should be is reported by the OS as
+    "File exists" or "Not a directory" against the wrong path, so name the culprit."""
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        for folder in reversed(log_file.parents):
+            if folder.exists() and not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+    return error.strerror or str(error)
 
 
 class RedactingFilter(logging.Filter):
@@ -20,9 +35,14 @@ class RedactingFilter(logging.Filter):
 
 
 def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3,
-                                                   encoding="utf-8")
+    """Log to `log_file`; raises LogFileError when it cannot be written."""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000,
+                                                       backupCount=3, encoding="utf-8")
+    except OSError as e:
+        raise LogFileError(f"the log file {log_file} cannot be written "
+                           f"({_why(log_file, e)})") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()

@@ -25,8 +25,8 @@ def mpv_check() -> MpvCheck | None:
     return check_mpv_options
 
 
-def load_config(path: Path) -> Config:
-    return store.load(path, mpv_check())
+def load_config(path: Path, *, make_folder: bool = True) -> Config:
+    return store.load(path, mpv_check(), make_folder=make_folder)
 
 
 def retry_policy(config: Config) -> RetryPolicy:

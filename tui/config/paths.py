@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from platformdirs import user_config_path, user_data_path, user_log_path
 
@@ -27,10 +27,31 @@ def tokens_file() -> Path:
     return data_dir() / "tokens.json"
 
 
+def default_config_file() -> Path:
+    return user_config_path(APP, appauthor=False) / "config.toml"
+
+
 def config_file() -> Path:
     """`$YTPLAY_CONFIG`, else config.toml in the user config dir."""
+    return locate_config(None).path
+
+
+@dataclass(frozen=True)
+class ConfigLocation:
+    """The config file and who chose it, so an error can say what to change."""
+
+    path: Path
+    named_by: str | None  # "--config", "YTPLAY_CONFIG", or None: the default location
+
+
+def locate_config(option: str | None) -> ConfigLocation:
+    """`--config` (given as `option`), else `$YTPLAY_CONFIG`, else the default location."""
+    if option:
+        return ConfigLocation(Path(option), "--config")
     override = os.environ.get("YTPLAY_CONFIG")
-    return Path(override) if override else user_config_path(APP, appauthor=False) / "config.toml"
+    if override:
+        return ConfigLocation(Path(override), "YTPLAY_CONFIG")
+    return ConfigLocation(default_config_file(), None)
 
 
 def playlists_dir() -> Path:
