@@ -73,10 +73,10 @@ class TokenManager:
     # --- tokens ---------------------------------------------------------------------------
 
     def _valid(self) -> bool:
-        # A token just obtained is used even if it looks expired (a server clock off ours
-        # makes every token look so): asking again at once would only loop.
-        fresh = time.monotonic() - self._obtained < self.rule.min_gap
-        return self.access is not None and (fresh or time.time() < self.expires_at - 1.0)
+        # A token that arrived already expired (a server clock off ours makes every token
+        # look so) is used for a little while all the same: asking again at once would loop.
+        stale_but_new = self._stale and time.monotonic() - self._obtained < self.rule.min_gap
+        return self.access is not None and (stale_but_new or time.time() < self.expires_at - 1.0)
 
     async def token(self) -> str:
         if self._valid():
