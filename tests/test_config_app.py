@@ -86,6 +86,11 @@ async def test_outside_edits_apply_within_two_seconds(tmp_path: Path) -> None:
         await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigRejected) for m in seen))
         assert pb.session.policy is before  # the running config is kept
 
+        seen.clear()
+        path.write_bytes(b"[retry]\nattempts = 3 # caf\xe9\n")  # Latin-1, not UTF-8
+        await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigRejected) for m in seen))
+        assert pb.session.policy is before and app.is_running
+
 
 async def test_a_bad_keymap_entry_is_reported_not_fatal(tmp_path: Path) -> None:
     from tui.ui.widgets.event_log import EventLog

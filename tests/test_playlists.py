@@ -134,3 +134,11 @@ async def test_save_open_and_history_from_the_ui(tmp_path: Path, demo: DemoServi
         await pilot.press("enter")                 # play Low Tide again, right after the current
         await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
         assert pb.queue[1].ref == demo.watch_url("t1")
+
+        # A name that is markup, quoted back by the error: shown as typed, no crash.
+        await pilot.press("o")
+        app.screen.query_one("Input").value = "[/b]nope"
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]  # noqa: SLF001 - what was shown
+        assert any("[/b]nope" in m for m in shown) and app.is_running

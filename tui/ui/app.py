@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Literal, Protocol
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input
 
 from tui.config.schema import Config
 from tui.core.errors import YtplayError
+from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
@@ -114,7 +115,7 @@ class YtplayApp(App[None]):
         self._unsubscribe = self.playback.bus.subscribe(self._on_bus_event)
         for text in self.notices:  # in the event log and as a toast: the log panel may be off
             self.playback.bus.publish(LogEvent(Level.WARNING, text))
-            self.notify(text, severity="warning", timeout=15)
+            self._toast(text, "warning", timeout=15)
         self.playback.attach()
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
@@ -259,6 +260,13 @@ class YtplayApp(App[None]):
             self._note(Level.INFO, f"config: {note}")
         self.post_message(self.ConfigApplied(notes))
 
+    def _toast(self, text: str, severity: Literal["information", "warning", "error"]
+               = "information", timeout: float | None = None) -> None:
+        """A notification with text that may come from outside (paths, playlist names,
+        errors quoting them): shown as it is, never read as markup."""
+        self.notify(printable(text), severity=severity, markup=False,
+                    **({} if timeout is None else {"timeout": timeout}))
+
     def _note(self, level: Level, text: str) -> None:
         for log in self.query(EventLog):
             log.add(LogEvent(level, text))
@@ -276,6 +284,11 @@ class YtplayApp(App[None]):
                 text = await self._settled_text(path)
             except OSError:
                 continue  # replaced mid-read; the next event brings the new file
+            except UnicodeDecodeError:
+                self._note(Level.ERROR, f"{path} changed but is not UTF-8 text; keeping the "
+                           "running config (save it as UTF-8)")
+                self.post_message(self.ConfigRejected())
+                continue
             config, issues = await asyncio.to_thread(host.validate, text)
             if config is None:
                 self._note(Level.ERROR, "config file changed but has errors; keeping the "
@@ -352,9 +365,9 @@ class YtplayApp(App[None]):
         try:
             path = await self.playback.edits.save_playlist(target)
         except (YtplayError, OSError) as e:
-            self.notify(str(e), severity="error")
+            self._toast(str(e), "error")
             return
-        self.notify(f"saved to {path}")
+        self._toast(f"saved to {path}")
 
     def action_open_playlist(self) -> None:
         playlists = self.playback.edits.playlists
@@ -366,7 +379,7 @@ class YtplayApp(App[None]):
             try:
                 self.playback.edits.open_playlist(target)
             except YtplayError as e:
-                self.notify(str(e), severity="error")
+                self._toast(str(e), "error")
         hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
         self.push_screen(PromptScreen("Open a playlist (appended to the queue)",
                                       "a saved playlist's name, or an .m3u/.m3u8 file",
