@@ -263,10 +263,9 @@ async def test_the_end_of_a_track_moves_on_gaplessly(demo: DemoService, player, 
 async def test_streams_resolved_ahead_are_renewed_before_they_expire(
         demo_options, player, resolver, tmp_path: Path) -> None:
     from tui.factory import make_session
-    from tui.session.manager import AHEAD_MARGIN
     from tui.session.token_store import TokenStore
 
-    demo_options.url_ttl = int(AHEAD_MARGIN) + 2  # renewed about a second after issue
+    demo_options.url_ttl = 8  # renewed 6 s after issue: 2 s (a quarter) before it expires
     with DemoService(demo_options) as demo:
         counting = CountingResolver(resolver)
         session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))

@@ -32,9 +32,16 @@ class Opening:
         self.session = session
         self.key = key
         self.item = item
+        self.released = False
         self.task: asyncio.Task[Result] = asyncio.ensure_future(
             session.open(key, item.ref, item.uid))
-        self.task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self.task.add_done_callback(self._done)
+
+    def _done(self, task: "asyncio.Task[Result]") -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        if self.released:  # it finished after all: what it opened is not wanted
+            self.session.close(self.key)
 
     def result(self) -> Result | None:
         """The opened stream, once opened; None while under way or when it failed."""
@@ -42,6 +49,7 @@ class Opening:
         return t.result() if t.done() and not t.cancelled() and t.exception() is None else None
 
     def release(self) -> None:
+        self.released = True
         self.task.cancel()
         self.session.close(self.key)
 

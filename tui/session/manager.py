@@ -105,8 +105,10 @@ class SessionManager:
         self._open: dict[str, _Open] = {}
         # Streams being closed; a new playback session waits for them (the stream limit).
         self._closing: set[asyncio.Future[None]] = set()
-        # Pre-resolved streams for items that will play soon, by queue item uid.
+        # Pre-resolved streams for items that will play soon, by queue item uid, and the
+        # uids whose open is under way (taken from there, or not): not resolved again.
         self._ahead: dict[int, asyncio.Future[tuple[StreamInfo, Stream]]] = {}
+        self._opening: set[int] = set()
 
     # --- services -------------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class SessionManager:
 
     def _resolve_ahead(self, uid: int, ref: str) -> None:
         # Only yt-dlp references: a service's playback session counts against its limit.
-        if uid in self._ahead or self.kind(ref) is not RefKind.URL:
+        if uid in self._ahead or uid in self._opening or self.kind(ref) is not RefKind.URL:
             return
         future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
         self._ahead[uid] = future
@@ -238,7 +240,8 @@ class SessionManager:
         try:
             info, stream = await future
         except asyncio.CancelledError:
-            if future.cancelled():
+            task = asyncio.current_task()
+            if future.cancelled() and not (task is not None and task.cancelling()):
                 return None  # the pre-resolve was called off, not the caller
             raise
         except Exception:
@@ -258,6 +261,16 @@ class SessionManager:
         Cancelling the caller cleans up: whatever the source opened meanwhile is closed.
         A service's playback session opens only once the streams being closed are closed,
         so ytplay's own abandoned sessions never count against the service's limit."""
+        if uid is not None:
+            self._opening.add(uid)
+        try:
+            return await self._open_source(key, ref, uid)
+        finally:
+            if uid is not None:
+                self._opening.discard(uid)
+
+    async def _open_source(self, key: str, ref: str,
+                           uid: int | None) -> tuple[StreamInfo, str, bool]:
         source = self._source(ref)
         if isinstance(source, ResolverSource):
             ahead = await self._take_ahead(uid)

@@ -183,13 +183,16 @@ class Playback:
         if start is None:
             long = (item.duration or 0) > self.settings.resume_threshold
             start = item.resume_at if long else 0.0
-        self._leave_current()
+        prepared = self.ahead.take(item)
+        self.ahead.drop()  # whatever was prepared for another item
+        handed = prepared is not None and prepared.entry is not None and start == 0
+        # Unless libmpv switches to what it was handed, what it plays now is over: stopped
+        # before its stream is closed, so its end is never taken for the new target's.
+        self._leave_current(stop_player=not handed)
         self._ticket += 1
         self.queue.jump(index)
         self._start, self._start_paused, self._pending_seek = start, False, None
-        prepared = self.ahead.take(item)
-        self.ahead.drop()  # whatever was prepared for another item
-        if prepared is not None and prepared.entry is not None and start == 0:
+        if prepared is not None and handed:
             # libmpv has it already (and may have moved on to it by itself at an end).
             self.transport.switch()
             info, _url, _proxied = prepared.opening.result()  # type: ignore[misc]
@@ -197,7 +200,6 @@ class Playback:
             return
         if prepared is not None and prepared.entry is not None:
             prepared.opening.release()  # handed over to start at 0; this start is elsewhere
-            self.transport.withdraw()
             prepared = None
         if prepared is not None and prepared.opening.task.done() \
                 and prepared.opening.result() is None:
@@ -229,9 +231,12 @@ class Playback:
         info, url, proxied = t.result()
         self.dispatch(Opened(ticket, opening.key, info, url, proxied))
 
-    def _leave_current(self) -> None:
+    def _leave_current(self, *, stop_player: bool) -> None:
         """Release everything the current target holds, before a new one opens."""
         self._remember_position()
+        if stop_player and (self.transport.current is not None
+                            or self.transport.handed is not None):
+            self.transport.stop()
         current = self.queue.current
         if current is not None:
             if current.status is ItemStatus.PLAYING:
@@ -440,9 +445,12 @@ class Playback:
         if isinstance(event, Progress):
             if self.now.state is PlayState.RESOLVING:
                 return
+            # libmpv reports no position for a moment around a file's end: keep the last,
+            # or that end would look like a stream cut short.
+            position = event.position if event.position is not None else self.now.position
             if self._key is not None:
-                self.session.set_position(self._key, event.position)
-            self._update(position=event.position,
+                self.session.set_position(self._key, position)
+            self._update(position=position,
                          duration=event.duration if event.duration is not None else self.now.duration)
         elif isinstance(event, Restarted):
             if self._pending_seek is not None:
