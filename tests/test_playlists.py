@@ -11,7 +11,9 @@ import pytest
 from tests.helpers import Recorder, kill_while_flushing
 from tui.core.m3u import Entry, format_m3u, parse_m3u
 from tui.core.models import QueueItem
+from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
+from tui.core.timefmt import clock
 from tui.demo.service import DemoService
 from tui.session.library_files import History, PlaylistError, Playlists
 from tui.session.playback import Playback
@@ -66,6 +68,8 @@ async def test_queue_item_and_position_survive_a_restart(tmp_path: Path, demo: D
     rec = Recorder(pb.bus)
     pb.attach()
     pb.add([demo.watch_url("t1"), demo.watch_url("t2"), demo.watch_url("t3")])
+    pb.play(0, start=182.0)                       # t1 (3:04) plays to its end: played
+    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING)
     pb.play(1, start=20.0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and (rec.now.position or 0) > 21)
     left_at = rec.now.position
@@ -78,6 +82,13 @@ async def test_queue_item_and_position_survive_a_restart(tmp_path: Path, demo: D
     again.attach()
     assert [i.ref for i in again.queue] == [demo.watch_url(t) for t in ("t1", "t2", "t3")]
     assert again.queue.current_index == 1
+    # Before anything plays, the screen says what space will resume, and where.
+    now = again.now
+    assert (now.state, now.index, now.title) == (PlayState.IDLE, 1, "Copper Lanterns")
+    assert now.position == position and abs(position - left_at) < 1.0
+    assert now.status == f"stopped — space resumes at {clock(position)}"
+    assert [i.status for i in again.queue] == [ItemStatus.READY, ItemStatus.QUEUED,
+                                               ItemStatus.QUEUED]   # t1 still ✓
     again.toggle_pause()                          # space on a fresh start resumes
     await rec2.wait_for(lambda: rec2.now.state is PlayState.PLAYING and rec2.now.position is not None)
     assert abs(rec2.now.position - left_at) < 1.0

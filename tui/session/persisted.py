@@ -42,6 +42,7 @@ class QueueRecord(Record):
     artist: str | None = None
     duration: Seconds | None = None
     resume_at: Seconds = 0.0
+    played: bool = False
 
 
 class PlayedRecord(Record):

@@ -28,6 +28,7 @@ from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player
 from tui.core.queue import Queue
 from tui.core.redact import redact
+from tui.core.timefmt import clock
 from tui.core.verdicts import Act, after_end, after_open_error
 
 from .library_files import History, Playlists
@@ -59,8 +60,7 @@ class Playback:
         self.settings = settings or PlaybackSettings()
         self.store = store
         self.history = history
-        self.now = NowPlaying(index=self.queue.current_index, volume=100.0,
-                              position=resume_position or None)
+        self.now = self._resting(resume_position)
         self.transport = Transport(player)
         keys = itertools.count(1)
         self.ahead = LookAhead(session, self.transport, self.settings,
@@ -86,6 +86,17 @@ class Playback:
         self._saver = None if store is None else QueueSaver(
             store, lambda: store.snapshot(self.queue, self.now.position),
             lambda text: self._log(Level.ERROR, text))
+
+    def _resting(self, position: float) -> NowPlaying:
+        """What a restart shows before anything plays: the item space resumes, and where."""
+        item = self.queue.current
+        if item is None:
+            return NowPlaying(volume=100.0)
+        item.status = ItemStatus.QUEUED  # not played through: where space picks up
+        return NowPlaying(state=PlayState.IDLE, index=self.queue.current_index,
+                          title=item.label, artist=item.artist, position=position or None,
+                          duration=item.duration, volume=100.0,
+                          status=f"stopped — space resumes at {clock(position)}")
 
     # --- lifecycle ------------------------------------------------------------------------
 

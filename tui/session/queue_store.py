@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.config.atomic import atomic_write
-from tui.core.models import QueueItem
+from tui.core.models import ItemStatus, QueueItem
 from tui.core.queue import Queue
 
 from .persisted import QueueRecord, partly_unreadable, read_json, unreadable, valid_records, why
@@ -19,7 +19,7 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class Snapshot:
-    rows: list[tuple[str, str | None, str | None, float | None, float]]
+    rows: list[tuple[str, str | None, str | None, float | None, float, bool]]
     current: int | None
     position: float
 
@@ -62,7 +62,9 @@ class QueueStore:
         current, position = _cursor(raw)
         kept = [i for i, _ in records]
         items = [QueueItem(ref=r.ref, title=r.title, artist=r.artist, duration=r.duration,
-                           resume_at=r.resume_at) for _, r in records]
+                           resume_at=r.resume_at,
+                           status=ItemStatus.READY if r.played else ItemStatus.QUEUED)
+                 for _, r in records]
         if current not in kept:  # the current item itself was left out: no place to resume
             return Queue(items), 0.0
         return Queue(items, kept.index(current)), position
@@ -71,7 +73,10 @@ class QueueStore:
     def snapshot(queue: Queue, position: float | None) -> Snapshot:
         """The queue's saved fields as plain tuples: a few ms for 10,000 items, so it can be
         taken on the UI loop, while turning it into JSON and writing happen elsewhere."""
-        rows = [(i.ref, i.title, i.artist, i.duration, i.resume_at) for i in queue]
+        # What played is kept (✓ after a restart); what plays now counts as played.
+        played = (ItemStatus.READY, ItemStatus.PLAYING)
+        rows = [(i.ref, i.title, i.artist, i.duration, i.resume_at, i.status in played)
+                for i in queue]
         return Snapshot(rows, queue.current_index, position or 0.0)
 
     def write(self, snap: Snapshot) -> None:
@@ -79,8 +84,8 @@ class QueueStore:
             "version": VERSION,
             "current": snap.current,
             "position": snap.position,
-            "items": [{"ref": r, "title": t, "artist": a, "duration": d, "resume_at": p}
-                      for r, t, a, d, p in snap.rows],
+            "items": [{"ref": r, "title": t, "artist": a, "duration": d, "resume_at": p,
+                       "played": done} for r, t, a, d, p, done in snap.rows],
         }
         atomic_write(self.path, json.dumps(doc, indent=1))
 
