@@ -92,6 +92,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`.
     Command-line options win over the config file. `demo`: a demo service already running
     (for tools that steer it); with --demo and none given, one is started."""
+    from tui.adapters.tags import MutagenTagReader
     from tui.adapters.ytdlp_resolver import YtDlpResolver
 
     pb = config.playback
@@ -104,7 +105,8 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     player = make_player(ao, video, extra or None)
     resources.callback(player.close)
     player.set_volume(pb.volume)
-    resolver = YtDlpResolver(video=video, options=ytdlp_options(config))
+    tags = MutagenTagReader()  # mutagen itself is imported on the first file
+    resolver = YtDlpResolver(video=video, options=ytdlp_options(config), tags=tags)
     resources.callback(resolver.close)
     tokens = TokenStore(tokens_file())
     notices = tokens.check()  # what was set aside or skipped, shown once the UI is up
@@ -145,7 +147,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
         playback = Playback(player, session, queue, settings=settings,
-                            playlists=Playlists(playlists_dir()))
+                            playlists=Playlists(playlists_dir()), tags=tags)
         play_index: int | None = 0
     else:
         store = QueueStore(queue_file())
@@ -153,7 +155,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         notices += store.notices
         playback = Playback(player, session, queue, settings=settings, store=store,
                             resume_position=position, playlists=Playlists(playlists_dir()),
-                            history=History(history_file()))
+                            history=History(history_file()), tags=tags)
         play_index = len(queue) if (args.refs or args.playlist) else None
     if args.playlist:
         playback.edits.open_playlist(args.playlist)

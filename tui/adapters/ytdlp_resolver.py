@@ -16,6 +16,7 @@ from tui.core.errors import ResolveError
 from tui.core.m3u import Entry
 from tui.core.expiry import parse_url_expiry
 from tui.core.models import StreamInfo
+from tui.core.ports import TagReader
 from tui.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,22 @@ def _reason(exc: BaseException) -> str:
     return redact(text.splitlines()[0] if text else type(exc).__name__)
 
 
+def _thumbnail(info: Mapping[str, Any]) -> str | None:
+    """The item's artwork: yt-dlp's chosen thumbnail (the best, listed last), if it is a
+    web address."""
+    candidates = [info.get("thumbnail")]
+    candidates += [t.get("url") for t in reversed(info.get("thumbnails") or [])
+                   if isinstance(t, dict)]
+    return next((u for u in candidates if isinstance(u, str)
+                 and u.startswith(("https://", "http://"))), None)
+
+
 class YtDlpResolver:
     def __init__(self, *, video: bool = False, workers: int = 2,
-                 options: Mapping[str, Any] | None = None) -> None:
+                 options: Mapping[str, Any] | None = None, tags: TagReader | None = None) -> None:
+        """`tags`: reads a local file's title, artist, album, length and cover when it
+        plays; without it a file is known by its name."""
+        self._tags = tags
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yt-dlp")
         self._base: dict[str, Any] = {
             "quiet": True, "no_warnings": True, "noprogress": True, "logger": _QuietLogger(),
@@ -68,7 +82,7 @@ class YtDlpResolver:
     def _resolve(self, ref: str) -> StreamInfo:
         path = Path(ref).expanduser()
         if "://" not in ref and path.is_file():
-            return StreamInfo(url=str(path), title=path.name)
+            return self._file(path)
         try:
             with yt_dlp.YoutubeDL(dict(self._params)) as ydl:
                 info = ydl.extract_info(ref, download=False)
@@ -99,7 +113,18 @@ class YtDlpResolver:
             duration=float(duration) if duration else None,
             headers=headers,
             expires_at=parse_url_expiry(url),
+            album=info.get("album") or None,
+            cover=_thumbnail(info),
         )
+
+    def _file(self, path: Path) -> StreamInfo:
+        """A local file: libmpv plays the path; its tags say what it is."""
+        tags = self._tags.read(str(path)) if self._tags is not None else None
+        if tags is None:
+            return StreamInfo(url=str(path), title=path.name)
+        return StreamInfo(url=str(path), title=tags.title or path.name, artist=tags.artist,
+                          duration=tags.duration, album=tags.album,
+                          cover=str(path) if tags.cover else None)
 
     async def expand(self, ref: str) -> list[Entry]:
         loop = asyncio.get_running_loop()

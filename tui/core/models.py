@@ -30,6 +30,19 @@ class StreamInfo:
     # Wall-clock Unix seconds when the URL stops working, as the server wrote it; None if
     # the URL carries no expiry we can read.
     expires_at: float | None = None
+    album: str | None = None
+    cover: str | None = None  # where its artwork is (see QueueItem.cover)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What a local file says about itself: its tags and its length."""
+
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    duration: float | None = None
+    cover: bool = False  # it embeds a picture
 
 
 @dataclass
@@ -43,6 +56,10 @@ class QueueItem:
     status: ItemStatus = ItemStatus.QUEUED
     reason: str | None = None
     resume_at: float = 0.0
+    album: str | None = None
+    # Where its artwork is: an image URL (yt-dlp's thumbnail, a service's image), or the
+    # path of a local file that embeds its picture; None when there is none.
+    cover: str | None = None
     # Stable identity for the UI and the pre-resolve cache, however the queue is reordered.
     uid: int = field(default_factory=lambda: next(_uids), compare=False)
 

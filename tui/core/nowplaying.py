@@ -34,3 +34,4 @@ class NowPlaying:
     duration: float | None = None
     volume: float = 100.0
     status: str = ""               # a line about recovery, fallback or failure
+    cover: str | None = None       # the item's artwork (QueueItem.cover)

@@ -1,5 +1,5 @@
-"""The ports the session drives: the player and the resolver. Adapters implement them;
-tests hand in doubles."""
+"""The ports the session drives: the player, the resolver and the tag reader. Adapters
+implement them; tests hand in doubles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Callable, Mapping, Protocol
 
 from .events import PlayerEvent
 from .m3u import Entry
-from .models import StreamInfo
+from .models import StreamInfo, Tags
 
 
 class Player(Protocol):
@@ -50,3 +50,14 @@ class Resolver(Protocol):
     async def expand(self, ref: str) -> list[Entry]:
         """What `ref` stands for without resolving streams: its entries when it is a
         playlist or channel (flat), else one entry with its title and duration."""
+
+
+class TagReader(Protocol):
+    """Local files' tags, read without decoding. Both calls block: run them off the loop."""
+
+    def read(self, path: str) -> Tags | None:
+        """The file's tags and length; None when it is no media file the reader knows, or
+        cannot be read."""
+
+    def picture(self, path: str) -> bytes | None:
+        """The file's embedded picture (the front cover when it has several), if any."""

@@ -43,6 +43,8 @@ class QueueRecord(Record):
     duration: Seconds | None = None
     resume_at: Seconds = 0.0
     played: bool = False
+    album: str | None = None
+    cover: str | None = None
 
 
 class PlayedRecord(Record):

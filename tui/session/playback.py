@@ -25,7 +25,7 @@ from tui.core.events import (AudioFallback, BusEvent, Ended, Level, LogEvent,
                              QueueChanged, Restarted, SessionEvent, Started, StreamDegraded)
 from tui.core.models import ItemStatus, StreamInfo
 from tui.core.nowplaying import NowPlaying, PlayState
-from tui.core.ports import Player
+from tui.core.ports import Player, TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
 from tui.core.timefmt import clock
@@ -52,7 +52,8 @@ class Playback:
     def __init__(self, player: Player, session: SessionManager, queue: Queue | None = None, *,
                  settings: PlaybackSettings | None = None, store: QueueStore | None = None,
                  resume_position: float = 0.0, playlists: Playlists | None = None,
-                 history: History | None = None) -> None:
+                 history: History | None = None, tags: TagReader | None = None) -> None:
+        """`tags`: reads the tags of local files as they are added."""
         self.player = player
         self.session = session
         self.bus: EventBus = session.bus
@@ -69,7 +70,7 @@ class Playback:
         self.tasks = Tasks(self._task_failed)
         self.edits = QueueEditor(self.queue, session, self.tasks, changed=self._queue_edited,
                                  lost_current=self._halt, log_line=self._log,
-                                 playlists=playlists)
+                                 playlists=playlists, tags=tags)
         # The target: the ticket bumps whenever what should play changes; work started for
         # an older ticket never applies.
         self._ticket = 0
@@ -95,7 +96,7 @@ class Playback:
         item.status = ItemStatus.QUEUED  # not played through: where space picks up
         return NowPlaying(state=PlayState.IDLE, index=self.queue.current_index,
                           title=item.label, artist=item.artist, position=position or None,
-                          duration=item.duration, volume=100.0,
+                          duration=item.duration, volume=100.0, cover=item.cover,
                           status=f"stopped — space resumes at {clock(position)}")
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class Playback:
         self._notify_queue()
         self._update(state=PlayState.RESOLVING, index=index, title=item.label,
                      artist=item.artist, position=start or None, duration=item.duration,
-                     status="")
+                     cover=item.cover, status="")
         opening = prepared.opening if prepared is not None else \
             Opening(self.session, self._new_key(), item)
         self._opening = opening
@@ -277,11 +278,12 @@ class Playback:
         item = self.queue[index]
         self._key, self._proxied, self._reloaded = key, proxied, False
         item.title, item.artist = info.title, info.artist
+        item.album, item.cover = info.album or item.album, info.cover or item.cover
         item.duration = info.duration if info.duration is not None else item.duration
         self.queue.set_status(index, ItemStatus.PLAYING)
         self._notify_queue()
         self._update(state=PlayState.LOADING, index=index, title=info.title,
-                     artist=info.artist, duration=item.duration,
+                     artist=info.artist, duration=item.duration, cover=item.cover,
                      position=self._start or None, status="")
         self._log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self._schedule_save()
@@ -327,7 +329,8 @@ class Playback:
         self._release()
         self.transport.stop()
         if self.queue.current is None:
-            self._update(state=PlayState.IDLE, index=None, position=None, status="")
+            self._update(state=PlayState.IDLE, index=None, position=None, status="",
+                         cover=None)
 
     def _position(self) -> float | None:
         return self._start if self.now.state is PlayState.RESOLVING else self.now.position

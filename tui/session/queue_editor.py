@@ -1,5 +1,5 @@
-"""Editing the queue: adding (files and playlists expanded, URLs looked up flat in the
-background), play-next, remove/undo, moves, shuffle, repeat, and named playlists. It owns
+"""Editing the queue: adding (files and playlists expanded, URLs looked up flat and local
+files' tags read in the background), play-next, remove/undo, moves, shuffle, repeat, and named playlists. It owns
 no playback state: it tells its owner when the queue changed and when the item playing
 was taken away."""
 
@@ -12,7 +12,8 @@ from typing import Callable, Iterable
 
 from tui.core.errors import ResolveError
 from tui.core.events import Level
-from tui.core.models import QueueItem
+from tui.core.models import QueueItem, Tags
+from tui.core.ports import TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
 from tui.core.refs import RefKind
@@ -22,17 +23,30 @@ from .manager import SessionManager
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
+TAG_BATCH = 25  # files whose tags are read in one go, then shown together
+
+
+def _fill_in(item: QueueItem, tags: Tags) -> None:
+    """What the file says, where the item does not say it already (a playlist's title
+    stays). A file with no title tag is called by its name, not its whole path."""
+    item.title = item.title or tags.title or Path(item.ref).name
+    item.artist = item.artist or tags.artist
+    item.album = item.album or tags.album
+    item.duration = item.duration if item.duration is not None else tags.duration
+    if tags.cover and item.cover is None:
+        item.cover = str(Path(item.ref).expanduser())
 
 
 class QueueEditor:
     def __init__(self, queue: Queue, session: SessionManager, tasks: Tasks, *,
                  changed: Callable[[], None], lost_current: Callable[[], None],
                  log_line: Callable[[Level, str], None],
-                 playlists: Playlists | None = None) -> None:
+                 playlists: Playlists | None = None, tags: TagReader | None = None) -> None:
         self.queue = queue
         self.session = session
         self.tasks = tasks
         self.playlists = playlists
+        self.tags = tags
         self._changed = changed            # after every edit
         self._lost_current = lost_current  # the item playing was removed
         self._log = log_line
@@ -68,10 +82,34 @@ class QueueEditor:
         return indexes
 
     def _expand_new(self, items: list[QueueItem]) -> None:
-        """Ask yt-dlp, flat and in the background, what new URLs stand for."""
+        """Ask yt-dlp, flat and in the background, what new URLs stand for; read new local
+        files' tags."""
+        files = []
         for item in items:
-            if item.title is None and self.session.kind(item.ref) is RefKind.URL:
+            kind = self.session.kind(item.ref)
+            if item.title is None and kind is RefKind.URL:
                 self.tasks.spawn(self._expand(item))
+            elif kind is RefKind.FILE and self.tags is not None:
+                files.append(item)
+        if files:
+            self.tasks.spawn(self._read_tags(files))
+
+    async def _read_tags(self, items: list[QueueItem]) -> None:
+        """Tags and lengths of local files, read on a worker thread a batch at a time; the
+        queue is told once per batch, so a thousand files make forty redraws."""
+        reader = self.tags
+        assert reader is not None
+        for start in range(0, len(items), TAG_BATCH):
+            present = {id(it) for it in self.queue}
+            batch = [it for it in items[start:start + TAG_BATCH] if id(it) in present]
+            if not batch:
+                continue  # removed meanwhile
+            refs = [it.ref for it in batch]
+            found = await asyncio.to_thread(lambda: [reader.read(ref) for ref in refs])
+            for item, tags in zip(batch, found):
+                if tags is not None:
+                    _fill_in(item, tags)
+            self._changed()
 
     async def _expand(self, item: QueueItem) -> None:
         try:

@@ -19,7 +19,8 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class Snapshot:
-    rows: list[tuple[str, str | None, str | None, float | None, float, bool]]
+    rows: list[tuple[str, str | None, str | None, float | None, float, bool, str | None,
+                     str | None]]
     current: int | None
     position: float
 
@@ -62,7 +63,7 @@ class QueueStore:
         current, position = _cursor(raw)
         kept = [i for i, _ in records]
         items = [QueueItem(ref=r.ref, title=r.title, artist=r.artist, duration=r.duration,
-                           resume_at=r.resume_at,
+                           resume_at=r.resume_at, album=r.album, cover=r.cover,
                            status=ItemStatus.READY if r.played else ItemStatus.QUEUED)
                  for _, r in records]
         if current not in kept:  # the current item itself was left out: no place to resume
@@ -75,8 +76,8 @@ class QueueStore:
         taken on the UI loop, while turning it into JSON and writing happen elsewhere."""
         # What played is kept (✓ after a restart); what plays now counts as played.
         played = (ItemStatus.READY, ItemStatus.PLAYING)
-        rows = [(i.ref, i.title, i.artist, i.duration, i.resume_at, i.status in played)
-                for i in queue]
+        rows = [(i.ref, i.title, i.artist, i.duration, i.resume_at, i.status in played,
+                 i.album, i.cover) for i in queue]
         return Snapshot(rows, queue.current_index, position or 0.0)
 
     def write(self, snap: Snapshot) -> None:
@@ -85,7 +86,9 @@ class QueueStore:
             "current": snap.current,
             "position": snap.position,
             "items": [{"ref": r, "title": t, "artist": a, "duration": d, "resume_at": p,
-                       "played": done} for r, t, a, d, p, done in snap.rows],
+                       "played": done, **({"album": al} if al else {}),
+                       **({"cover": c} if c else {})}
+                      for r, t, a, d, p, done, al, c in snap.rows],
         }
         atomic_write(self.path, json.dumps(doc, indent=1))
 
