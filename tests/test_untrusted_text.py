@@ -33,7 +33,7 @@ from tui.ui.screens.history import HistoryScreen
 from tui.ui.screens.login import LoginScreen
 from tui.ui.screens.search import SearchScreen
 from tui.ui.widgets.event_log import EventLog
-from tui.ui.widgets.now_playing import NowPlayingPanel
+from tui.ui.widgets.now_playing import NowPlayingPanel, NowPlayingText
 from tui.ui.widgets.queue_view import QueueView
 from tui.ui.widgets.retry_log import RetryLog
 from tui.ui.widgets.session_panel import SessionPanel
@@ -224,13 +224,14 @@ async def test_panels_and_screens_show_untrusted_text_literally(player, session)
         app.query_one(EventLog).add(LogEvent(Level.ERROR, PWNED))
         app.query_one(RetryLog).add(SessionEvent(PWNED, "retrying", error=PWNED))
         await pilot.pause()
-        for widget in (panel, app.query_one(SessionPanel), app.query_one(EventLog),
+        text = panel.query_one(NowPlayingText)  # the panel's words, beside its cover
+        for widget in (text, app.query_one(SessionPanel), app.query_one(EventLog),
                        app.query_one(RetryLog)):
             drawn = "\n".join(lines(widget))
             assert_safe(drawn)
             assert "Red[bold]x" in drawn, (type(widget).__name__, drawn)
         # The title stays on its line: the position and duration are still on screen.
-        assert any(line.rstrip().endswith("0:01 / 1:01") for line in lines(panel)), lines(panel)
+        assert any(line.rstrip().endswith("0:01 / 1:01") for line in lines(text)), lines(text)
 
 
 async def test_history_search_and_login_show_untrusted_text_literally(player, session) -> None:

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from tui.config.paths import history_file, playlists_dir, queue_file, tokens_file
+from tui.config.paths import covers_dir, history_file, playlists_dir, queue_file, tokens_file
 from tui.config.schema import Config, ServiceSection
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
@@ -95,6 +95,10 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     from tui.adapters.tags import MutagenTagReader
     from tui.adapters.ytdlp_resolver import YtDlpResolver
 
+    if config.ui.cover != "off":
+        from tui.ui import graphics
+
+        graphics.prepare()  # asks the terminal what it can draw while the rest is built
     pb = config.playback
     video = args.video or pb.video
     ao = args.ao or (None if pb.audio_output == "auto" else pb.audio_output)
@@ -162,6 +166,9 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     for path in args.imports:
         playback.edits.add_items(e.item() for e in read_m3u(Path(path).expanduser()))
     playback.edits.add(args.refs)
+    from tui.session.covers import CoverStore
+
+    covers = CoverStore(covers_dir(), session, tags)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
     background = []
     if config.ui.mpris:
@@ -169,5 +176,9 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
 
         background.append(Mpris(playback, quit_app=lambda: built[0].exit()))
     built.append(YtplayApp(playback, play_index=play_index, config=host, background=background,
-                           notices=notices))
+                           notices=notices, covers=covers.path))
+    if config.ui.cover != "off":
+        from tui.ui import graphics
+
+        graphics.settle()  # before the app takes the terminal
     return built[0]

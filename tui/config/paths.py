@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path, user_log_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
 
 APP = "ytplay"
 
@@ -60,3 +60,8 @@ def playlists_dir() -> Path:
 
 def history_file() -> Path:
     return data_dir() / "history.jsonl"
+
+
+def covers_dir() -> Path:
+    """Cover art, fetched or taken out of media files: a cache, safe to delete."""
+    return user_cache_path(APP, appauthor=False) / "covers"

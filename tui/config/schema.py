@@ -98,6 +98,9 @@ class UiSection(Section):
     panels: list[Literal["session", "events", "retries"]] = Field(
         default_factory=lambda: ["session", "events", "retries"],
         description='which panels show, of "session", "events", "retries"')
+    cover: Literal["auto", "off"] = Field(
+        "auto", description='cover art in Now Playing: "auto" shows it where there is room '
+        '(kitty graphics, sixel or coloured half-blocks, as the terminal can), "off" never')
 
 
 class LogSection(Section):

@@ -6,6 +6,7 @@ import time
 
 from aiohttp import web
 
+from .art import cover_png
 from .catalog import BY_ID, TRACKS
 from .state import STATE, DemoState, error
 from .tokens import GrantError
@@ -56,9 +57,23 @@ async def token(request: web.Request) -> web.Response:
 @routes.get("/api/v1/library")
 async def library(request: web.Request) -> web.Response:
     _user(request)
-    items = [{"id": t.id, "title": t.title, "artist": t.artist, "duration": float(t.seconds)}
-             for t in TRACKS]
+    origin = request.url.origin()
+    items = [{"id": t.id, "title": t.title, "artist": t.artist, "duration": float(t.seconds),
+              "image": f"{origin}/api/v1/media/{t.id}/cover"} for t in TRACKS]
     return web.json_response({"items": items})
+
+
+@routes.get("/api/v1/media/{media_id}/cover")
+async def cover(request: web.Request) -> web.Response:
+    """The track's cover art: a PNG, for a signed-in user (bearer auth, like the library)."""
+    state = request.app[STATE]
+    _user(request)
+    track = BY_ID.get(request.match_info["media_id"])
+    if track is None:
+        return error(404, "unknown_media", "no such media")
+    state.counts["cover"] += 1
+    return web.Response(body=cover_png(track), content_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
 
 
 def _stream(state: DemoState, request: web.Request, media_id: str, sid: str) -> dict[str, object]:

@@ -14,6 +14,7 @@ from aiohttp import web
 from platformdirs import user_cache_path
 
 from . import synth
+from .art import cover_png
 from .catalog import BY_ID, TRACKS, Track
 from .state import STATE, error
 from .tokens import GrantError
@@ -50,6 +51,7 @@ async def watch(request: web.Request) -> web.Response:
     path = f"/media/{track.id}.wav"
     query, _ = state.signer.sign(path, state.options.url_ttl)
     src = f"{request.url.origin()}{path}?{query}"
+    art = f"{request.url.origin()}/art/{track.id}.png"
     ld = {"@context": "https://schema.org", "@type": "AudioObject", "name": track.title,
           "contentUrl": src, "encodingFormat": "audio/wav",
           "duration": _iso_duration(track.seconds),
@@ -61,11 +63,23 @@ async def watch(request: web.Request) -> web.Response:
 <meta property="og:type" content="music.song">
 <meta property="og:audio" content="{e(src)}">
 <meta property="og:audio:type" content="audio/wav">
+<meta property="og:image" content="{e(art)}">
 <script type="application/ld+json">{json.dumps(ld)}</script>
 </head><body><h1>{e(track.title)}</h1><p>{e(track.artist)}</p>
 </body></html>"""
     state.counts["watch"] += 1
     return web.Response(text=page, content_type="text/html")
+
+
+@routes.get("/art/{media_id}.png")
+async def art(request: web.Request) -> web.Response:
+    """The cover a watch page names in og:image: public, like the page."""
+    track = BY_ID.get(request.match_info["media_id"])
+    if track is None:
+        return web.Response(status=404, text="no such media")
+    request.app[STATE].counts["art"] += 1
+    return web.Response(body=cover_png(track), content_type="image/png",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @routes.get("/playlist/{count}")

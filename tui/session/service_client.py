@@ -84,9 +84,11 @@ class SessionApiClient:
             self._warn(text)
 
     async def _call(self, method: str, path: str, *, token: str | None = None,
-                    **kwargs: Any) -> httpx.Response:
+                    url: str | None = None, **kwargs: Any) -> httpx.Response:
+        """`path` under base_url; or `url`, a full address, when the caller has checked that
+        it is under the service's origin."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        url = self.base_url + path
+        url = url or self.base_url + path
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 # Every call here carries a credential (a password, a refresh token, a
@@ -179,6 +181,17 @@ class SessionApiClient:
         return await self._answer("POST", f"/api/v1/playback/session/{session_id}/heartbeat",
                                   lambda b: self._grant(b, None), token=token,
                                   json={"position": position})
+
+    async def image(self, token: str, url: str, limit: int) -> bytes:
+        """An image the service names (a library item's `image`), with the bearer token:
+        only at the service's own origin. At most `limit` bytes."""
+        if not same_origin(url, self.base_url):
+            raise ValueError("not under the service's origin")
+        r = await self._call("GET", "", token=token, url=url)
+        if len(r.content) > limit:
+            raise ServiceError(f"an image of {len(r.content)} bytes from {self.base_url}",
+                               Failure(r.status_code, "too_large"))
+        return r.content
 
     async def stop_session(self, token: str, session_id: str) -> None:
         await self._call("POST", f"/api/v1/playback/session/{session_id}/stop", token=token)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from tui.core.errors import ResolveError, ServiceError
 from tui.core.failures import Failure, FailureClass
@@ -88,6 +88,18 @@ class ResolverSource:
         return None
 
 
+def _text(value: object) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _image(base_url: str, value: object) -> str | None:
+    """A library item's `image`, as a full web address (it may be relative)."""
+    if not isinstance(value, str) or not value:
+        return None
+    url = urljoin(base_url + "/", value)
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
 class ServiceSource:
     def __init__(self, service: str, client: SessionApiClient, tokens: TokenManager,
                  media_id: str, device_id: str, catalogue: dict[str, dict[str, object]],
@@ -136,7 +148,8 @@ class ServiceSource:
         info = StreamInfo(url=stream.url, title=str(meta.get("title") or f"{self.service}:{self.media_id}"),
                           artist=str(meta["artist"]) if meta.get("artist") else None,
                           duration=float(duration) if isinstance(duration, (int, float)) else None,
-                          expires_at=stream.expires_at)
+                          expires_at=stream.expires_at, album=_text(meta.get("album")),
+                          cover=_image(self.client.base_url, meta.get("image")))
         return info, stream
 
     async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:

@@ -32,6 +32,7 @@ from .screens.prompt import PromptScreen
 from .screens.search import SearchScreen
 from .screens.login import LoginScreen
 from .widgets.event_log import EventLog
+from .widgets.cover import CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
 from .widgets.queue_view import QueueEdit, QueueView
@@ -86,20 +87,23 @@ class YtplayApp(App[None]):
 
     def __init__(self, playback: Playback, *, play_index: int | None = None,
                  config: ConfigHost | None = None,
-                 background: Iterable[Background] = (), notices: Iterable[str] = ()) -> None:
+                 background: Iterable[Background] = (), notices: Iterable[str] = (),
+                 covers: CoverFetch | None = None) -> None:
         """`play_index`: the queue item to start playing once the UI is up, if any.
         `config`: where the config comes from; without it, nothing is edited or watched.
-        `notices`: what start-up found wrong with saved files (set aside, entries skipped)."""
+        `notices`: what start-up found wrong with saved files (set aside, entries skipped).
+        `covers`: finds a cover's image file (the session's cover store) for Now Playing."""
         super().__init__()
         self.playback = playback
         self.play_index = play_index
         self.config_host = config
         self.background = list(background)
         self.notices = list(notices)
+        self.covers = covers
         self._unsubscribe: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
-        yield NowPlayingPanel(id="now-playing")
+        yield NowPlayingPanel(self.covers, id="now-playing")
         with Horizontal(id="middle"):
             with Vertical(id="queue-column"):
                 yield QueueView(lambda: self.playback.queue, id="queue")
@@ -245,6 +249,8 @@ class YtplayApp(App[None]):
         for panel, widget in (("session", "#session"), ("events", "#events"),
                               ("retries", "#retries")):
             self.query_one(widget).display = panel in config.ui.panels
+        for now_playing in self.query(NowPlayingPanel):
+            now_playing.cover_mode = config.ui.cover
         known = {b.id for b in self.all_bindings() if b.id}
         unknown = sorted(set(config.keys) - known)
         if unknown:

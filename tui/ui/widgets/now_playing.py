@@ -1,4 +1,5 @@
-"""The Now Playing panel: title, artist, state, position / duration bar, status line."""
+"""The Now Playing panel: the cover (where there is room), title, artist, state, position /
+duration bar, status line."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from rich.console import Group
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.events import Resize
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.timefmt import clock
+from tui.ui import graphics
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
+
+from .cover import CoverArt, CoverFetch
 
 _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
           PlayState.LOADING: "… loading", PlayState.PLAYING: "▶ playing",
@@ -21,16 +28,70 @@ _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
           PlayState.ENDED: "■ end of queue"}
 
 
-class NowPlayingPanel(Static):
+# Below this the cover would not help: it would take room the title and the bar need.
+COVER_MIN_WIDTH = 100   # terminal columns
+COVER_MIN_HEIGHT = 6    # rows of the panel, its border included
+
+
+class NowPlayingPanel(Widget):
     DEFAULT_CSS = sibling_css(__file__)
     now: reactive[NowPlaying] = reactive(NowPlaying, always_update=True)
+    cover_mode: reactive[str] = reactive("auto")  # [ui] cover: "auto" or "off"
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, covers: CoverFetch | None = None, **kwargs: object) -> None:
+        """`covers`: finds the image file of a cover (the session's cover store); without
+        it no cover shows."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.border_title = "Now Playing"
+        self._covers = covers
+
+    def compose(self) -> ComposeResult:
+        yield CoverArt(self._covers)
+        yield NowPlayingText()
+
+    def watch_now(self, now: NowPlaying) -> None:
+        for text in self.query(NowPlayingText):
+            text.now = now
+        for cover in self.query(CoverArt):
+            cover.show(now.cover if now.index is not None else None)
+
+    def watch_cover_mode(self, mode: str) -> None:
+        if mode != "off" and not graphics.available_later():
+            self.notify("cover art shows from the next start: the terminal is asked what "
+                        "it can draw before the screen starts", markup=False)
+        self._place_cover()
+
+    def on_resize(self, _event: Resize) -> None:
+        self._place_cover()
+
+    def on_cover_art_changed(self, _message: CoverArt.Changed) -> None:
+        self._place_cover()
+
+    def _place_cover(self) -> None:
+        """Show the cover when there is one and room for it, as tall as the panel's
+        inside, as wide as its picture's shape asks (a cell is about twice as tall as
+        wide)."""
+        for cover in self.query(CoverArt):
+            rows = self.size.height
+            fits = (self.cover_mode != "off" and cover.picture is not None
+                    and self.app.size.width >= COVER_MIN_WIDTH
+                    and self.outer_size.height >= COVER_MIN_HEIGHT)
+            cover.display = fits
+            if fits:
+                cover.styles.height = rows
+                cover.styles.width = max(1, min(rows * 4, round(rows * 2 * cover.aspect)))
+
+
+class NowPlayingText(Static):
+    """Title and artist, state and volume, the position bar, the status line."""
+
+    now: reactive[NowPlaying] = reactive(NowPlaying, always_update=True)
 
     def watch_now(self, now: NowPlaying) -> None:
         self.update(self.render_now(now))
+
+    def on_resize(self, _event: Resize) -> None:
+        self.update(self.render_now(self.now))  # the bar takes the width there is
 
     def render_now(self, now: NowPlaying) -> Group:
         # One line, cut with …: a long title must not push the bar out of the panel.

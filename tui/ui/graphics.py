@@ -1,0 +1,74 @@
+"""Terminal graphics for cover art (textual-image: kitty graphics, sixel, else coloured
+half-blocks).
+
+textual-image finds out what the terminal can draw when it is imported, by writing queries
+to the terminal and reading the answers from stdin. That works only before Textual takes
+the terminal (its input thread would swallow the answers). So `prepare()` starts the import
+on a thread as early as start-up allows, overlapping the rest of it, and the app waits for
+it (`settle()`) before it takes the terminal. Where stdout is no terminal (the tests,
+headless runs) nothing is asked and the import can happen whenever it is first needed."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_image_class: Any = None
+_failed = False
+
+
+def _load() -> None:
+    global _image_class, _failed
+    try:
+        from textual_image import widget
+
+        # With no terminal to ask (screenshots, tests), coloured half-blocks: Textual draws
+        # colours whatever its output is.
+        _image_class = widget.Image if _on_a_terminal() else widget.HalfcellImage
+    except Exception as e:  # no such library, no stdout, a terminal that answers oddly
+        log.warning("cover art unavailable: %s: %s", type(e).__name__, e)
+        _failed = True
+
+
+def _on_a_terminal() -> bool:
+    out = sys.__stdout__
+    return out is not None and out.isatty()
+
+
+def prepare() -> None:
+    """Start asking the terminal what it can draw (once, before the app runs)."""
+    global _thread
+    with _lock:
+        if _thread is None and _image_class is None and not _failed:
+            import textual.widget  # noqa: F401  loaded here first, not raced by the thread
+
+            _thread = threading.Thread(target=_load, name="terminal-graphics", daemon=True)
+            _thread.start()
+
+
+def settle(timeout: float = 2.0) -> None:
+    """Wait for `prepare()`'s queries to end; called before Textual takes the terminal."""
+    if _thread is not None:
+        _thread.join(timeout)
+
+
+def image_class() -> Any:
+    """textual-image's widget class, or None where it cannot be had (safely) now: not
+    prepared before the app took the terminal, still asking, or failed."""
+    with _lock:
+        if _thread is None and _image_class is None and not _failed and not _on_a_terminal():
+            _load()  # nothing to ask of a terminal, so nothing to race
+    if _thread is not None and _thread.is_alive():
+        return None
+    return _image_class
+
+
+def available_later() -> bool:
+    """False when covers cannot show in this run at all (the terminal was never asked)."""
+    return _image_class is not None or _thread is not None or not _on_a_terminal()
