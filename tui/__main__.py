@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _clean_up(where.path)
     with ExitStack() as resources:
+        if config.ui.cover != "off":
+            from tui.ui import graphics
+
+            graphics.prepare()  # the terminal is asked what it can draw while the rest loads
+            resources.callback(graphics.settle)  # its reply read, even when start-up fails
         try:
             if sys.stderr.isatty():
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))

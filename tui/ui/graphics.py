@@ -4,8 +4,9 @@ half-blocks).
 textual-image finds out what the terminal can draw when it is imported, by writing queries
 to the terminal and reading the answers from stdin. That works only before Textual takes
 the terminal (its input thread would swallow the answers). So `prepare()` starts the import
-on a thread as early as start-up allows, overlapping the rest of it, and the app waits for
-it (`settle()`) before it takes the terminal. Where stdout is no terminal (the tests,
+on a thread as early as start-up allows (`ytplay` does it right after reading the config),
+overlapping the rest of it, and `factory.build` waits for it (`settle()`) before the app
+takes the terminal. Where stdout is no terminal (the tests,
 headless runs) nothing is asked and the import can happen whenever it is first needed."""
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def prepare() -> None:
     global _thread
     with _lock:
         if _thread is None and _image_class is None and not _failed:
-            import textual.widget  # noqa: F401  loaded here first, not raced by the thread
+            # What textual-image imports of Textual, loaded here first: two threads that
+            # import the same modules at once can deadlock on their import locks.
+            import textual.app  # noqa: F401
+            import textual.widget  # noqa: F401
 
             _thread = threading.Thread(target=_load, name="terminal-graphics", daemon=True)
             _thread.start()
