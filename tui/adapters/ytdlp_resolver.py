@@ -9,9 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping
 
-import yt_dlp
-from yt_dlp.utils import unsmuggle_url
-
 from tui.core.errors import ResolveError
 from tui.core.m3u import Entry
 from tui.core.expiry import parse_url_expiry
@@ -83,6 +80,11 @@ class YtDlpResolver:
         path = Path(ref).expanduser()
         if "://" not in ref and path.is_file():
             return self._file(path)
+        # yt-dlp is imported on the first resolve, on this worker thread: it costs
+        # ~100 ms that ytplay's first frame does not need.
+        import yt_dlp
+        from yt_dlp.utils import unsmuggle_url
+
         try:
             with yt_dlp.YoutubeDL(dict(self._params)) as ydl:
                 info = ydl.extract_info(ref, download=False)
@@ -131,6 +133,9 @@ class YtDlpResolver:
         return await loop.run_in_executor(self._executor, self._expand, ref)
 
     def _expand(self, ref: str) -> list[Entry]:
+        import yt_dlp  # on first use, off the UI loop (see _resolve)
+        from yt_dlp.utils import unsmuggle_url
+
         params = {**self._params, "extract_flat": "in_playlist"}
         try:
             with yt_dlp.YoutubeDL(params) as ydl:
