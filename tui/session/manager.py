@@ -11,7 +11,7 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable, cast
 
 import httpx
 
@@ -57,6 +57,33 @@ def stale_delay(rule: RefreshRule, times: int) -> float:
     return min(STALE_BACKOFF_CAP, rule.min_gap * 2 ** max(0, times - 1))
 
 
+class LazyClient:
+    """The session's `httpx.AsyncClient`, made on first use. Making one builds a TLS context
+    from the CA bundle (~50 ms), which the first frame does not need: with --demo the first
+    request is made once the UI is up. Everything but `aclose` is the client's own."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            if self._closed:  # as httpx says of a closed client; none is made after the end
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
+                                             follow_redirects=True)
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._client is not None:
+            await self._client.aclose()
+
+
 @dataclass
 class _Service:
     client: SessionApiClient
@@ -96,8 +123,8 @@ class SessionManager:
         self.refresh_limit = RetryBudget(SystemClock(), capacity=30.0, per_second=0.5)
         self.token_store = token_store
         self.device_id = device_id or secrets.token_hex(8)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
-                                      follow_redirects=True)
+        # The one HTTP client, made on the first request: see LazyClient.
+        self.http = cast(httpx.AsyncClient, LazyClient())
         # The loopback proxy, joined by the composition root; without one, every stream
         # is handed to libmpv directly.
         self.relay: Relay | None = None

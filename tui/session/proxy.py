@@ -13,8 +13,9 @@ import asyncio
 import logging
 import re
 import secrets
+from typing import TYPE_CHECKING
+
 import httpx
-from aiohttp import web
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
@@ -25,6 +26,11 @@ from .guard import ConnectionGuard
 from .relay import Upstream, UpstreamProvider
 from .retrying import Retrier
 from .service_client import failure_of, network_failure
+
+if TYPE_CHECKING:
+    # aiohttp's server is imported when the proxy first starts (the first stream it carries,
+    # after the first frame): it costs ~150 ms that ytplay's start does not need.
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,8 @@ class StreamProxy:
         async with self._starting:
             if self._runner is not None:
                 return
+            from aiohttp import web  # on first start: see the import under TYPE_CHECKING
+
             app = web.Application()
             app.router.add_route("GET", "/{secret}/{key}", self._handle)
             runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
@@ -101,6 +109,8 @@ class StreamProxy:
         return name in _LOOPBACK_HOSTS and port == str(self.port)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        from aiohttp import web  # loaded by start() already
+
         if not self._allowed(request):
             return web.Response(status=403, text="forbidden")
         key = request.match_info["key"]
@@ -174,6 +184,8 @@ class StreamProxy:
 
     def _response_for(self, up: httpx.Response, *, ranged: bool,
                       offset: int) -> tuple[web.StreamResponse, int | None]:
+        from aiohttp import web  # loaded by start() already
+
         response = web.StreamResponse(status=206 if ranged and up.status_code == 206 else 200)
         for name in _PASS_HEADERS:
             if name in up.headers:
@@ -219,6 +231,8 @@ class StreamProxy:
 
     async def _give_up(self, request: web.Request, response: web.StreamResponse | None,
                        stop: _Stop) -> web.StreamResponse:
+        from aiohttp import web  # loaded by start() already
+
         log.warning("proxy gave up: %s", stop)
         self.provider.report_dead(request.match_info["key"], str(stop))
         if response is None:
