@@ -4,7 +4,7 @@ into the session's settings, and applying a changed file to a running ytplay."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.config import store
 from tui.config.schema import NEEDS_RESTART, Config
@@ -12,8 +12,10 @@ from tui.config.validate import Issue, MpvCheck, validate_text
 from tui.core.clock import SystemClock
 from tui.core.leases import RefreshRule
 from tui.core.retry import RetryBudget, RetryPolicy
-from tui.session.manager import SessionManager
-from tui.session.playback import Playback
+
+if TYPE_CHECKING:  # `ytplay` loads the config before anything of the session is needed
+    from tui.session.manager import SessionManager
+    from tui.session.playback import Playback
 
 
 def mpv_check() -> MpvCheck | None:
