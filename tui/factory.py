@@ -5,8 +5,10 @@ layer."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -26,7 +28,7 @@ from tui.session.queue_store import QueueStore
 from tui.session.settings import PlaybackSettings
 from tui.session.token_store import TokenStore
 from tui.session.tokens import PasswordSource
-from tui.ui.app import YtplayApp
+from tui.ui.app import Background, YtplayApp
 
 if TYPE_CHECKING:
     from tui.demo.service import DemoService
@@ -85,6 +87,58 @@ def add_configured_services(session: SessionManager, services: list[ServiceSecti
         session.add_service(svc.name, svc.base_url, client_id=svc.client_id,
                             username=svc.username, password=source(),
                             media_origins=svc.media_origins)
+
+
+class AfterFirstFrame:
+    """A background service made and started once the app has drawn its first frame: what
+    the first frame does not show must not hold it up (MPRIS and its D-Bus library; opening
+    the first item, which loads yt-dlp and the HTTP stacks and makes the demo synthesize
+    its media). Asked about itself before then (a test reading MPRIS's bus name), it is
+    made at once."""
+
+    def __init__(self, app: Callable[[], YtplayApp], make: Callable[[], Background]) -> None:
+        self._app = app
+        self._make = make
+        self._service: Background | None = None
+
+    @property
+    def service(self) -> Background:
+        if self._service is None:
+            self._service = self._make()
+        return self._service
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.service, name)
+
+    async def start(self) -> bool:
+        # Two refreshes: the first frame, then the key bar, which Textual's Footer draws one
+        # refresh later. (Not App.wait_for_refresh: it wants the app in a task of its own;
+        # the app handles its messages once it runs, and calls this after its next refresh.)
+        for _ in range(2):
+            drawn = asyncio.Event()
+            self._app().call_after_refresh(drawn.set)
+            await drawn.wait()
+        return await self.service.start()
+
+    def stop(self) -> None:
+        if self._service is not None:
+            self._service.stop()
+
+
+class PlayAtStart:
+    """Plays the queue item `index`, as the app would at its start (`play_index`)."""
+
+    def __init__(self, playback: Playback, index: int) -> None:
+        self.playback = playback
+        self.index = index
+
+    async def start(self) -> bool:
+        if self.index < len(self.playback.queue):
+            self.playback.play(self.index)
+        return True
+
+    def stop(self) -> None:
+        pass
 
 
 def build(args: argparse.Namespace, config: Config, config_path: Path,
@@ -170,13 +224,18 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
 
     covers = CoverStore(covers_dir(), session, tags)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
-    background = []
+    background: list[Background] = []
     if config.ui.mpris:
-        from tui.desktop.mpris import Mpris
+        def mpris() -> Background:
+            from tui.desktop.mpris import Mpris  # with dbus-fast, after the first frame
 
-        background.append(Mpris(playback, quit_app=lambda: built[0].exit()))
-    built.append(YtplayApp(playback, play_index=play_index, config=host, background=background,
-                           notices=notices, covers=covers.path))
+            return Mpris(playback, quit_app=lambda: built[0].exit())
+        background.append(AfterFirstFrame(lambda: built[0], mpris))
+    if play_index is not None:
+        background.append(AfterFirstFrame(lambda: built[0],
+                                          partial(PlayAtStart, playback, play_index)))
+    built.append(YtplayApp(playback, config=host, background=background, notices=notices,
+                           covers=covers.path))
     if config.ui.cover != "off":
         from tui.ui import graphics
 
