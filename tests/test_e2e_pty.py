@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import select
-import struct
-import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
-from typing import Callable
 
-import pyte
-
-COLS, ROWS = 120, 36
-
-
-class Terminal:
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
-        os.close(slave)
-        self.screen = pyte.Screen(COLS, ROWS)
-        self.stream = pyte.ByteStream(self.screen)
-        self.raw = b""
-
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
-
-    def wait_for(self, cond: Callable[[str], bool], timeout: float) -> float:
-        """Feed output into the emulator until `cond(screen)` holds; returns when it did."""
-        deadline = time.monotonic() + timeout
-        while not cond(self.text()):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"screen never matched; it shows:\n{self.text()}")
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                try:
-                    data = os.read(self.master, 65536)
-                except OSError:
-                    data = b""
-                if not data:
-                    raise AssertionError(f"ytplay exited; screen:\n{self.text()}")
-                self.raw += data
-                self.stream.feed(data)
-        return time.monotonic()
-
-    def send(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.master)
+from tests.pty_terminal import COLS, ROWS, Terminal
 
 
 def _position(screen: str) -> int | None:
