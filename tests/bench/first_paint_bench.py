@@ -1,0 +1,99 @@
+"""Start-up: from process start to the first frame, for `ytplay --demo` and for a bare
+Textual app (one Static), measured from outside in a pseudo-terminal, in interleaved
+rounds of the same run so both see the same machine.
+
+Both are read back through pyte, and judged alike:
+- first frame: the program's known word is on the screen and its first frame has been
+  written down to the last row (Textual draws a whole frame row by row, each row placed
+  with an absolute cursor move, so the move to the last row ends the frame);
+- complete: the last row has text as well. ytplay's key bar is drawn one refresh after
+  the first frame (Textual's Footer composes its keys then); the bare app's Static is
+  docked on its last row, so for it both are the same moment."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.pty_terminal import COLS, ROWS, Terminal
+
+from .table import print_table
+
+ROUNDS = int(os.environ.get("FIRST_PAINT_ROUNDS", 7))
+TIMEOUT = 30.0
+
+BARE_APP = """\
+from textual.app import App
+from textual.widgets import Static
+
+
+class Bare(App):
+    CSS = "Static { dock: bottom; }"
+
+    def compose(self):
+        yield Static("bare Textual app")
+
+
+Bare().run()
+"""
+
+LAST_ROW = f"\x1b[{ROWS};1H".encode()
+
+
+def _first_paint(args: list[str], word: str, home: Path) -> tuple[float, float]:
+    """Seconds from spawning `args` to its first frame and to its complete one; fresh XDG
+    folders each time (nothing cached, no saved queue, a new config file)."""
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLS), "LINES": str(ROWS)}
+    for name in ("CONFIG", "STATE", "DATA", "CACHE"):
+        env[f"XDG_{name}_HOME"] = str(home / name.lower())
+    env.pop("YTPLAY_CONFIG", None)
+    start = time.monotonic()
+    term = Terminal(args, env)
+    try:
+        first = term.wait_for(lambda s: word in s and LAST_ROW in term.raw, timeout=TIMEOUT)
+        complete = term.wait_for(lambda s: bool(s.rsplit("\n", 1)[-1].strip()), timeout=TIMEOUT)
+        if os.environ.get("FIRST_PAINT_SHOW"):
+            print(term.text(), file=sys.stderr)
+        return first - start, complete - start
+    finally:
+        term.close()
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f}"
+
+
+async def run() -> None:
+    programs = {
+        "bare Textual app (one Static)": ([sys.executable, "{bare}"], "bare Textual app"),
+        "ytplay --demo --ao null": ([sys.executable, "-m", "tui", "--demo", "--demo-port",
+                                     "0", "--ao", "null"], "Now Playing"),
+    }
+    first: dict[str, list[float]] = {name: [] for name in programs}
+    complete: dict[str, list[float]] = {name: [] for name in programs}
+    with tempfile.TemporaryDirectory(prefix="ytplay-first-paint-") as tmp:
+        root = Path(tmp)
+        bare = root / "bare_app.py"
+        bare.write_text(BARE_APP)
+        for i in range(ROUNDS):  # interleaved, so both see the same load on the machine
+            for n, (name, (args, word)) in enumerate(programs.items()):
+                argv = [a.format(bare=bare) for a in args]
+                f, c = _first_paint(argv, word, root / f"{i}-{n}")
+                first[name].append(f)
+                complete[name].append(c)
+    base_first = statistics.median(first[next(iter(programs))])
+    base_complete = statistics.median(complete[next(iter(programs))])
+    rows = [[name, _ms(first[name]), f"{min(first[name]) * 1000:.0f}",
+             f"{max(first[name]) * 1000:.0f}",
+             f"{statistics.median(first[name]) / base_first:.2f}×", _ms(complete[name]),
+             f"{statistics.median(complete[name]) / base_complete:.2f}×"]
+            for name in programs]
+    print_table(f"Start-up, process start to first frame in a {COLS}×{ROWS} pty (medians of "
+                f"{ROUNDS} interleaved rounds; target: ytplay's first frame ≤ 1.5× the bare "
+                f"app's)",
+                ["program", "first frame ms", "min", "max", "× bare", "complete ms", "× bare"],
+                rows)
