@@ -1,25 +1,108 @@
 """The session panel: one row per lease — access token, refresh token, stream URL, playback
 session — with its state, time to expiry counting down every second, the retry under way
-and the last error (redacted where it was made)."""
+and the last error (redacted where it was made).
+
+The columns fit the panel's width, measured in terminal cells, and never scroll sideways:
+kind, owner, state and expires always show (expiry is the figure that explains ytplay);
+the retry and the last error show while there is room and are dropped first; the kinds
+are shortened (access, refresh, stream, session) before anything else is given up."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.core.leases import Lease, LeaseState
+from tui.core.leases import Lease, LeaseKind, LeaseState
 from tui.core.timefmt import countdown
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import fit, plain
 
-# Cells are laid out by rich in terminal cells; a server's error text still gets a bound,
-# or one message would push every other column off the screen.
-MAX_ERROR = 80
 _STYLES = {LeaseState.FRESH: "green", LeaseState.REFRESHING: "yellow",
            LeaseState.RETRYING: "yellow", LeaseState.EXPIRED: "red", LeaseState.FAILED: "bold red"}
+# Shown where the full names would cost a column or the error's room (see plan).
+SHORT_KINDS = {LeaseKind.ACCESS_TOKEN: "access", LeaseKind.REFRESH_TOKEN: "refresh",
+               LeaseKind.STREAM_URL: "stream", LeaseKind.PLAYBACK_SESSION: "session"}
+LABELS = {"kind": "Kind", "owner": "Owner", "state": "State", "expires": "Expires",
+          "retry": "Retry", "error": "Last error"}
+PAD = 2          # DataTable's cell padding: one cell either side of every column
+MIN_OWNER = 8    # cells the owner keeps before any optional column is shown
+MIN_ERROR = 12   # an error cut shorter than this says nothing; the column is dropped
+COMFORT_ERROR = 24  # below this, the error's room matters more than the kinds' full names
+
+
+def _widest(texts: Iterable[str]) -> int:
+    return max(cell_len(t) for t in texts)
+
+
+# Columns with a fixed vocabulary get the width of their longest word, so the layout does
+# not shift when a lease changes state: "refreshing", "expired", "23h59m".
+KIND_W = _widest([k.value for k in LeaseKind] + [LABELS["kind"]])
+SHORT_KIND_W = _widest([*SHORT_KINDS.values(), LABELS["kind"]])
+STATE_W = _widest([s.value for s in LeaseState] + [LABELS["state"]])
+EXPIRES_W = _widest(["expired", "23h59m", "59m59s", LABELS["expires"]])
+# The retry's width grows with what is shown: a config with more attempts or longer
+# backoffs than the defaults ("4/4 in 8s") makes it wider.
+RETRY_W = _widest(["4/4 in 8s", LABELS["retry"]])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns shown, in order, and each one's width in cells (padding excluded)."""
+
+    columns: tuple[tuple[str, int], ...]
+    short_kinds: bool
+
+    def width(self, key: str) -> int | None:
+        return dict(self.columns).get(key)
+
+
+def plan(width: int, owner: int, retry_w: int = RETRY_W) -> Layout:
+    """The columns for a table `width` cells wide whose longest owner takes `owner` cells
+    and longest retry `retry_w`. Kind, owner, state and expires always; then the retry and
+    the last error while they fit; what is spare goes to the owner, up to its length (half
+    of it when there is an error column), and the error takes the rest. The kinds are
+    named in full only where that costs nothing else: every column shows, and the error
+    keeps room to say something; elsewhere they are shortened, the same at every narrower
+    width, so the panel does not switch back and forth as a terminal is resized."""
+    full = _plan(width, owner, retry_w, False)
+    if len(full.columns) == 6 and (full.width("error") or 0) >= COMFORT_ERROR:
+        return full
+    return _plan(width, owner, retry_w, True)
+
+
+def _plan(width: int, owner: int, retry_w: int, short: bool) -> Layout:
+    kind = SHORT_KIND_W if short else KIND_W
+    used = kind + STATE_W + EXPIRES_W + 4 * PAD
+    owner_min = min(MIN_OWNER, owner)
+    retry = used + owner_min + retry_w + PAD <= width
+    used += (retry_w + PAD) * retry
+    error = used + owner_min + MIN_ERROR + PAD <= width
+    used += PAD * error
+    spare = width - used - owner_min - MIN_ERROR * error
+    # With an error column, the owner grows into half of what is spare: an error says
+    # more when it is longer, a title rarely does.
+    owner_w = max(1, min(owner, owner_min + (spare // 2 if error else spare)))
+    columns = [("kind", kind), ("owner", owner_w), ("state", STATE_W), ("expires", EXPIRES_W)]
+    if retry:
+        columns.append(("retry", retry_w))
+    if error:
+        columns.append(("error", max(MIN_ERROR, width - used - owner_w)))
+    return Layout(tuple(columns), short)
+
+
+def _retry(lease: Lease, now: float) -> str:
+    """The retry under way: attempt n of N, and in how long the next one goes."""
+    if not (lease.attempt and lease.attempts):
+        return ""
+    text = f"{lease.attempt}/{lease.attempts}"
+    if lease.next_retry_at is not None and lease.next_retry_at >= now:
+        text += f" in {lease.next_retry_at - now:.0f}s"
+    return text
 
 
 class SessionPanel(DataTable[str | Text]):
@@ -27,26 +110,49 @@ class SessionPanel(DataTable[str | Text]):
     can_focus = False
 
     def __init__(self, leases: Callable[[], Iterable[Lease]], **kwargs: object) -> None:
-        super().__init__(cursor_type="none", **kwargs)  # type: ignore[arg-type]
+        super().__init__(cursor_type="none", cell_padding=PAD // 2, **kwargs)  # type: ignore[arg-type]
         self._leases = leases
+        self._layout: Layout | None = None
         self.border_title = "Session"
 
     def on_mount(self) -> None:
-        self.add_columns("Kind", "Owner", "State", "Expires", "Try", "Retry in", "Last error")
         self.refresh_rows()
         self.set_interval(1.0, self.refresh_rows)
 
+    def on_resize(self) -> None:
+        self.refresh_rows()
+
+    def _set_layout(self, layout: Layout) -> None:
+        if layout == self._layout:
+            return
+        self._layout = layout
+        self.clear(columns=True)
+        for key, width in layout.columns:
+            self.add_column(LABELS[key], width=width, key=key)
+
     def refresh_rows(self) -> None:
         now = time.time()
+        leases = list(self._leases())
+        owner = max([cell_len(LABELS["owner"]), *(cell_len(plain(x.owner).plain) for x in leases)])
+        retry = max([RETRY_W, *(cell_len(_retry(x, now)) for x in leases)])
+        # The scrollbar's room is kept (scrollbar-gutter: stable), so a table that grows
+        # taller than the panel never pushes its last column under the scrollbar.
+        layout = plan(self.scrollable_content_region.width, owner, retry)
+        self._set_layout(layout)
         self.clear()
-        for lease in self._leases():
-            state = lease.state_at(now)
-            left = None if lease.expires_at is None else lease.expires_at - now
-            tries = f"{lease.attempt}/{lease.attempts}" if lease.attempt and lease.attempts else ""
-            retry = "" if lease.next_retry_at is None or lease.next_retry_at < now else \
-                f"{lease.next_retry_at - now:.0f}s"
-            # The owner (a track title) and the error come from outside: Text cells, since
-            # DataTable reads a str cell as markup.
-            self.add_row(lease.kind.value, plain(lease.owner),
-                         Text(state.value, style=_STYLES[state]), countdown(left), tries,
-                         retry, plain(fit(lease.last_error or "", MAX_ERROR)))
+        for lease in leases:
+            self.add_row(*self._cells(lease, now, layout))
+
+    @staticmethod
+    def _cells(lease: Lease, now: float, layout: Layout) -> list[str | Text]:
+        state = lease.state_at(now)
+        left = None if lease.expires_at is None else lease.expires_at - now
+        kind = SHORT_KINDS[lease.kind] if layout.short_kinds else lease.kind.value
+        # The owner (a track title) and the error come from outside: Text cells, since
+        # DataTable reads a str cell as markup; each cut to its column in cells.
+        cells: dict[str, str | Text] = {
+            "kind": kind, "owner": plain(fit(lease.owner, layout.width("owner") or 0)),
+            "state": Text(state.value, style=_STYLES[state]), "expires": countdown(left),
+            "retry": _retry(lease, now),
+            "error": plain(fit(lease.last_error or "", layout.width("error") or 0))}
+        return [cells[key] for key, _ in layout.columns]
