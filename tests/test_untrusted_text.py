@@ -191,7 +191,7 @@ async def app_with(player, session, rows: list[QueueItem]
 async def test_queue_rows_keep_their_columns_and_send_no_escapes(player, session) -> None:
     async with app_with(player, session, ROWS) as (app, pilot, pb):
         view = app.query_one(QueueView)
-        width = view.size.width
+        width = view.row_width  # the content less the scrollbar's room
         for y, item in enumerate(pb.queue):
             strip = view.render_line(y)
             assert not forbidden(strip.text), strip.text
@@ -210,7 +210,7 @@ async def test_queue_columns_line_up_at_any_width(player, session) -> None:
             await pilot.pause()
             for y, item in enumerate(pb.queue):
                 text = view.render_line(y).text
-                assert cell_len(text) == view.size.width, (width, y, text)
+                assert cell_len(text) == view.row_width, (width, y, text)
 
 
 async def test_panels_and_screens_show_untrusted_text_literally(player, session) -> None:

@@ -102,7 +102,7 @@ class QueueView(ScrollView, can_focus=True):
         """Re-read the queue (after it changed) and redraw what is visible."""
         q = self.queue
         self.view = q.matching(self.filter_text) if self.filter_text else list(range(len(q)))
-        self.virtual_size = Size(self.size.width, len(self.view))
+        self.virtual_size = Size(self.row_width, len(self.view))
         self.cursor = max(0, min(self.cursor, len(self.view) - 1))
         bits = [f"{len(q)} items"]
         if self.filter_text:
@@ -135,9 +135,16 @@ class QueueView(ScrollView, can_focus=True):
             self.cursor = self.view.index(index)
             self._keep_cursor_visible()
 
+    @property
+    def row_width(self) -> int:
+        """The cells a row has: the content's width less the scrollbar's room, which the
+        stylesheet always keeps (scrollbar-gutter: stable), so the time column at the right
+        edge is never under the scrollbar, and rows do not reflow when it appears."""
+        return self.scrollable_size.width
+
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.row_width
         if row >= len(self.view):
             return Strip.blank(width, self.rich_style)
         q = self.queue
@@ -181,7 +188,7 @@ class QueueView(ScrollView, can_focus=True):
         self._keep_cursor_visible()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.view))
+        self.virtual_size = Size(self.row_width, len(self.view))
 
     # --- keys and mouse -------------------------------------------------------------------
 
