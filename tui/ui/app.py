@@ -31,7 +31,9 @@ from .screens.history import HistoryScreen
 from .screens.prompt import PromptScreen
 from .screens.search import SearchScreen
 from .screens.login import LoginScreen
+from .panels import PANELS, toggled
 from .widgets.event_log import EventLog
+from .widgets.logs_pane import LogsPane
 from .widgets.cover import CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
@@ -49,14 +51,11 @@ class Background(Protocol):
 
 class YtplayApp(App[None]):
     TITLE = "ytplay"
-    CSS = """
-    #middle { height: 1fr; }
-    #middle > * { width: 1fr; }
-    #queue-column { width: 2fr; }
-    #session { width: 3fr; }
-    #bottom { height: 10; }
-    #bottom > * { width: 1fr; }
-    """
+    CSS_PATH = "app.tcss"
+    # The screen gets one class of each pair, which app.tcss lays out by: 80×24 (the size
+    # most terminals open at) is -narrow -short; 140×40 is -wide -tall.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
         Binding("n", "next", "Next", id="next"),
@@ -70,6 +69,12 @@ class YtplayApp(App[None]):
         Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
         Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
         Binding("h", "history", "History", show=False, id="history"),
+        # Panels on and off, remembered in the config (tui/ui/panels.py says why there).
+        Binding("S", "toggle_panel('session')", "Session panel on/off", show=False,
+                id="toggle_session"),
+        Binding("L", "toggle_panel('logs')", "Logs on/off", show=False, id="toggle_logs"),
+        # Where the logs share one tabbed pane (a small screen), the other log's tab.
+        Binding("l", "switch_log", "Switch log tab", show=False, id="switch_log"),
         Binding("c", "edit_config", "Edit config", id="edit_config"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -100,18 +105,19 @@ class YtplayApp(App[None]):
         self.background = list(background)
         self.notices = list(notices)
         self.covers = covers
+        self.panels: tuple[str, ...] = PANELS
+        self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
         self._unsubscribe: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         yield NowPlayingPanel(self.covers, id="now-playing")
-        with Horizontal(id="middle"):
+        with Horizontal(id="main"):
             with Vertical(id="queue-column"):
                 yield QueueView(lambda: self.playback.queue, id="queue")
                 yield FilterBar(id="filter")
-            yield SessionPanel(self.playback.session.book.values, id="session")
-        with Horizontal(id="bottom"):
-            yield EventLog(id="events")
-            yield RetryLog(id="retries")
+            with Vertical(id="side"):
+                yield SessionPanel(self.playback.session.book.values, id="session")
+                yield LogsPane(id="logs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -239,16 +245,16 @@ class YtplayApp(App[None]):
 
     # --- config -------------------------------------------------------------------------------
 
-    def _apply_ui(self, config: Config) -> None:
-        """Theme, panels and keys, which the UI owns."""
+    def _apply_ui(self, config: Config, panels: bool = True) -> None:
+        """Theme, panels and keys, which the UI owns. `panels`: False when the config was
+        just written with the panels shown now; a key pressed meanwhile is newer."""
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
             self._note(Level.WARNING, f"ui.theme: no theme {config.ui.theme!r}; keeping "
                                       f"{self.theme!r}")
-        for panel, widget in (("session", "#session"), ("events", "#events"),
-                              ("retries", "#retries")):
-            self.query_one(widget).display = panel in config.ui.panels
+        if panels:
+            self._show_panels(tuple(config.ui.panels))
         for now_playing in self.query(NowPlayingPanel):
             now_playing.cover_mode = config.ui.cover
         known = {b.id for b in self.all_bindings() if b.id}
@@ -258,10 +264,10 @@ class YtplayApp(App[None]):
                                       f"the actions are {', '.join(sorted(known))}")
         self.set_keymap({k: v for k, v in config.keys.items() if k in known})
 
-    def _apply(self, config: Config) -> None:
+    def _apply(self, config: Config, panels: bool = True) -> None:
         assert self.config_host is not None
         notes = self.config_host.apply(config)
-        self._apply_ui(config)
+        self._apply_ui(config, panels)
         for note in notes:
             self._note(Level.INFO, f"config: {note}")
         self.post_message(self.ConfigApplied(notes))
@@ -411,6 +417,56 @@ class YtplayApp(App[None]):
                 self.playback.queue[index].artist = entry.artist
                 self.playback.play(index)
         self.push_screen(HistoryScreen(played), chosen)
+
+    # --- panels -----------------------------------------------------------------------------
+
+    def _show_panels(self, panels: tuple[str, ...]) -> None:
+        self.panels = panels
+        self.query_one(SessionPanel).display = "session" in panels
+        logs = self.query_one(LogsPane)
+        logs.show(panels)
+        side = self.query_one("#side")
+        side.display = bool(panels)
+        side.set_class(not logs.display, "-no-logs")
+
+    def action_toggle_panel(self, group: str) -> None:
+        self._show_panels(toggled(self.panels, group))
+        if self.config_host is not None:
+            wanted, self._panels_wanted = self._panels_wanted, self.panels
+            if wanted is None:  # else the writer under way picks up the newer choice
+                self._remember_panels()
+
+    def action_switch_log(self) -> None:
+        self.query_one(LogsPane).switch()
+
+    @work(group="panels")
+    async def _remember_panels(self) -> None:
+        """Write the panels into `[ui] panels`, the latest choice last. Presses that come
+        while a write is under way make one more write, never one each."""
+        from tui.config.edit import with_option
+        from tui.config.validate import ConfigError
+
+        host = self.config_host
+        assert host is not None
+        try:
+            await asyncio.sleep(0.3)  # a burst of presses: write once, after it
+            while (wanted := self._panels_wanted) is not None \
+                    and list(wanted) != host.config.ui.panels:
+                text = await asyncio.to_thread(host.read)
+                new = with_option(text, "ui", "panels", list(wanted))
+                try:
+                    if new is None:
+                        raise ValueError("not TOML")
+                    config = await asyncio.to_thread(host.save, new)
+                except (ConfigError, ValueError, OSError):
+                    # The file is the person's: one that does not validate is theirs to fix.
+                    self._note(Level.WARNING, f"panels not remembered: {host.path} has "
+                               "errors or cannot be written (`ytplay config check`)")
+                    return
+                if config != host.config:
+                    self._apply(config, panels=False)
+        finally:
+            self._panels_wanted = None
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.all_bindings()))

@@ -1,4 +1,6 @@
-"""The help screen: every key, generated from the bindings so it cannot drift."""
+"""The help screen: every key, generated from the bindings so it cannot drift. Where the
+screen is wide enough (80 cells, the size most terminals open at) the keys are listed in
+two columns, so all of them show at 80×24 without scrolling."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.ui.css import sibling_css
+
+TWO_COLUMNS = 80  # screen cells from which the keys are listed in two columns
 
 
 def key_label(binding: Binding) -> str:
@@ -25,13 +29,33 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, bindings: list[Binding]) -> None:
         super().__init__()
         self._keys = bindings
+        self._columns = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static("ytplay — keys", id="help-title")
-            table: DataTable[str] = DataTable(cursor_type="none", id="help-keys")
-            table.add_columns("Key", "Action")
-            for b in self._keys:
-                table.add_row(key_label(b), b.description)
-            yield table
+            yield DataTable[str](cursor_type="none", id="help-keys")
             yield Static("escape, ? or q closes this screen", id="help-hint")
+
+    def on_mount(self) -> None:
+        self._fill()
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        columns = 2 if self.app.size.width >= TWO_COLUMNS else 1
+        if columns == self._columns:
+            return
+        self._columns = columns
+        table: DataTable[str] = self.query_one("#help-keys", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*["Key", "Action"] * columns)
+        rows = [(key_label(b), b.description) for b in self._keys]
+        height = -(-len(rows) // columns)  # down the first column, then the second
+        for i in range(height):
+            cells: list[str] = []
+            for row in rows[i::height]:
+                cells.extend(row)
+            cells.extend([""] * (2 * columns - len(cells)))
+            table.add_row(*cells)

@@ -1,0 +1,79 @@
+"""The event log and the retry log in one pane: side by side where there is room, one
+tabbed pane on a small screen (the app's breakpoints put -narrow or -short on the screen).
+
+Why Tabs and two classes, not a TabbedContent: TabbedContent hides its inactive pane with
+an inline style, which no stylesheet rule can undo, so on a wide screen both logs could not
+show without moving them to other containers (and RichLog loses its lines when remounted).
+Here the logs never move; the stylesheet shows one or both."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Tab, Tabs
+
+from tui.ui.css import sibling_css
+
+from .event_log import EventLog
+from .retry_log import RetryLog
+
+LOGS = ("events", "retries")
+TITLES = {"events": "Events", "retries": "Retry log"}
+
+
+class LogTabs(Tabs, can_focus=False):
+    """Clicked, or switched by the app's key: focus stays on the queue, whose keys are the
+    ones a person uses all day (and ←/→ seek, which a focused Tabs would take)."""
+
+
+class LogsPane(Vertical):
+    DEFAULT_CSS = sibling_css(__file__)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.shown: tuple[str, ...] = LOGS
+        self.active = "events"
+
+    def compose(self) -> ComposeResult:
+        yield LogTabs(*(Tab(TITLES[log], id=f"tab-{log}") for log in LOGS))
+        yield EventLog(id="events")
+        yield RetryLog(id="retries")
+
+    def on_mount(self) -> None:
+        self._sync()
+
+    def show(self, logs: tuple[str, ...]) -> None:
+        """Which logs are on (of LOGS, in that order); the pane hides with none."""
+        self.shown = tuple(log for log in LOGS if log in logs)
+        self.display = bool(self.shown)
+        if self.shown and self.active not in self.shown:
+            self.active = self.shown[0]
+        self._sync()
+
+    def switch(self) -> None:
+        """The other log's tab (on a small screen, where one shows at a time)."""
+        if len(self.shown) > 1:
+            self.active = self.shown[(self.shown.index(self.active) + 1) % len(self.shown)]
+            self._sync()
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        log = (event.tab.id or "").removeprefix("tab-")
+        if log in self.shown and log != self.active:
+            self.active = log
+            self._sync()
+
+    def _sync(self) -> None:
+        """Classes the stylesheet reads: which logs are off, which tab is in front, and
+        whether there is a choice to make at all."""
+        for log in LOGS:
+            self.set_class(log not in self.shown, f"-no-{log}")
+            self.set_class(log == self.active, f"-on-{log}")
+        self.set_class(len(self.shown) < 2, "-single")
+        if not self.shown:
+            return
+        # The pane's own border shows only as a tabbed pane; with one log, no tabs say which.
+        self.border_title = TITLES[self.shown[0]] if len(self.shown) == 1 else "Logs"
+        tabs = self.query_one(LogTabs)
+        if tabs.active != f"tab-{self.active}":
+            tabs.active = f"tab-{self.active}"
