@@ -42,7 +42,9 @@ async def shoot(out: Path) -> list[Path]:
             pb.bus.subscribe(lambda e: isinstance(e, SessionEvent) and events.append(e))
 
             def save(name: str) -> None:
-                shots.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
+                path = Path(app.save_screenshot(f"{name}.svg", str(out)))
+                keep_spaces(path)
+                shots.append(path)
 
             await until(pilot, timeout=30, cond=lambda: pb.now.state is PlayState.PLAYING
                          and (pb.now.position or 0) > 2)
@@ -71,6 +73,17 @@ async def shoot(out: Path) -> list[Path]:
             await pilot.pause(0.2)
             save("help")
     return shots
+
+
+def keep_spaces(svg: Path) -> None:
+    """Mark the SVG's text as preformatted (xml:space="preserve"). Rich writes each run of
+    cells as one <text> whose spaces are no-break spaces, placed by `x` and `textLength`;
+    librsvg (rsvg-convert) strips those spaces at the start and end of a run and ignores
+    textLength, so "▶ playing   vol 100%" became "▶ playingvol 100%" in the PNG. With
+    spaces preserved every renderer keeps them; browsers drew them all along."""
+    text = svg.read_text("utf-8")
+    if 'xml:space="preserve"' not in text:
+        svg.write_text(text.replace("<svg ", '<svg xml:space="preserve" ', 1), "utf-8")
 
 
 def to_png(svgs: list[Path]) -> list[Path]:

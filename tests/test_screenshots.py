@@ -17,5 +17,6 @@ def test_screenshots_are_generated(tmp_path: Path) -> None:
     for name in NAMES:
         svg = (tmp_path / f"{name}.svg").read_text()
         assert svg.startswith("<svg") and "ytplay" in svg
+        assert 'xml:space="preserve"' in svg  # or rsvg-convert drops spaces from the PNG
         assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "retrying" in (tmp_path / "playing-refresh-and-retry.svg").read_text()
