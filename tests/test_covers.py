@@ -101,11 +101,12 @@ async def test_a_bearer_goes_only_to_the_service_origin(demo: DemoService, sessi
     def elsewhere(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, content=png(rgb=RGB))
+    await session.http.aclose()
     session.http = httpx.AsyncClient(transport=httpx.MockTransport(elsewhere))
     path = await store.path("https://images.example/cover.png")
     assert path is not None and seen and "authorization" not in seen[0].headers
     # Not an image (an error page served as 200): no cover, and it is not kept.
-    seen.clear()
+    await session.http.aclose()
     session.http = httpx.AsyncClient(transport=httpx.MockTransport(
         lambda r: httpx.Response(200, text="<html>nope</html>")))
     assert await store.path("https://images.example/page.png") is None
