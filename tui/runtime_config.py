@@ -4,7 +4,7 @@ into the session's settings, and applying a changed file to a running ytplay."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from tui.config import store
 from tui.config.schema import NEEDS_RESTART, Config
@@ -18,13 +18,17 @@ if TYPE_CHECKING:  # `ytplay` loads the config before anything of the session is
     from tui.session.playback import Playback
 
 
-def mpv_check() -> MpvCheck | None:
-    """libmpv's own check of raw options, when libmpv can be loaded at all."""
-    try:
-        from tui.adapters.mpv_options import check_mpv_options
-    except (OSError, ImportError):
-        return None  # reported, with what to install, when the player is built
-    return check_mpv_options
+def mpv_check() -> MpvCheck:
+    """libmpv's own check of raw options, when libmpv can be loaded at all. It is loaded
+    (~100 ms) only when there are [mpv] options to check: a config without them is read
+    without it, and the player loads it once the first frame is drawn."""
+    def check(options: Mapping[str, Any]) -> dict[str, str]:
+        try:
+            from tui.adapters.mpv_options import check_mpv_options
+        except (OSError, ImportError):
+            return {}  # reported, with what to install, when the player is built
+        return check_mpv_options(options)
+    return check
 
 
 def load_config(path: Path, *, make_folder: bool = True) -> Config:
