@@ -10,13 +10,14 @@ import dataclasses
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from tui.config.paths import covers_dir, history_file, playlists_dir, queue_file, tokens_file
 from tui.config.schema import Config, ServiceSection
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
-from tui.core.ports import Resolver
+from tui.core.events import PlayerEvent
+from tui.core.ports import Player, Resolver
 from tui.core.queue import Queue
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_options)
@@ -60,6 +61,102 @@ def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None
         return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
+
+
+def find_libmpv() -> None:
+    """Raises PlayerUnavailable when libmpv is not installed, without loading it: the
+    look-up python-mpv makes when it is imported."""
+    import ctypes.util
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("mpv")
+    if spec is None or spec.origin is None:
+        detail = "No module named 'mpv'"
+    elif os.name == "nt":  # a DLL on %PATH%, or beside python-mpv
+        beside = Path(spec.origin).parent
+        names = ("mpv-2.dll", "libmpv-2.dll", "mpv-1.dll")
+        if any(ctypes.util.find_library(n) or (beside / n).is_file() for n in names):
+            return
+        detail = "Cannot find mpv-1.dll, mpv-2.dll or libmpv-2.dll in your system %PATH%"
+    elif ctypes.util.find_library("mpv") is None:
+        detail = "Cannot find libmpv in the usual places"
+    else:
+        return
+    raise PlayerUnavailable(LIBMPV_MISSING.format(detail=detail))
+
+
+class DeferredPlayer:
+    """The Player port, with libmpv loaded and started by `make` on first use: at the first
+    command, or when `ready()` is called once the first frame is drawn. Loading libmpv takes
+    ~100 ms that the first frame does not need. Until then it keeps the volume and the
+    listener it is given, and has nothing to stop or close."""
+
+    def __init__(self, make: Callable[[], Player]) -> None:
+        self._make = make
+        self._player: Player | None = None
+        self._volume = 100.0
+        self._listener: Callable[[PlayerEvent], None] = lambda _event: None
+
+    def ready(self) -> Player:
+        """The player, made now if it is not yet; raises PlayerUnavailable."""
+        if self._player is None:
+            player = self._make()
+            player.set_volume(self._volume)
+            player.set_listener(self._listener)
+            self._player = player
+        return self._player
+
+    def __getattr__(self, name: str) -> Any:  # load, append_next, seek, …: libmpv's work
+        return getattr(self.ready(), name)
+
+    def set_listener(self, listener: Callable[[PlayerEvent], None]) -> None:
+        self._listener = listener
+        if self._player is not None:
+            self._player.set_listener(listener)
+
+    def set_volume(self, volume: float) -> None:
+        self._volume = volume
+        if self._player is not None:
+            self._player.set_volume(volume)
+
+    @property
+    def volume(self) -> float:
+        return self._volume if self._player is None else self._player.volume
+
+    @property
+    def position(self) -> float | None:
+        return None if self._player is None else self._player.position
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+
+    def close(self) -> None:
+        if self._player is not None:
+            self._player.close()
+
+
+class StartPlayer:
+    """Loads libmpv (`DeferredPlayer.ready`) as a background job; if it cannot start, ytplay
+    ends with the reason and exit status 2, as it would have before the UI."""
+
+    def __init__(self, player: DeferredPlayer, app: Callable[[], YtplayApp]) -> None:
+        self.player = player
+        self._app = app
+
+    async def start(self) -> bool:
+        try:
+            self.player.ready()
+        except PlayerUnavailable as e:
+            from rich.text import Text
+
+            self._app().exit(return_code=2, message=Text(f"ytplay: {e}"))
+            return False
+        return True
+
+    def stop(self) -> None:
+        pass
 
 
 def make_session(resolver: Resolver, *, max_streams: int = 10,
@@ -160,7 +257,8 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     extra = {k: str(v) for k, v in config.mpv.items()}
     if device:
         extra["audio_device"] = device
-    player = make_player(ao, video, extra or None)
+    find_libmpv()  # missing: said before the UI; loaded once the first frame is drawn
+    player = DeferredPlayer(partial(make_player, ao, video, extra or None))
     resources.callback(player.close)
     player.set_volume(pb.volume)
     tags = MutagenTagReader()  # mutagen itself is imported on the first file
@@ -231,6 +329,8 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
 
             return Mpris(playback, quit_app=lambda: built[0].exit())
         background.append(AfterFirstFrame(lambda: built[0], mpris))
+    background.append(AfterFirstFrame(lambda: built[0],
+                                      partial(StartPlayer, player, lambda: built[0])))
     if play_index is not None:
         background.append(AfterFirstFrame(lambda: built[0],
                                           partial(PlayAtStart, playback, play_index)))
