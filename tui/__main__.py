@@ -23,7 +23,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from tui.config.paths import locate_config, log_dir
     from tui.config.store import ConfigFileError
-    from tui.config_cli import explain, hint
     from tui.core.errors import YtplayError
     from tui.logsetup import LogFileError, divert_native_stderr, setup_logging
     from tui.runtime_config import load_config
@@ -32,9 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(where.path, make_folder=not where.named_by)
     except ConfigFileError as e:
+        from tui.config_cli import explain  # on errors only: starting needs none of it
+
         print(explain(e, where), file=sys.stderr)
         return 2
     except YtplayError as e:
+        from tui.config_cli import hint
+
         print(f"ytplay: the config file has errors:\n{e}\nFix them with: {hint('edit', where)}",
               file=sys.stderr)
         return 2
@@ -42,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         setup_logging(log_file, config.log.level.upper())
     except LogFileError as e:
+        from tui.config_cli import hint
+
         where_to = ("set [log] file to a file you can write" if config.log.file else
                     f"make {log_dir()} writable for your user, or set [log] file to another file")
         print(f"ytplay: {e}. To start, "
