@@ -1,6 +1,6 @@
 """Start-up loads what the first frame needs and no more (issue 11, "Start at once"): yt-dlp,
-the HTTP server stack, D-Bus and tree-sitter are imported where they are first used. What
-is imported, not how fast: the timing is `make bench ARGS=first-paint`."""
+the HTTP server stack, D-Bus, libmpv and tree-sitter are loaded where they are first used.
+What is imported, not how fast: the timing is `make bench ARGS=first-paint`."""
 
 from __future__ import annotations
 
@@ -49,9 +49,22 @@ def test_importing_the_composition_root_loads_no_heavy_library(tmp_path: Path) -
 
 def test_building_the_demo_loads_none_of_them_before_the_app_runs(tmp_path: Path) -> None:
     """The demo service listens, but its server stack loads on the first request; MPRIS
-    starts after the first frame; yt-dlp loads on the first resolve."""
+    and libmpv start after the first frame; yt-dlp loads on the first resolve."""
     code = ["-c", BUILD, str(tmp_path / "config.toml")]
-    assert _loaded(code, LAZY, tmp_path) == set()
+    assert _loaded(code, (*LAZY, "mpv"), tmp_path) == set()
+
+
+def test_a_missing_libmpv_is_still_said_before_the_ui(tmp_path: Path) -> None:
+    code = ("import ctypes.util, sys\n"
+            "ctypes.util.find_library = lambda name: None  # as on a system without libmpv\n"
+            "from tui.__main__ import main\n"
+            "sys.exit(main(['--demo', '--demo-port', '0', '--ao', 'null']))\n")
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "ytplay needs libmpv" in r.stderr and "sudo apt install libmpv2" in r.stderr
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="tui/ui/app.py imports the config editor at the top, "
