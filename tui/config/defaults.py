@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import tomlkit
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -35,11 +34,15 @@ def default_of(info: FieldInfo) -> Any:
 
 
 def _comment(container: Any, text: str) -> None:
+    import tomlkit  # here and below: tomlkit is needed only to write a first config file
+
     for line in textwrap.wrap(text, 86):
         container.add(tomlkit.comment(line))
 
 
 def _table(model: type[BaseModel]) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     if model.__doc__:
         _comment(table, model.__doc__.strip())
@@ -55,6 +58,8 @@ def _table(model: type[BaseModel]) -> Any:
 
 
 def default_text() -> str:
+    import tomlkit
+
     doc = tomlkit.document()
     _comment(doc, HEADER)
     for name, info in Config.model_fields.items():
