@@ -158,8 +158,10 @@ class Playback:
                     self._open_failed(error)
             case Reloaded(ticket, url, position, headers):
                 if ticket == self._ticket:
+                    self.ahead.drop()  # a replacing load drops what libmpv was handed
                     self.transport.load(url, start=position, headers=headers, paused=False)
                     self._update(state=PlayState.LOADING)
+                    self.ahead.update(self.queue, prepare=True)
 
     def play(self, index: int, *, start: float | None = None) -> None:
         self.dispatch(PlayIndex(index, start))
@@ -205,7 +207,9 @@ class Playback:
         self.queue.jump(index)
         self._start, self._start_paused, self._pending_seek = start, False, None
         if prepared is not None and handed:
-            # libmpv has it already (and may have moved on to it by itself at an end).
+            # libmpv has it already (and may have moved on to it by itself at an end). A new
+            # item starts playing, as a load does, whatever the last one was left at.
+            self.player.set_paused(False)
             self.transport.switch()
             info, _url, _proxied = prepared.opening.result()  # type: ignore[misc]
             self._became_current(prepared.opening.key, info, proxied=True)
@@ -296,8 +300,11 @@ class Playback:
 
     def _toggle_pause(self) -> None:
         state = self.now.state
-        if state in (PlayState.PLAYING, PlayState.PAUSED, PlayState.LOADING):
-            self.player.set_paused(state is not PlayState.PAUSED)
+        if state in (PlayState.PLAYING, PlayState.PAUSED):
+            self.player.set_paused(state is PlayState.PLAYING)
+        elif state is PlayState.LOADING:  # no audio yet: flip what it will start as
+            self._start_paused = not self._start_paused
+            self.player.set_paused(self._start_paused)
         elif state is PlayState.RESOLVING:
             self._start_paused = not self._start_paused
             self._update(status="starts paused" if self._start_paused else "")
@@ -477,7 +484,8 @@ class Playback:
             if self.now.state in (PlayState.PLAYING, PlayState.PAUSED):
                 self._update(state=PlayState.PAUSED if event.paused else PlayState.PLAYING)
                 self._schedule_save()
-            self._start_paused = event.paused
+            if self.now.state is not PlayState.RESOLVING:  # not the last load's late news
+                self._start_paused = event.paused
         elif isinstance(event, Ended):
             self._end_of_current(event)
         elif isinstance(event, AudioFallback):

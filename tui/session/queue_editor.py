@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from tui.core.errors import ResolveError
 from tui.core.events import Level
-from tui.core.models import QueueItem, Tags
+from tui.core.models import ItemStatus, QueueItem, Tags
 from tui.core.ports import TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
@@ -35,6 +35,16 @@ def _fill_in(item: QueueItem, tags: Tags) -> None:
     item.duration = item.duration if item.duration is not None else tags.duration
     if tags.cover and item.cover is None:
         item.cover = str(Path(item.ref).expanduser())
+
+
+def _at_rest(items: list[QueueItem]) -> None:
+    """Removed items stop where they are: one that was playing counts as played, one that
+    was being opened as queued, so an undo never brings back a second busy item."""
+    for item in items:
+        if item.status is ItemStatus.PLAYING:
+            item.status = ItemStatus.READY
+        elif item.status is ItemStatus.RESOLVING:
+            item.status = ItemStatus.QUEUED
 
 
 class QueueEditor:
@@ -133,13 +143,16 @@ class QueueEditor:
         removed = self.queue.remove([index])
         if not removed:
             return
+        _at_rest(removed)
         if had_current and self.queue.current is None:
             self._lost_current()
         self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
         self._changed()
 
     def clear(self) -> None:
-        if self.queue.clear():
+        removed = self.queue.clear()
+        if removed:
+            _at_rest(removed)
             self._lost_current()
             self._log(Level.INFO, "cleared the queue (u puts it back)")
             self._changed()
