@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 LAZY = ("yt_dlp", "aiohttp", "dbus_fast")
 
@@ -67,8 +66,6 @@ def test_a_missing_libmpv_is_still_said_before_the_ui(tmp_path: Path) -> None:
     assert "ytplay needs libmpv" in r.stderr and "sudo apt install libmpv2" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="tui/ui/app.py imports the config editor at the top, "
-                   "and its TextArea imports tree_sitter; import it when the editor opens")
 def test_tree_sitter_loads_when_the_config_editor_opens(tmp_path: Path) -> None:
     code = ["-c", "import sys, tui.factory; "
             "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]

@@ -24,7 +24,6 @@ from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
 from .config_host import ConfigHost
 from . import messages
-from .screens.config_editor import ConfigEditor
 from .screens.add import AddScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
@@ -323,6 +322,9 @@ class YtplayApp(App[None]):
         return text
 
     def action_edit_config(self) -> None:
+        # Imported here: its TextArea brings tree-sitter, which the first frame never needs.
+        from .screens.config_editor import ConfigEditor
+
         if self.config_host is None or isinstance(self.screen, ConfigEditor):
             return
 
