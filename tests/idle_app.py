@@ -18,7 +18,8 @@ from tui.core.errors import ResolveError
 from tui.core.events import PlayerEvent
 from tui.core.leases import Lease, LeaseKind, LeaseState
 from tui.core.m3u import Entry
-from tui.core.models import QueueItem, StreamInfo
+from tui.core.models import ItemStatus, QueueItem, StreamInfo
+from tui.core.queue import Queue
 from tui.demo.catalog import TRACKS
 from tui.session.manager import SessionManager
 from tui.session.playback import Playback
@@ -112,11 +113,37 @@ def demo_leases() -> dict[str, Lease]:
     }
 
 
+LONG_TITLE = ("An Exceptionally Long Title That Keeps Going Well Past the Edge of Any Column "
+              "(Extended Live Recording, Remastered)")
+WIDE_TITLE = "夜に駆ける 🌙 東京の雨 🎧"  # every character two cells wide
+
+
+def wide_items() -> list[QueueItem]:
+    """The demo queue with a long title and a wide-character (CJK and emoji) one after its
+    first two items."""
+    items = demo_items()
+    items[2:2] = [QueueItem(ref="demo:long", title=LONG_TITLE, artist="The Long Players",
+                            duration=754.0),
+                  QueueItem(ref="demo:wide", title=WIDE_TITLE, artist="ヨルシカ 🎹",
+                            duration=261.0)]
+    return items
+
+
+def played(items: list[QueueItem], upto: int) -> list[QueueItem]:
+    """`items` with the first `upto` played through (✓), as a saved queue has them."""
+    for item in items[:upto]:
+        item.status = ItemStatus.READY
+    return items
+
+
 def idle_app(items: Iterable[QueueItem] = (), leases: Mapping[str, Lease] | None = None,
-             config: ConfigHost | None = None) -> YtplayApp:
+             config: ConfigHost | None = None, *, current: int | None = None,
+             resume_position: float = 0.0) -> YtplayApp:
+    """`current` and `resume_position`: the queue as a restart finds it (a saved queue's
+    current item and where it was left)."""
     session = SessionManager(NoResolver())
     for key, lease in (leases or {}).items():
         session.book.put(key, lease)
-    playback = Playback(IdlePlayer(), session)  # type: ignore[arg-type]
-    playback.queue.extend(items)
+    playback = Playback(IdlePlayer(), session, Queue(items, current),  # type: ignore[arg-type]
+                        resume_position=resume_position)
     return YtplayApp(playback, play_index=None, config=config)
