@@ -39,6 +39,15 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     freeze_clocks(monkeypatch)
 
 
+@pytest.fixture(autouse=True)
+def same_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terminal the app believes it draws on, the same wherever the tests run: Textual
+    reads these when an app is made, and a CI runner's TERM=dumb (fewer box characters) or
+    NO_COLOR (monochrome) would change every frame."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 async def with_logs(pilot: Pilot[Any]) -> None:
     """A line in each log, as a session that just started would have them."""
     bus = pilot.app.playback.bus  # type: ignore[attr-defined]
