@@ -8,6 +8,7 @@ it against the machine after every step, once the loop's callbacks have run."""
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
@@ -458,8 +459,11 @@ class PlaybackMachine(RuleBasedStateMachine):
                         ("shown at", now.position, "asked for", self.want_position)
 
 
-PlaybackMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40,
-                                             deadline=None)
+# 150 examples take a few seconds and find a given shallow bug in a run or two; for a deep
+# search (the bugs below took up to ~1500): PLAYBACK_MACHINE_EXAMPLES=2000 (about 40 s).
+PlaybackMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("PLAYBACK_MACHINE_EXAMPLES", "150")),
+    stateful_step_count=40, deadline=None)
 TestPlaybackMachine = PlaybackMachine.TestCase
 
 
