@@ -110,11 +110,10 @@ class ScriptedPlayer:
             self.paused = paused
             self._emit(PauseChanged(self._generation, paused))
 
-    def seek(self, seconds: float, *, relative: bool = True) -> None:
-        if self.playing is None:
-            return
-        target = (self.position or 0.0) + seconds if relative else seconds
-        self.position = max(0.0, min(DURATION, target))
+    def seek(self, entry: int, position: float) -> None:
+        if self.playing is None or entry != self.playing:
+            return  # what MpvPlayer promises: a seek for an entry left behind moves nothing
+        self.position = max(0.0, min(DURATION, position))
         self._emit(Restarted(self._generation))
         self._emit(Progress(self._generation, self.position, DURATION))
 

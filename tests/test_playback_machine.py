@@ -741,11 +741,9 @@ def test_next_after_a_reload_at_the_position(rig_factory) -> None:
     assert rig.pb.queue.current_index == 1 and not rig.loop_errors
 
 
-# --- what the machine found: open (strict xfail: fix the code, then drop the marker) --------
+# --- what the machine found: a seek sent as libmpv moves on by itself (seeks name their entry)
 
 
-@pytest.mark.xfail(strict=True, reason="a seek sent as libmpv moves on to the handed-over "
-                   "entry by itself lands on the new track: the seek must name its entry")
 def test_a_seek_at_the_very_end_of_a_track_does_not_move_the_next_one(rig_factory) -> None:
     rig = rig_factory([f"https://x/{n}" for n in range(3)])
     playing(rig, 0)

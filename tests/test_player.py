@@ -41,7 +41,7 @@ async def test_position_advances_and_seek_lands(demo: DemoService, player) -> No
                       and (e.position or 0) > 0.5)
     first = player.position
     await events.wait(lambda e: isinstance(e, Progress) and (e.position or 0) > first + 0.5)
-    player.seek(60, relative=False)
+    player.seek(gen, 60)
     await events.wait(lambda e: isinstance(e, Restarted))
     land = await events.wait(lambda e: isinstance(e, Progress) and e.position is not None)
     assert abs(land.position - 60) < 1.0
@@ -72,3 +72,24 @@ async def test_unplayable_url_ends_in_error(demo: DemoService, player) -> None:
     ended = await events.wait(lambda e: isinstance(e, Ended))
     assert (ended.generation, ended.reason) == (gen, EndReason.ERROR)
     assert ended.error
+
+
+async def test_a_seek_for_an_entry_left_behind_moves_nothing(demo: DemoService, player) -> None:
+    """libmpv moved on to the entry handed over ahead; a seek still meant for the old one
+    must not move the new one."""
+    events = Events(player)
+    first = player.load(media_url(demo, "t4"), start=129.5)  # 131 s long
+    second = player.append_next(media_url(demo, "t1"))
+    await events.wait(lambda e: isinstance(e, Restarted) and e.generation == second)
+    mark = len(events.seen)
+    player.seek(first, 100)
+    # A second of the new entry's media time: libmpv would have run that seek long before.
+    await events.wait(lambda e: isinstance(e, Progress) and e.generation == second
+                      and (e.position or 0) >= 1.0)
+    after = events.seen[mark:]
+    assert not [e for e in after if isinstance(e, Restarted)]
+    assert all((e.position or 0) < 5 for e in after if isinstance(e, Progress))
+    player.seek(second, 20)  # a seek meant for it still lands
+    land = await events.wait(lambda e: isinstance(e, Progress) and e.generation == second
+                             and (e.position or 0) > 10)
+    assert abs(land.position - 20) < 1.0

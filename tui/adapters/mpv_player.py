@@ -60,6 +60,7 @@ class MpvPlayer:
         self._lock = threading.Lock()
         self._entries = 0          # playlist entries libmpv has allocated so far
         self._generation = 0       # the entry id libmpv last started: it tags every event
+        self._starts: dict[int, float] = {}  # where each entry in libmpv's playlist starts
         self._last_position: float | None = None
         self._duration: float | None = None
         self._fallback_reported = False
@@ -86,6 +87,7 @@ class MpvPlayer:
             # `loadfile replace` adds exactly one: that number tags this load's events.
             self._entries += 1
             generation = self._entries
+            self._starts = {generation: start}  # `replace` drops every other entry
         options = {"start": f"{start:.3f}"} if start > 0 else {}
         self._mpv.loadfile(url, "replace", **options)
         return generation
@@ -120,10 +122,14 @@ class MpvPlayer:
     def set_paused(self, paused: bool) -> None:
         self._mpv.pause = paused
 
-    def seek(self, seconds: float, *, relative: bool = True) -> None:
-        if self._mpv.idle_active:
-            return
-        self._mpv.seek(seconds, "relative" if relative else "absolute", "exact")
+    def seek(self, entry: int, position: float) -> None:
+        with self._lock:
+            left = entry != self._generation
+        if left or self._mpv.idle_active:
+            return  # libmpv has left that entry already
+        # Asynchronous, so that its reply takes its place among libmpv's events: see _seeked.
+        self._mpv.command_async("seek", f"{position:.3f}", "absolute+exact",
+                                callback=lambda error, _result: self._seeked(entry, error))
 
     def set_volume(self, volume: float) -> None:
         self._mpv.volume = max(0.0, min(130.0, volume))
@@ -168,6 +174,17 @@ class MpvPlayer:
                              redact(error) if error else None))
         elif kind == mpv.MpvEventID.PLAYBACK_RESTART:
             self._emit(Restarted(self._generation))
+
+    def _seeked(self, entry: int, error: Exception | None) -> None:
+        """libmpv's reply to a seek meant for `entry`. Replies and START_FILE events come in
+        the order libmpv produced them, so another entry started before this reply means
+        libmpv moved on by itself (the end of a file) before the seek ran: it moved the new
+        entry. Put that one back where it was starting. (A seek that ran while the new entry
+        was still loading fails instead, and moved nothing.)"""
+        with self._lock:
+            landed, start = self._generation, self._starts.get(self._generation, 0.0)
+        if error is None and landed != entry:
+            self._mpv.command_async("seek", f"{start:.3f}", "absolute+exact")
 
     def _on_position(self, _name: str, value: float | None) -> None:
         last = self._last_position

@@ -353,7 +353,7 @@ class Playback:
             self._pending_seek = position  # applied once audio flows
             self._update(position=position)
         elif state in (PlayState.PLAYING, PlayState.PAUSED):
-            self.player.seek(position, relative=False)
+            self.transport.seek(position)
         elif state in (PlayState.IDLE, PlayState.HOLDING) and self.queue.current is not None:
             self._update(position=position or None)  # where space resumes
 
@@ -475,7 +475,7 @@ class Playback:
                          duration=event.duration if event.duration is not None else self.now.duration)
         elif isinstance(event, Restarted):
             if self._pending_seek is not None:
-                self.player.seek(self._pending_seek, relative=False)
+                self.transport.seek(self._pending_seek)
                 self._pending_seek = None
             if self.now.state is PlayState.LOADING:
                 self._update(state=PlayState.PAUSED if self._start_paused else PlayState.PLAYING)

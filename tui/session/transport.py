@@ -46,6 +46,10 @@ class Transport:
         self.current, self.handed = self.handed, None
         self.player.play_next()
 
+    def seek(self, position: float) -> None:
+        if self.current is not None:
+            self.player.seek(self.current, position)
+
     def stop(self) -> None:
         self.current = self.handed = None
         self.player.stop()
