@@ -29,6 +29,7 @@ from tui.config.defaults import default_text
 from tui.core.events import Level
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
+from tui.session.persisted import KEEP_ASIDE
 from tui.session.library_files import History, PlaylistError, Playlists, read_m3u
 from tui.session.queue_store import QueueStore
 from tui.session.token_store import TokenStore
@@ -142,6 +143,17 @@ def test_a_queue_file_that_is_not_a_queue_is_set_aside(tmp_path: Path, content: 
     [kept] = tmp_path.glob("queue.json.unreadable-*")
     assert kept.read_bytes() == content
     assert len(loaded.notices) == 1 and "could not be read" in loaded.notices[0]
+
+
+
+def test_only_the_newest_copies_set_aside_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "queue.json"
+    for n in range(KEEP_ASIDE + 3):  # broken again at every start, within the same second
+        path.write_bytes(b"broken %d" % n)
+        QueueStore(path).load()
+    kept = sorted(tmp_path.glob("queue.json.unreadable-*"))
+    assert len(kept) == KEEP_ASIDE
+    assert {p.read_bytes() for p in kept} == {b"broken %d" % n for n in range(3, KEEP_ASIDE + 3)}
 
 
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),

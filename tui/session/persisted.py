@@ -13,6 +13,7 @@ ones are kept without checking items one by one in Python."""
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import logging
 import time
@@ -94,15 +95,19 @@ def read_json(path: Path) -> Any:
         raise ValueError("nested too deeply") from None
 
 
+# Copies set aside per file: enough to go back a few breakages, not a folder that fills up
+# when something rewrites a bad file at every start.
+KEEP_ASIDE = 5
+
+
 def set_aside(path: Path, *, copy: bool = False) -> Path | None:
     """Move `path` to `<name>.unreadable-<time>` beside it (or copy it there, when the file
-    stays in use because part of it was readable). None when that failed too."""
+    stays in use because part of it was readable), keeping the newest KEEP_ASIDE of them.
+    None when that failed too."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{n}")
+    # Numbered past every copy of the same second, so the newest always sorts last.
+    n = max((k for s, k in map(_aside_key, _asides(path)) if s == stamp), default=0) + 1
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}" + (f"-{n}" if n > 1 else ""))
     try:
         if copy:
             copy_atomic(path, aside)  # with the file's mode: a token file stays 0600
@@ -111,7 +116,27 @@ def set_aside(path: Path, *, copy: bool = False) -> Path | None:
     except OSError as e:
         log.warning("could not set %s aside: %s", path, e)
         return None
+    _prune_aside(path)
     return aside
+
+
+def _asides(path: Path) -> list[Path]:
+    return list(path.parent.glob(f"{glob.escape(path.name)}.unreadable-*"))
+
+
+def _aside_key(aside: Path) -> tuple[str, int]:
+    """(time stamp, number within its second) of a copy set aside: oldest sorts first."""
+    date, _, rest = aside.name.rpartition(".unreadable-")[2].partition("-")
+    clock, _, n = rest.partition("-")
+    return f"{date}-{clock}", int(n) if n.isdigit() else 1
+
+
+def _prune_aside(path: Path) -> None:
+    for old in sorted(_asides(path), key=_aside_key)[:-KEEP_ASIDE]:
+        try:
+            old.unlink()
+        except OSError as e:
+            log.info("could not remove %s: %s", old, e)
 
 
 def unreadable(path: Path, what: str, why: str) -> str:
