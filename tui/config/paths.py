@@ -65,3 +65,9 @@ def history_file() -> Path:
 def covers_dir() -> Path:
     """Cover art, fetched or taken out of media files: a cache, safe to delete."""
     return user_cache_path(APP, appauthor=False) / "covers"
+
+
+def media_cache_dir() -> Path:
+    """What the proxy relayed, kept by byte range (`[cache]`): a cache, safe to delete
+    (except that downloads kept there are fetched again)."""
+    return user_cache_path(APP, appauthor=False) / "media"

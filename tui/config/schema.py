@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from tui.core.ranges import parse_size
+
 Scalar = str | int | float | bool
 
 
@@ -103,6 +105,27 @@ class UiSection(Section):
         '(kitty graphics, sixel or coloured half-blocks, as the terminal can), "off" never')
 
 
+class CacheSection(Section):
+    """The media cache: what plays is kept on disk, so it plays again without the network."""
+
+    enabled: bool = Field(True, description="keep what plays in the media cache and play "
+                          "cached items from it")
+    max_size: str | int = Field("4GB", description='the most the cache may hold: "4GB", '
+                                '"500MB" or a number of bytes; the least recently played go '
+                                "first, never what plays or is downloaded")
+    dir: str = Field("", description="where the cache lives; empty for the user cache "
+                     "directory")
+
+    @model_validator(mode="after")
+    def _size_reads(self) -> "CacheSection":
+        parse_size(self.max_size)  # ValueError says what to write
+        return self
+
+    @property
+    def max_bytes(self) -> int:
+        return parse_size(self.max_size)
+
+
 class LogSection(Section):
     """The log file."""
 
@@ -123,12 +146,14 @@ class Config(Section):
                                  'id, e.g. next = "n,ctrl+right"')
     ui: UiSection = Field(default_factory=UiSection)
     log: LogSection = Field(default_factory=LogSection)
+    cache: CacheSection = Field(default_factory=CacheSection)
 
 
 
 SECTIONS: dict[str, type[Section]] = {
     "playback": PlaybackSection, "retry": RetrySection, "refresh": RefreshSection,
     "ytdlp": YtdlpSection, "ui": UiSection, "log": LogSection,
+    "cache": CacheSection,
 }
 # Changing these while ytplay runs takes a restart.
 NEEDS_RESTART = ("playback.audio_output", "playback.audio_device", "playback.video", "mpv",

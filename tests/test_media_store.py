@@ -1,0 +1,139 @@
+"""The media cache's store (tui/session/media_cache.py) on real files in a temp dir: ranges
+written on its thread and read back, the metadata surviving a restart, completion with a
+checksum, broken files noticed, the cap, pins, and a disk that will not take writes."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tui.session import media_files
+from tui.session.media_cache import CacheState, MediaCache
+from tui.session.media_files import ItemMeta
+
+BODY = os.urandom(300_000)
+REF = "demo:t1"
+
+
+def _store(root: Path, cap: int = 10 << 20, **kw) -> MediaCache:
+    cache = MediaCache(root, cap, **kw)
+    cache.load()
+    return cache
+
+
+async def _write(cache: MediaCache, ref: str, start: int, end: int, body: bytes = BODY,
+                 **kw) -> None:
+    w = cache.writer(ref, start, length=len(body), content_type="audio/wav", **kw)
+    assert w is not None
+    for at in range(start, end, 65536):
+        w.write(body[at:min(end, at + 65536)])
+    w.close()
+    await asyncio.to_thread(cache.flush_now)
+
+
+async def test_ranges_fill_in_and_complete_then_survive_a_restart(tmp_path) -> None:
+    cache = _store(tmp_path)
+    cache.describe(REF, ItemMeta(title="Low Tide", artist="Demo", duration=12.0))
+    await _write(cache, REF, 100_000, 200_000)
+    info = cache.lookup(REF)
+    assert info.state is CacheState.PARTIAL and info.cached == 100_000
+    assert info.share == pytest.approx(1 / 3)
+    assert cache.run_end(REF, 150_000) == 200_000 and cache.run_end(REF, 50) == 50
+    assert await cache.read(REF, 100_000, 10) == BODY[100_000:100_010]
+    assert await cache.playable(REF) is None
+    await _write(cache, REF, 0, len(BODY))
+    assert cache.lookup(REF).state is CacheState.COMPLETE
+    cache.close()
+
+    again = _store(tmp_path)
+    info = again.lookup(REF)
+    assert info.state is CacheState.COMPLETE and info.length == len(BODY)
+    assert info.meta.title == "Low Tide" and info.content_type == "audio/wav"
+    assert await again.playable(REF) is not None
+    record = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert record["checksum"] == "sha256:" + hashlib.sha256(BODY).hexdigest()
+    assert REF not in next(tmp_path.glob("*.media")).name  # named by a hash
+    again.close()
+
+
+async def test_a_source_checksum_that_does_not_match_drops_the_entry(tmp_path) -> None:
+    cache = _store(tmp_path)
+    await _write(cache, REF, 0, len(BODY), checksum="sha256:" + "0" * 64)
+    assert cache.lookup(REF).state is CacheState.ABSENT
+    assert not list(tmp_path.glob("*.media"))
+    await _write(cache, REF, 0, len(BODY),
+                 checksum="sha256:" + hashlib.sha256(BODY).hexdigest())
+    assert cache.lookup(REF).state is CacheState.COMPLETE
+    cache.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+async def test_a_broken_complete_file_is_noticed_on_open_and_dropped(tmp_path, damage) -> None:
+    cache = _store(tmp_path)
+    await _write(cache, REF, 0, len(BODY))
+    cache.close()
+    data = media_files.data_path(tmp_path, media_files.key_for(REF))
+    if damage == "truncate":
+        os.truncate(data, len(BODY) // 2)
+    else:
+        raw = bytearray(data.read_bytes())
+        raw[1234] ^= 0xFF
+        data.write_bytes(bytes(raw))
+    again = _store(tmp_path)
+    assert await again.playable(REF) is None
+    assert again.lookup(REF).state is not CacheState.COMPLETE
+    again.close()
+
+
+async def test_the_cap_evicts_least_recently_used_never_held_or_pinned(tmp_path) -> None:
+    cache = _store(tmp_path, cap=700_000)
+    for ref in ("a", "b"):
+        await _write(cache, ref, 0, len(BODY))
+    cache.pin("a")
+    cache.hold("b")  # playing
+    await _write(cache, "c", 0, len(BODY))
+    # Nothing may go: "c" is cached only as far as it fits.
+    assert cache.lookup("a").state is CacheState.COMPLETE
+    assert cache.lookup("b").state is CacheState.COMPLETE
+    assert cache.lookup("c").state is CacheState.PARTIAL
+    assert cache.size() <= 700_000
+    cache.release("b")  # it stopped playing: the least recently used may go now
+    await _write(cache, "d", 0, len(BODY))
+    states = {r: cache.lookup(r).state for r in "abcd"}
+    assert states == {"a": CacheState.COMPLETE, "b": CacheState.ABSENT,
+                      "c": CacheState.PARTIAL, "d": CacheState.COMPLETE}
+    assert cache.size() <= 700_000
+    assert len(list(tmp_path.glob("*.media"))) == 3
+    cache.close()
+
+
+async def test_a_disk_that_refuses_writes_is_bypassed_with_one_notice(tmp_path, monkeypatch) -> None:
+    notices: list[str] = []
+    cache = _store(tmp_path, notify=notices.append)
+
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(media_files.os, "pwrite", full)
+    await _write(cache, REF, 0, len(BODY))
+    await asyncio.sleep(0)  # the notice is handed to the loop with call_soon_threadsafe
+    assert cache.writer("other", 0, length=10) is None
+    assert len(notices) == 1 and "No space left" in notices[0]
+    assert cache.lookup(REF).state is CacheState.ABSENT
+    cache.close()
+
+
+async def test_unreadable_metadata_and_orphans_are_removed_at_load(tmp_path) -> None:
+    key = media_files.key_for(REF)
+    (tmp_path / f"{key}.json").write_text('{"ref": 5}')
+    (tmp_path / f"{key}.media").write_bytes(b"x" * 10)
+    (tmp_path / "feed.media").write_bytes(b"y")
+    cache = MediaCache(tmp_path, 1 << 20)
+    removed = cache.load()
+    assert len(removed) == 2 and not list(tmp_path.iterdir())
+    cache.close()

@@ -1,0 +1,166 @@
+"""The media cache on disk (docs/ARCHITECTURE.md, "The media cache"): per entry a sparse
+data file `<hash>.media` holding the bytes at their own offsets, and a small metadata file
+`<hash>.json` (written atomically) saying which ranges are present, how long the whole is,
+whether it is complete, its checksum and the item's metadata. The metadata is read back
+through a schema like every file ytplay wrote (tui/session/persisted.py): an entry whose
+metadata does not fit is removed, which costs a refetch and nothing else.
+
+Everything here blocks: the store (tui/session/media_cache.py) calls it on its writer
+thread, or on a worker thread for reads and checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError
+
+from tui.config.atomic import SECRET, atomic_write, remove_abandoned_temps
+
+from .persisted import Record, Seconds
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+Offset = Annotated[int, Field(ge=0)]
+
+
+class ItemMeta(Record):
+    """What the queue and Now Playing show of an item, kept so offline looks like online."""
+
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    duration: Seconds | None = None
+    cover: str | None = None       # where its artwork is (QueueItem.cover)
+
+
+class EntryRecord(Record):
+    """One `<hash>.json`."""
+
+    version: Annotated[int, Field(ge=1, le=VERSION)] = VERSION
+    ref: Annotated[str, Field(min_length=1)]
+    length: Offset | None = None                 # the whole file's, once a response said
+    ranges: list[tuple[Offset, Offset]] = Field(default_factory=list)
+    complete: bool = False
+    checksum: str | None = None    # "sha256:<hex>" or "md5:<hex>"
+    checksum_from: str | None = None   # "source" (a header said) or "cache" (ours, at completion)
+    etag: str | None = None        # the source's validator: another one means another file
+    content_type: str | None = None
+    pinned: bool = False
+    last_used: Seconds = 0.0       # wall clock
+    meta: ItemMeta = Field(default_factory=ItemMeta)
+
+
+def key_for(ref: str) -> str:
+    """The file name stem of `ref`'s entry: a hash, so any reference (a URL, `name:id`, a
+    path) is a safe name of fixed length and says nothing about what was played."""
+    return hashlib.sha256(ref.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def data_path(root: Path, key: str) -> Path:
+    return root / f"{key}.media"
+
+
+def meta_path(root: Path, key: str) -> Path:
+    return root / f"{key}.json"
+
+
+def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
+    """Every entry in `root` as (key, record, the data file's size), and what was wrong
+    and removed (unreadable metadata, data without metadata, leftover temp files)."""
+    found: list[tuple[str, EntryRecord, int]] = []
+    removed: list[str] = []
+    try:
+        names = sorted(p.name for p in root.iterdir())
+    except FileNotFoundError:
+        return found, removed
+    removed += [p.name for p in remove_abandoned_temps(root)]
+    stems = {n[:-5] for n in names if n.endswith(".json") and not n.startswith(".")}
+    for name in names:
+        if name.endswith(".media") and name[:-6] not in stems:
+            drop_files(root, name[:-6])
+            removed.append(f"{name} (no metadata)")
+    for key in sorted(stems):
+        try:
+            record = EntryRecord.model_validate(json.loads(meta_path(root, key).read_bytes()))
+            if key_for(record.ref) != key:
+                raise ValueError("named for another reference")
+        except (OSError, ValueError, ValidationError, RecursionError) as e:
+            drop_files(root, key)
+            removed.append(f"{key}.json ({type(e).__name__})")
+            continue
+        try:
+            size = data_path(root, key).stat().st_size
+        except FileNotFoundError:
+            size = 0
+        found.append((key, record, size))
+    for what in removed:
+        log.warning("media cache: removed %s", what)
+    return found, removed
+
+
+def write_meta(root: Path, key: str, record: EntryRecord, data_fd: int | None) -> None:
+    """The metadata, after the data it describes is on disk: a crash may lose ranges just
+    written (fetched again), never list bytes that are not there."""
+    if data_fd is not None:
+        os.fdatasync(data_fd)
+    atomic_write(meta_path(root, key), record.model_dump_json(), new_mode=SECRET,
+                 keep_mode=False)
+
+
+def open_data(root: Path, key: str) -> int:
+    root.mkdir(parents=True, exist_ok=True)
+    return os.open(data_path(root, key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, SECRET)
+
+
+def write_at(fd: int, offset: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
+def read_at(root: Path, key: str, offset: int, size: int) -> bytes:
+    fd = os.open(data_path(root, key), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.pread(fd, size, offset)
+    finally:
+        os.close(fd)
+
+
+def digest(root: Path, key: str, algorithm: str, length: int) -> str:
+    """The hex digest of the first `length` bytes of the data file."""
+    h = hashlib.new(algorithm)
+    with data_path(root, key).open("rb") as f:
+        left = length
+        while left > 0:
+            block = f.read(min(left, 1 << 20))
+            if not block:
+                break
+            h.update(block)
+            left -= len(block)
+    return h.hexdigest()
+
+
+def checksum_matches(root: Path, key: str, checksum: str, length: int) -> bool:
+    algorithm, _, want = checksum.partition(":")
+    if algorithm not in ("sha256", "md5"):
+        return True  # a kind we do not check: the length has to do
+    return digest(root, key, algorithm, length) == want
+
+
+def data_size(root: Path, key: str) -> int:
+    try:
+        return data_path(root, key).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def drop_files(root: Path, key: str) -> None:
+    for path in (data_path(root, key), meta_path(root, key)):
+        path.unlink(missing_ok=True)
