@@ -1,4 +1,5 @@
-"""Injected latency, 5xx answers and dropped connections, as aiohttp middleware."""
+"""Injected latency, 5xx answers, refused HLS segments and dropped connections, as aiohttp
+middleware."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ async def _faulty(request: web.Request, handler: Handler) -> web.StreamResponse:
     opts = state.options
     if opts.latency > 0:
         await asyncio.sleep(opts.latency)
+    if opts.deny_segments > 0 and request.path.endswith(".ts"):
+        opts.deny_segments -= 1
+        state.counts["fault:segment-403"] += 1
+        return error(403, "url_expired", "injected fault: segment URL refused")
     burst = opts.fail_next > 0
     if burst:
         opts.fail_next -= 1

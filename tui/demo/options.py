@@ -9,6 +9,7 @@ from pathlib import Path
 # Short enough that someone watching for two minutes sees tokens and URLs expire.
 DEFAULT_TOKEN_TTL = 60
 DEFAULT_URL_TTL = 90
+DEFAULT_SEGMENT_TTL = 30
 
 
 @dataclass
@@ -16,6 +17,10 @@ class DemoOptions:
     token_ttl: int = DEFAULT_TOKEN_TTL          # access token lifetime, s
     refresh_ttl: int = 7 * 24 * 3600            # refresh token lifetime, s
     url_ttl: int = DEFAULT_URL_TTL              # signed stream URL lifetime, s
+    segment_ttl: int = DEFAULT_SEGMENT_TTL      # signed HLS segment URL lifetime, s
+    segment_seconds: float = 2.0                # length of an HLS segment, s
+    live_window: int = 6                        # segments in the live playlist
+    deny_segments: int = 0                      # answer this many HLS segment requests 403
     stream_limit: int = 2                       # concurrent playback sessions per user
     heartbeat_interval: int = 15                # s; reaped after three missed intervals
     fail_rate: float = 0.0                      # share of requests answered 503
@@ -31,7 +36,7 @@ class DemoOptions:
     seed: int = 0                               # makes injected faults repeatable
     clock_offset: float = 0.0                   # s the service's clock runs ahead (+) or behind (-)
     media_dir: Path | None = None               # where synthesized WAVs are cached
-    fault_paths: tuple[str, ...] = field(default=("/api/", "/oauth/", "/media/"))
+    fault_paths: tuple[str, ...] = field(default=("/api/", "/oauth/", "/media/", "/hls/"))
 
     def now(self) -> float:
         """The service's clock: wall time, off by `clock_offset`."""

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def make_app(state: DemoState) -> web.Application:
     from aiohttp import web
 
-    from . import api, media
+    from . import api, hls, media
     from .faults import inject_faults
     from .state import STATE
 
@@ -36,6 +36,7 @@ def make_app(state: DemoState) -> web.Application:
     app[STATE] = state
     app.add_routes(api.routes)
     app.add_routes(media.routes)
+    app.add_routes(hls.routes)
     return app
 
 
@@ -87,6 +88,10 @@ class DemoService:
 
     def watch_url(self, media_id: str) -> str:
         return f"{self.base_url}/watch/{media_id}"
+
+    def hls_url(self, stream: str) -> str:
+        """The page of a track's HLS stream, or of the live station (`"live"`)."""
+        return f"{self.base_url}/hls/{stream}"
 
     def start(self) -> "DemoService":
         """Listen at once (raises OSError if no port can be had); serve on a thread."""

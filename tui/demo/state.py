@@ -34,13 +34,15 @@ class DemoState:
     # Counts by name, for tests and for the curious: "token:password", "media:206", …
     counts: Counter[str] = field(default_factory=Counter)
     rng: random.Random = field(default_factory=random.Random)
+    started_at: float = 0.0   # the service's clock at its start: the live station's origin
 
     @classmethod
     def create(cls, options: DemoOptions) -> "DemoState":
         clock = options.now
         return cls(options=options,
                    authority=TokenAuthority(options.token_ttl, options.refresh_ttl, clock=clock),
-                   signer=UrlSigner(clock=clock), rng=random.Random(options.seed))
+                   signer=UrlSigner(clock=clock), rng=random.Random(options.seed),
+                   started_at=clock())
 
     def revoke_urls(self) -> None:
         """Invalidate every signed URL handed out so far, as a CDN key rotation would."""

@@ -5,6 +5,7 @@ libmpv through the loopback proxy (docs/ARCHITECTURE.md, "Session manager")."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os.path
 import random
@@ -317,6 +318,13 @@ class SessionManager:
         self._open[key] = o
         self._show(o)
         self._schedule(o)
+        if stream.hls and self.relay is not None:  # relayed playlist by playlist
+            try:
+                await self.relay.start()
+            except BaseException:
+                self.close(key)
+                raise
+            return info, self.relay.url_for(key, hls=True), True
         if not stream.proxyable or self.relay is None:
             return info, stream.url, False
         try:
@@ -379,6 +387,17 @@ class SessionManager:
         else:
             await self.refresh(key, rejected_url=failed.url,
                                reason=f"upstream {redact(str(error))}")
+
+    def segments_signed(self, key: str, expires_at: float) -> None:
+        """The HLS relay fetched `key`'s playlist: its segment URLs expire at `expires_at`.
+        When that is before the stream URL's own expiry, the stream's lease ends then, so
+        it is renewed (resolved again) before its segments die."""
+        o = self._open.get(key)
+        if o is None or (o.stream.expires_at is not None and o.stream.expires_at <= expires_at):
+            return
+        o.stream = dataclasses.replace(o.stream, expires_at=expires_at)
+        self._show(o)
+        self._schedule(o)
 
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""

@@ -23,6 +23,7 @@ from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
 
 from .guard import ConnectionGuard
+from .hls_relay import PLAYLIST_TYPE, HlsRelay, SegmentGone
 from .relay import Upstream, UpstreamProvider
 from .retrying import Retrier
 from .service_client import failure_of, network_failure
@@ -64,9 +65,11 @@ class StreamProxy:
         self._server: asyncio.Server | None = None
         self._guard: ConnectionGuard | None = None
         self._starting: asyncio.Lock | None = None
+        self.hls = HlsRelay(provider, http, self._recover)
 
-    def url_for(self, key: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
+    def url_for(self, key: str, *, hls: bool = False) -> str:
+        base = f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
+        return f"{base}/index.m3u8" if hls else base  # libavformat wants the extension
 
     async def start(self) -> None:
         if self._starting is None:
@@ -78,6 +81,9 @@ class StreamProxy:
 
             app = web.Application()
             app.router.add_route("GET", "/{secret}/{key}", self._handle)
+            app.router.add_route("GET", "/{secret}/{key}/index.m3u8", self._handle)
+            app.router.add_route("GET", r"/{secret}/{key}/{seq:\d{1,15}}.{ext:[a-z0-9]{1,5}}",
+                                 self._handle)
             runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
                                    shutdown_timeout=1.0)
             await runner.setup()
@@ -125,6 +131,8 @@ class StreamProxy:
         if self._guard is not None:
             self._guard.busy(request.transport, +1)
         try:
+            if request.path.endswith(".m3u8") or "seq" in request.match_info:
+                return await self._relay_hls(request, key)
             return await self._relay(request, key)
         finally:
             self.active -= 1
@@ -181,6 +189,21 @@ class StreamProxy:
                 await self._recover(key, upstream, error, failures)
             except _Stop as stop:
                 return await self._give_up(request, response, stop)
+
+    async def _relay_hls(self, request: web.Request, key: str) -> web.StreamResponse:
+        """The relayed media playlist, or one segment of it (tui/session/hls_relay.py)."""
+        from aiohttp import web  # loaded by start() already
+
+        try:
+            if "seq" not in request.match_info:
+                text = await self.hls.playlist(key)
+                return web.Response(text=text, content_type=PLAYLIST_TYPE)
+            body, content_type = await self.hls.segment(key, int(request.match_info["seq"]))
+            return web.Response(body=body, headers={"Content-Type": content_type})
+        except SegmentGone as e:
+            return web.Response(status=404, text=str(e))
+        except _Stop as stop:
+            return await self._give_up(request, None, stop)
 
     def _response_for(self, up: httpx.Response, *, ranged: bool,
                       offset: int) -> tuple[web.StreamResponse, int | None]:

@@ -30,6 +30,9 @@ class UpstreamProvider(Protocol):
         """`failed` was refused as expired or unauthorised: get a fresh URL or token, or
         raise (ServiceError, GaveUp, LoginRequired, ResolveError)."""
 
+    def segments_signed(self, key: str, expires_at: float) -> None:
+        """`key`'s HLS segment URLs, as last fetched, expire at `expires_at` (wall clock)."""
+
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key`: the proxy gave up."""
 
@@ -40,5 +43,5 @@ class Relay(Protocol):
     """What the session manager needs from the proxy."""
 
     async def start(self) -> None: ...
-    def url_for(self, key: str) -> str: ...
+    def url_for(self, key: str, *, hls: bool = False) -> str: ...
     async def stop(self) -> None: ...

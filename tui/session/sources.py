@@ -33,10 +33,18 @@ class Stream:
 
     @property
     def proxyable(self) -> bool:
-        """Plain HTTP(S) media the proxy can relay byte for byte; manifests (HLS, DASH) and
-        local files are played directly and recovered by reloading at the position."""
+        """Plain HTTP(S) media the proxy can relay byte for byte; HLS is relayed by its own
+        rules (`hls`); other manifests (DASH) and local files are played directly and
+        recovered by reloading at the position."""
         parts = urlsplit(self.url)
         return parts.scheme in ("http", "https") and not parts.path.lower().endswith(_MANIFESTS)
+
+    @property
+    def hls(self) -> bool:
+        """An HLS playlist: the proxy relays it playlist by playlist, segment by segment
+        (tui/session/hls_relay.py)."""
+        parts = urlsplit(self.url)
+        return parts.scheme in ("http", "https") and parts.path.lower().endswith(".m3u8")
 
 
 class StreamSource(Protocol):

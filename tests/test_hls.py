@@ -1,0 +1,179 @@
+"""HLS whose playlist and segment URLs expire, end to end: the demo service's HLS pages
+resolved by real yt-dlp, played by real libmpv (ao=null) through the proxy's HLS relay
+(tui/session/hls_relay.py). Segments are a second long and their URLs live 3 s, so a few
+seconds of media cross several lifetimes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Recorder
+from tui.core.events import Level
+from tui.core.leases import LeaseKind, RefreshRule
+from tui.core.nowplaying import PlayState
+from tui.core.retry import RetryPolicy
+from tui.demo.options import DemoOptions
+from tui.demo.service import DemoService
+from tui.factory import make_session
+from tui.session.playback import Playback
+from tui.session.token_store import TokenStore
+
+SEGMENT_TTL = 3
+# libmpv reads 2 s ahead and keeps nothing behind: every seek, every resume after a pause,
+# goes back to the relay for segments, as with a long stream that does not fit the cache.
+LEAN_CACHE = {"cache": "no", "demuxer_max_bytes": "512KiB", "demuxer_max_back_bytes": "0",
+              "demuxer_readahead_secs": "2"}
+
+
+@pytest.fixture
+def hls_options(demo_options: DemoOptions) -> DemoOptions:
+    demo_options.segment_seconds = 1.0
+    demo_options.segment_ttl = SEGMENT_TTL
+    demo_options.url_ttl = 8          # the playlists' own URLs
+    demo_options.live_window = 6
+    return demo_options
+
+
+@pytest.fixture
+async def rig(hls_options: DemoOptions, resolver, tmp_path: Path):
+    from tui.adapters.mpv_player import MpvPlayer
+
+    with DemoService(hls_options) as demo:
+        # A refresh window that fits lifetimes of seconds (the default floor is 5 s).
+        session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                               policy=RetryPolicy(base=0.05, cap=0.5),
+                               rule=RefreshRule(min_window=1.0, min_gap=1.0))
+        loads: list[str] = []
+
+        class CountingPlayer(MpvPlayer):
+            def load(self, url: str, **kw) -> int:  # type: ignore[override]
+                loads.append(url)
+                return super().load(url, **kw)
+        player = CountingPlayer(ao="null", extra_options=LEAN_CACHE)
+        pb = Playback(player, session)
+        rec = Recorder(pb.bus)
+        pb.attach()
+        rec.loads = loads  # type: ignore[attr-defined]
+        yield demo, session, pb, rec
+        await pb.aclose()
+        player.close()
+
+
+def _position(rec: Recorder) -> float:
+    return rec.now.position or 0.0
+
+
+async def _playing_past(rec: Recorder, position: float, timeout: float = 30) -> None:
+    try:
+        await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING
+                           and _position(rec) >= position, timeout=timeout)
+    except TimeoutError:
+        pytest.fail(f"never played past {position}: {rec.now.state}, at {rec.now.position}, "
+                    f"{rec.now.status!r}")
+
+
+def _actions(rec: Recorder) -> list[str]:
+    return [e.action for e in rec.session_events]
+
+
+def _no_errors(rec: Recorder) -> None:
+    assert not [e for e in rec.logs if e.level is Level.ERROR]
+    assert not [e for e in rec.session_events if e.action == "gave up"]
+
+
+async def _pause_for(pb: Playback, rec: Recorder, seconds: float) -> float:
+    pb.toggle_pause()
+    await rec.wait_for(lambda: rec.now.state is PlayState.PAUSED)
+    paused_at = _position(rec)
+    await asyncio.sleep(seconds)  # the scenario itself: the URLs outlive their lifetime
+    pb.toggle_pause()
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
+    return paused_at
+
+
+@pytest.mark.timeout(120)
+async def test_vod_plays_through_expiry_a_long_pause_and_a_seek(rig) -> None:
+    demo, session, pb, rec = rig
+    lifetimes: list[float] = []  # each time the stream's lease changes: how long it has
+
+    def lease_changed() -> None:
+        for lease in session.book.values():
+            if lease.kind is LeaseKind.STREAM_URL and lease.expires_at is not None:
+                lifetimes.append(lease.expires_at - time.time())
+    session.book.on_change = lease_changed
+    pb.add([demo.hls_url("t4")])
+    pb.play(0)
+    await _playing_past(rec, 2 * SEGMENT_TTL + 1)  # segments fetched across lifetimes
+    assert rec.loads[0].endswith("/index.m3u8")     # libmpv plays the relay's playlist
+    assert "refreshed" in _actions(rec)             # renewed ahead, before they expired
+
+    paused_at = await _pause_for(pb, rec, SEGMENT_TTL + 2)
+    await _playing_past(rec, paused_at + 1.0)
+    assert _position(rec) < paused_at + 3.0         # carried on from the pause, no jump
+
+    target = _position(rec) + 40
+    pb.seek(40)
+    try:
+        await rec.wait_for(lambda: abs(_position(rec) - target) < 1.5, timeout=30)
+    except TimeoutError:
+        pytest.fail(f"the seek to {target:.1f} never landed; at {rec.now.position}")
+    await _playing_past(rec, target + 1.0)
+
+    _no_errors(rec)
+    assert len(rec.loads) == 1                      # never reloaded
+    assert demo.state.counts["hls:segment"] >= 8
+    assert pb.queue[0].status.value == "playing"
+    # The stream's lease ran out with its segments (3 s), not its playlist URL (8 s).
+    assert min(lifetimes) <= SEGMENT_TTL + 0.5
+    assert _actions(rec).count("refreshed") >= 3
+
+
+@pytest.mark.timeout(120)
+async def test_a_refused_segment_is_renewed_and_replayed_at_the_same_place(rig) -> None:
+    demo, session, pb, rec = rig
+    pb.add([demo.hls_url("t2")])
+    pb.play(0, start=20.0)
+    await _playing_past(rec, 22.0)
+    resolves = demo.state.counts["hls:master"]
+
+    demo.options.deny_segments = 1               # the next segment is answered 403
+    demo.state.revoke_urls()                     # and every URL handed out so far is dead
+    await rec.wait_for(lambda: demo.state.counts["fault:segment-403"] == 1, timeout=15)
+    at = _position(rec)
+    await rec.wait_for(lambda: any(a.startswith("recovered at segment") for a in _actions(rec)),
+                       timeout=20)
+    await _playing_past(rec, at + 2.0)
+    assert _position(rec) < at + 5.0             # the same place, not skipped ahead
+
+    _no_errors(rec)
+    assert len(rec.loads) == 1
+    assert demo.state.counts["hls:master"] > resolves   # resolved again through yt-dlp
+    assert demo.state.counts["hls:expired"] >= 1        # the revoked URLs were refused
+
+
+@pytest.mark.timeout(120)
+async def test_live_slides_expires_and_resumes_at_the_live_edge(rig) -> None:
+    demo, session, pb, rec = rig
+    pb.add([demo.hls_url("live")])
+    pb.play(0)
+    await _playing_past(rec, 0.5)
+    started = _position(rec)
+    await _playing_past(rec, started + SEGMENT_TTL + 2)  # the window slid, URLs expired
+    assert demo.state.counts["hls:playlist"] >= 3        # libmpv reloads the live playlist
+
+    pause = 2 * SEGMENT_TTL + 2  # longer than a segment's lifetime and the relayed window
+    paused_at = await _pause_for(pb, rec, pause)
+    resumed = time.monotonic()
+    # At the live edge, the position is about `pause` ahead of where it paused; played on
+    # from the pause it would need `pause` more seconds to get there.
+    await _playing_past(rec, paused_at + pause - 1.5, timeout=pause + 10)
+    assert time.monotonic() - resumed < pause - 1.5, "resumed where it paused, not at the edge"
+    await _playing_past(rec, _position(rec) + 1.0)
+
+    _no_errors(rec)
+    assert len(rec.loads) == 1
+    assert pb.queue[0].status.value == "playing"

@@ -1,0 +1,199 @@
+"""HLS through the loopback proxy (docs/ARCHITECTURE.md, "HLS through the proxy").
+
+libmpv is given `http://127.0.0.1:<port>/<secret>/<key>/index.m3u8`: the stream's media
+playlist, fetched upstream through the session manager's *current* URL (a master playlist's
+variant is chosen here), with every segment renamed `<seq>.<ext>` — a name that stays the
+same while its signed upstream URL changes. A segment request is relayed to the freshest
+URL known for that sequence number: the playlist is fetched again when the stream was
+refreshed since, or when the segment's URL is about to expire. A segment refused anyway
+(403/410) renews the stream through the manager (a re-resolve, shown like every refresh),
+and the same segment is fetched again from the new playlist, so libmpv sees a slow read at
+the same place. A live segment that left the window meanwhile is answered 404: libmpv then
+skips to the window, which the relayed playlist keeps at the live edge.
+
+Segments are relayed whole (they are seconds long); the session manager is told when the
+segment URLs expire, so its one refresh schedule renews the stream before they do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import httpx
+
+from tui.core.errors import ServiceError
+from tui.core.events import SessionEvent
+from tui.core.expiry import parse_url_expiry
+from tui.core.failures import Failure
+from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, choose_variant, expiry,
+                          for_player, is_master, parse_master, parse_media)
+from tui.core.origins import origin
+
+from .relay import Upstream, UpstreamProvider
+from .service_client import failure_of, network_failure
+
+# A segment URL with less life than this left is not used: the playlist is fetched again.
+EXPIRY_MARGIN = 1.5  # s
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+
+# Makes the next attempt worth making after `error` on `failed`, the `n`th failure in a
+# row, or raises to stop (the proxy's own recovery: renew, back off, or give up).
+Recover = Callable[[str, Upstream, ServiceError, int], Awaitable[None]]
+
+
+class SegmentGone(Exception):
+    """The segment is not in the stream (any more): libmpv is answered 404."""
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    source: str              # the stream URL it was fetched through
+    upstream: Upstream
+    playlist: MediaPlaylist
+
+
+def _headers_for(url: str, upstream: Upstream) -> dict[str, str]:
+    """The stream's headers, less its bearer token where `url` is another origin."""
+    headers = dict(upstream.headers)
+    if upstream.token is not None and origin(url) != origin(upstream.url):
+        headers.pop("Authorization", None)
+    return headers
+
+
+class HlsRelay:
+    def __init__(self, provider: UpstreamProvider, http: httpx.AsyncClient,
+                 recover: Recover) -> None:
+        self.provider = provider
+        self.http = http
+        self.recover = recover
+        self._loaded: dict[str, _Loaded] = {}
+        self._loading: dict[str, asyncio.Future[_Loaded]] = {}
+
+    async def playlist(self, key: str) -> str:
+        """The media playlist for libmpv, fetched afresh (a live one grows)."""
+        loaded = await self._load(key)
+        return for_player(loaded.playlist, lambda s: f"{s.seq}.{s.extension}")
+
+    async def segment(self, key: str, seq: int) -> tuple[bytes, str]:
+        """Segment `seq`'s bytes and content type, from the freshest URL; raises
+        SegmentGone."""
+        failures = 0
+        while True:
+            loaded = await self._current(key, seq)
+            segment = loaded.playlist.segment(seq)
+            if segment is None:
+                raise self._gone(key, loaded.playlist, seq)
+            try:
+                answer = await self._fetch_segment(segment, loaded.upstream)
+            except ServiceError as error:
+                failures += 1
+                # Renew what the playlist came from, then fetch the playlist again.
+                await self.recover(key, loaded.upstream, error, failures)
+                self._drop(key, loaded)
+                continue
+            if failures:
+                self.provider.emit(SessionEvent(f"stream · {key}",
+                                                f"recovered at segment {seq}"))
+            return answer
+
+    # --- the playlist -----------------------------------------------------------------
+
+    async def _current(self, key: str, seq: int) -> _Loaded:
+        """The playlist to find segment `seq` in: fetched again when the stream moved on
+        or the segment's URL is about to expire."""
+        upstream = self.provider.upstream(key)
+        loaded = self._loaded.get(key)
+        if upstream is None:  # closed: forget its playlist
+            self._loaded.pop(key, None)
+            raise SegmentGone("the stream was closed")
+        if loaded is None or loaded.source != upstream.url:
+            return await self._load(key)
+        segment = loaded.playlist.segment(seq)
+        expires = parse_url_expiry(segment.uri) if segment is not None else None
+        if expires is not None and expires - time.time() < EXPIRY_MARGIN:
+            return await self._load(key)
+        if segment is None and loaded.playlist.live:
+            return await self._load(key)  # newer than the playlist held? Look again
+        return loaded
+
+    def _drop(self, key: str, loaded: _Loaded) -> None:
+        if self._loaded.get(key) is loaded:
+            del self._loaded[key]
+
+    async def _load(self, key: str) -> _Loaded:
+        """Fetch the playlist, single-flight: concurrent callers share one fetch."""
+        future = self._loading.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._fetch_playlist(key))
+            self._loading[key] = future
+            future.add_done_callback(lambda f: self._loading.pop(key, None))
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return await asyncio.shield(future)
+
+    async def _fetch_playlist(self, key: str) -> _Loaded:
+        failures = 0
+        while True:
+            upstream = self.provider.upstream(key)
+            if upstream is None:
+                raise SegmentGone("the stream was closed")
+            try:
+                playlist = await self._media_playlist(upstream)
+            except ServiceError as error:
+                failures += 1
+                await self.recover(key, upstream, error, failures)
+                continue
+            loaded = _Loaded(upstream.url, upstream, playlist)
+            self._loaded[key] = loaded
+            expires = expiry(playlist, parse_url_expiry)
+            if expires is not None:
+                self.provider.segments_signed(key, expires)
+            return loaded
+
+    async def _media_playlist(self, upstream: Upstream) -> MediaPlaylist:
+        text, url = await self._get_text(upstream.url, dict(upstream.headers))
+        try:
+            if is_master(text):
+                variant = choose_variant(parse_master(text, url))
+                text, url = await self._get_text(variant.uri, _headers_for(variant.uri, upstream))
+            return parse_media(text, url)
+        except PlaylistError as e:
+            raise ServiceError(f"the HLS playlist cannot be relayed: {e}",
+                               Failure(400)) from None
+
+    async def _get_text(self, url: str, headers: dict[str, str]) -> tuple[str, str]:
+        try:
+            response = await self.http.get(url, headers=headers)
+        except httpx.TransportError as e:
+            raise ServiceError(f"{type(e).__name__} fetching the HLS playlist",
+                               network_failure(e)) from None
+        if response.status_code >= 400:
+            raise await failure_of(response, signed_url=True)
+        return response.text, str(response.url)
+
+    # --- segments ---------------------------------------------------------------------
+
+    async def _fetch_segment(self, segment: Segment, upstream: Upstream) -> tuple[bytes, str]:
+        headers = _headers_for(segment.uri, upstream)
+        if segment.byterange is not None:
+            offset, length = segment.byterange
+            headers["Range"] = f"bytes={offset}-{offset + length - 1}"
+        try:
+            response = await self.http.get(segment.uri, headers=headers)
+        except httpx.TransportError as e:
+            raise ServiceError(f"{type(e).__name__} fetching a segment",
+                               network_failure(e)) from None
+        if response.status_code >= 400:
+            raise await failure_of(response, signed_url=True)
+        return response.content, response.headers.get("Content-Type", "video/mp2t")
+
+    def _gone(self, key: str, playlist: MediaPlaylist, seq: int) -> SegmentGone:
+        first = playlist.segments[0].seq if playlist.segments else 0
+        if playlist.live and seq < first:
+            self.provider.emit(SessionEvent(f"stream · {key}",
+                                            f"segment {seq} left the live window; "
+                                            "on at the live edge"))
+        return SegmentGone(f"no segment {seq}")
+
