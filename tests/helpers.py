@@ -44,6 +44,23 @@ class Recorder:
         await asyncio.wait_for(loop(), timeout)
 
 
+# Small buffers so libmpv goes back to the network for every seek (and every resume after a
+# pause), as it would for a long video that does not fit its cache.
+LEAN_CACHE = {"cache": "no", "demuxer_max_bytes": "512KiB", "demuxer_max_back_bytes": "0",
+              "demuxer_readahead_secs": "2"}
+
+
+def counting_player(loads: list[str], **options: object):  # -> MpvPlayer
+    """A real MpvPlayer that appends each URL it is handed to `loads`."""
+    from tui.adapters.mpv_player import MpvPlayer
+
+    class CountingPlayer(MpvPlayer):
+        def load(self, url: str, **kw) -> int:  # type: ignore[override]
+            loads.append(url)
+            return super().load(url, **kw)
+    return CountingPlayer(**options)  # type: ignore[arg-type]
+
+
 async def until(pilot, cond: Callable[[], bool], timeout: float = 5.0) -> float:
     """Let a Pilot-driven app run until `cond` holds (for state that posts no event);
     returns how long that took."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Recorder
+from tests.helpers import LEAN_CACHE, Recorder, counting_player
 from tui.core.events import Level
 from tui.core.leases import LeaseKind, RefreshRule
 from tui.core.nowplaying import PlayState
@@ -23,10 +23,6 @@ from tui.session.playback import Playback
 from tui.session.token_store import TokenStore
 
 SEGMENT_TTL = 3
-# libmpv reads 2 s ahead and keeps nothing behind: every seek, every resume after a pause,
-# goes back to the relay for segments, as with a long stream that does not fit the cache.
-LEAN_CACHE = {"cache": "no", "demuxer_max_bytes": "512KiB", "demuxer_max_back_bytes": "0",
-              "demuxer_readahead_secs": "2"}
 
 
 @pytest.fixture
@@ -40,20 +36,15 @@ def hls_options(demo_options: DemoOptions) -> DemoOptions:
 
 @pytest.fixture
 async def rig(hls_options: DemoOptions, resolver, tmp_path: Path):
-    from tui.adapters.mpv_player import MpvPlayer
-
     with DemoService(hls_options) as demo:
         # A refresh window that fits lifetimes of seconds (the default floor is 5 s).
         session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
                                policy=RetryPolicy(base=0.05, cap=0.5),
                                rule=RefreshRule(min_window=1.0, min_gap=1.0))
         loads: list[str] = []
-
-        class CountingPlayer(MpvPlayer):
-            def load(self, url: str, **kw) -> int:  # type: ignore[override]
-                loads.append(url)
-                return super().load(url, **kw)
-        player = CountingPlayer(ao="null", extra_options=LEAN_CACHE)
+        # libmpv reads 2 s ahead and keeps nothing behind: every seek, every resume after a
+        # pause goes back to the relay for segments.
+        player = counting_player(loads, ao="null", extra_options=LEAN_CACHE)
         pb = Playback(player, session)
         rec = Recorder(pb.bus)
         pb.attach()
@@ -144,6 +135,7 @@ async def test_a_refused_segment_is_renewed_and_replayed_at_the_same_place(rig) 
     demo.state.revoke_urls()                     # and every URL handed out so far is dead
     await rec.wait_for(lambda: demo.state.counts["fault:segment-403"] == 1, timeout=15)
     at = _position(rec)
+    # The very segment refused was fetched again (from the new playlist) and relayed.
     await rec.wait_for(lambda: any(a.startswith("recovered at segment") for a in _actions(rec)),
                        timeout=20)
     await _playing_past(rec, at + 2.0)
@@ -152,7 +144,6 @@ async def test_a_refused_segment_is_renewed_and_replayed_at_the_same_place(rig) 
     _no_errors(rec)
     assert len(rec.loads) == 1
     assert demo.state.counts["hls:master"] > resolves   # resolved again through yt-dlp
-    assert demo.state.counts["hls:expired"] >= 1        # the revoked URLs were refused
 
 
 @pytest.mark.timeout(120)

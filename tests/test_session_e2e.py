@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Recorder
+from tests.helpers import LEAN_CACHE, Recorder, counting_player
 from tui.core.events import Level
 from tui.core.nowplaying import PlayState
 from tui.core.retry import RetryPolicy
@@ -17,12 +17,6 @@ from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session.playback import Playback
 from tui.session.token_store import TokenStore
-
-# Small buffers so libmpv goes back to the network for every seek, as it would for a long
-# video that does not fit its cache.
-LEAN_CACHE = {"cache": "no", "demuxer_max_bytes": "512KiB", "demuxer_max_back_bytes": "0",
-              "demuxer_readahead_secs": "2"}
-
 
 @pytest.fixture
 def short_lived(demo_options: DemoOptions) -> DemoOptions:
@@ -34,8 +28,6 @@ def short_lived(demo_options: DemoOptions) -> DemoOptions:
 
 @pytest.fixture
 async def rig(short_lived: DemoOptions, resolver, tmp_path: Path):
-    from tui.adapters.mpv_player import MpvPlayer
-
     with DemoService(short_lived) as demo:
         session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
                                  policy=RetryPolicy(base=0.05, cap=0.5))
@@ -45,12 +37,7 @@ async def rig(short_lived: DemoOptions, resolver, tmp_path: Path):
         session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
                             password=password)
         loads: list[str] = []
-
-        class CountingPlayer(MpvPlayer):
-            def load(self, url: str, **kw) -> int:  # type: ignore[override]
-                loads.append(url)
-                return super().load(url, **kw)
-        player = CountingPlayer(ao="null", extra_options=LEAN_CACHE)
+        player = counting_player(loads, ao="null", extra_options=LEAN_CACHE)
         pb = Playback(player, session)
         rec = Recorder(pb.bus)
         pb.attach()

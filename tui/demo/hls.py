@@ -48,6 +48,17 @@ def _expired(state: DemoState) -> web.Response:
     return error(state.options.expired_status, "url_expired", "URL expired or signature bad")
 
 
+def _checked(request: web.Request) -> tuple[str, Track] | web.Response:
+    """The stream a playlist or segment request is for, or the answer refusing it."""
+    stream = request.match_info["stream"]
+    track = _track(stream)
+    if track is None:
+        return error(404, "unknown_media", "no such stream")
+    if not _valid(request):
+        return _expired(request.app[STATE])
+    return stream, track
+
+
 def live_edge(state: DemoState, pack: Packaged) -> int:
     """The newest segment of the live station: one more every segment's length of wall
     time since the service started (with a full window from the start)."""
@@ -88,11 +99,10 @@ async def page(request: web.Request) -> web.Response:
 @routes.get("/hls/{stream}/master.m3u8")
 async def master(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    stream = request.match_info["stream"]
-    if _track(stream) is None:
-        return error(404, "unknown_media", "no such stream")
-    if not _valid(request):
-        return _expired(state)
+    checked = _checked(request)
+    if isinstance(checked, web.Response):
+        return checked
+    stream = checked[0]
     variant = _signed(state, f"/hls/{stream}/audio.m3u8", state.options.url_ttl)
     state.counts["hls:master"] += 1
     text = ("#EXTM3U\n#EXT-X-VERSION:3\n"
@@ -103,12 +113,10 @@ async def master(request: web.Request) -> web.Response:
 @routes.get("/hls/{stream}/audio.m3u8")
 async def media_playlist(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    stream = request.match_info["stream"]
-    track = _track(stream)
-    if track is None:
-        return error(404, "unknown_media", "no such stream")
-    if not _valid(request):
-        return _expired(state)
+    checked = _checked(request)
+    if isinstance(checked, web.Response):
+        return checked
+    stream, track = checked
     pack = await _packaged(state, track)
     ttl = state.options.segment_ttl
     if stream == LIVE:
@@ -133,12 +141,10 @@ async def media_playlist(request: web.Request) -> web.Response:
 @routes.get(r"/hls/{stream}/{seq:\d{1,9}}.ts")
 async def segment(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    stream = request.match_info["stream"]
-    track = _track(stream)
-    if track is None:
-        return error(404, "unknown_media", "no such stream")
-    if not _valid(request):
-        return _expired(state)
+    checked = _checked(request)
+    if isinstance(checked, web.Response):
+        return checked
+    stream, track = checked
     seq = int(request.match_info["seq"])
     pack = await _packaged(state, track)
     if stream == LIVE:

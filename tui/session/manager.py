@@ -319,20 +319,20 @@ class SessionManager:
         self._show(o)
         self._schedule(o)
         if stream.hls and self.relay is not None:  # relayed playlist by playlist
-            try:
-                await self.relay.start()
-            except BaseException:
-                self.close(key)
-                raise
-            return info, self.relay.url_for(key, hls=True), True
+            return info, await self._relay_url(key, hls=True), True
         if not stream.proxyable or self.relay is None:
             return info, stream.url, False
+        return info, await self._relay_url(key), True
+
+    async def _relay_url(self, key: str, *, hls: bool = False) -> str:
+        """The proxy's URL for stream `key`, the proxy started first if need be."""
+        assert self.relay is not None
         try:
             await self.relay.start()
         except BaseException:
             self.close(key)
             raise
-        return info, self.relay.url_for(key), True
+        return self.relay.url_for(key, hls=hls)
 
     @staticmethod
     async def _abandon(opening: "asyncio.Future[tuple[StreamInfo, Stream]]",
