@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
                       help="access token lifetime in seconds (60)")
     demo.add_argument("--demo-url-ttl", type=int, default=None, metavar="S",
                       help="signed stream URL lifetime in seconds (90)")
+    demo.add_argument("--demo-segment-ttl", type=int, default=None, metavar="S",
+                      help="signed HLS segment URL lifetime in seconds (30)")
     demo.add_argument("--demo-stream-limit", type=int, default=None, metavar="N",
                       help="concurrent playback sessions allowed per user (2)")
     demo.add_argument("--demo-fail-rate", type=float, default=None, metavar="F",

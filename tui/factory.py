@@ -47,7 +47,7 @@ def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
     knobs = {"token_ttl": args.demo_token_ttl, "url_ttl": args.demo_url_ttl,
              "stream_limit": args.demo_stream_limit, "fail_rate": args.demo_fail_rate,
              "latency": args.demo_latency, "drop_rate": args.demo_drop_rate,
-             "clock_offset": args.demo_clock_offset}
+             "clock_offset": args.demo_clock_offset, "segment_ttl": args.demo_segment_ttl}
     return dataclasses.replace(DemoOptions(port=args.demo_port),
                                **{k: v for k, v in knobs.items() if v is not None})
 
@@ -278,7 +278,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     add_services(config.services)
 
     if args.demo:
-        from tui.demo.catalog import TRACKS
+        from tui.demo.catalog import LIVE_ID, LIVE_TITLE, LIVE_TRACK, TRACKS
         from tui.demo.service import DemoService
 
         service = demo
@@ -302,6 +302,12 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                 for i, t in enumerate(TRACKS)]
         queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
                                 duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
+        # Then HLS, its playlist and segment URLs expiring: a track and the live station.
+        queue.extend([QueueItem(ref=service.hls_url(LIVE_TRACK.id), artist=LIVE_TRACK.artist,
+                                title=f"{LIVE_TRACK.title} (HLS)",
+                                duration=float(LIVE_TRACK.seconds)),
+                      QueueItem(ref=service.hls_url(LIVE_ID), title=LIVE_TITLE,
+                                artist=LIVE_TRACK.artist)])
         playback = Playback(player, session, queue, settings=settings,
                             playlists=Playlists(playlists_dir()), tags=tags)
         play_index: int | None = 0

@@ -37,3 +37,8 @@ TRACKS: tuple[Track, ...] = (
 )
 
 BY_ID = {t.id: t for t in TRACKS}
+
+# The live station: an HLS stream that loops one track for ever (tui/demo/hls.py).
+LIVE_ID = "live"
+LIVE_TITLE = "Demo Radio (live)"
+LIVE_TRACK = TRACKS[3]

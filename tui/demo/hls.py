@@ -12,20 +12,18 @@ import math
 
 from aiohttp import web
 
-from .catalog import BY_ID, TRACKS, Track
+from .catalog import BY_ID, LIVE_ID, LIVE_TITLE, LIVE_TRACK, Track
 from .packager import Packaged, packaged
 from .state import STATE, DemoState, error
 
 routes = web.RouteTableDef()
 
-LIVE = "live"
-LIVE_TRACK = TRACKS[3]     # the station loops "Paper Kites"
 _TS = "video/mp2t"
 _M3U8 = "application/vnd.apple.mpegurl"
 
 
 def _track(stream: str) -> Track | None:
-    return LIVE_TRACK if stream == LIVE else BY_ID.get(stream)
+    return LIVE_TRACK if stream == LIVE_ID else BY_ID.get(stream)
 
 
 async def _packaged(state: DemoState, track: Track) -> Packaged:
@@ -76,13 +74,13 @@ async def page(request: web.Request) -> web.Response:
     if track is None:
         return web.Response(status=404, text="<html><body>No such stream</body></html>",
                             content_type="text/html")
-    title = "Demo Radio (live)" if stream == LIVE else f"{track.title} (HLS)"
+    title = LIVE_TITLE if stream == LIVE_ID else f"{track.title} (HLS)"
     src = f"{request.url.origin()}{_signed(state, f'/hls/{stream}/master.m3u8', state.options.url_ttl)}"
     art = f"{request.url.origin()}/art/{track.id}.png"
     ld: dict[str, object] = {"@context": "https://schema.org", "@type": "AudioObject",
                              "name": title, "contentUrl": src, "encodingFormat": _M3U8,
                              "byArtist": {"@type": "MusicGroup", "name": track.artist}}
-    if stream != LIVE:
+    if stream != LIVE_ID:
         ld["duration"] = f"PT{track.seconds // 60}M{track.seconds % 60}S"
     e = html.escape
     text = f"""<!doctype html>
@@ -119,7 +117,7 @@ async def media_playlist(request: web.Request) -> web.Response:
     stream, track = checked
     pack = await _packaged(state, track)
     ttl = state.options.segment_ttl
-    if stream == LIVE:
+    if stream == LIVE_ID:
         edge = live_edge(state, pack)
         seqs = range(max(0, edge - state.options.live_window + 1), edge + 1)
         durations = [pack.segment_seconds] * len(seqs)
@@ -147,7 +145,7 @@ async def segment(request: web.Request) -> web.Response:
     stream, track = checked
     seq = int(request.match_info["seq"])
     pack = await _packaged(state, track)
-    if stream == LIVE:
+    if stream == LIVE_ID:
         if seq > live_edge(state, pack):
             return error(404, "not_yet", "that segment is not live yet")
         make = pack.live_segment
