@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .schema import Config, ServiceSection
+from .schema import Config, OAuth2ServiceSection, ServiceSection
 
 HEADER = """\
 ytplay configuration. Every option is here at its default; change what you like.
@@ -23,7 +23,17 @@ kind = "session-api"
 base_url = "https://media.example"
 client_id = "ytplay"
 username = "alice"
-password_env = "HOME_MEDIA_PASSWORD"   # optional; otherwise a login dialog asks once"""
+password_env = "HOME_MEDIA_PASSWORD"   # optional; otherwise a login dialog asks once
+
+[[services]]                           # media behind a standard OAuth 2.0 server
+name = "files"
+kind = "oauth2"
+token_url = "https://auth.example/oauth/token"
+device_url = "https://auth.example/oauth/device"   # `ytplay login files` logs in
+client_id = "ytplay"
+scopes = ["media"]
+grant = "device_code"                  # or "password", "client_credentials", "refresh_token"
+media_origins = ["https://files.example"]"""
 
 
 def default_of(info: FieldInfo) -> Any:
@@ -65,7 +75,9 @@ def default_text() -> str:
     for name, info in Config.model_fields.items():
         doc.add(tomlkit.nl())
         if name == "services":
-            _comment(doc, (ServiceSection.__doc__ or "").strip() + " One table per service:")
+            _comment(doc, (ServiceSection.__doc__ or "").strip() + " "
+                     + (OAuth2ServiceSection.__doc__ or "").strip().replace("\n", " ")
+                     + " One table per service:")
             for line in SERVICE_EXAMPLE.splitlines():
                 doc.add(tomlkit.comment(line))
             continue

@@ -3,9 +3,11 @@ file, `ytplay config show`, the README's option list and validation all come fro
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag,
+                      model_validator)
 
 from tui.core.ranges import parse_size
 
@@ -80,6 +82,74 @@ class ServiceSection(Section):
         "get the service's bearer token; its own origin always does, no other ever")
 
 
+def _origin(text: str) -> str:
+    if not re.fullmatch(r"https?://[^/?#@\s]+/?", text):
+        raise ValueError("must be an origin: http(s)://host[:port], no path")
+    return text
+
+
+Origin = Annotated[str, AfterValidator(_origin)]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+Grant = Literal["device_code", "password", "client_credentials", "refresh_token"]
+
+
+class OAuth2ServiceSection(Section):
+    """Media behind a standard OAuth 2.0 server (RFC 6749/6750): plain URLs under
+    `media_origins` play through the loopback proxy with the bearer token attached."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+                      description="names the service in the panels and in `ytplay login NAME`")
+    kind: Literal["oauth2"] = Field(description="the protocol")
+    token_url: str = Field(pattern=r"^https?://", description="the token endpoint")
+    device_url: str | None = Field(None, pattern=r"^https?://", description="the device "
+                                   'authorization endpoint (RFC 8628); needed for grant = '
+                                   '"device_code"')
+    client_id: str = Field(min_length=1, description="OAuth client id")
+    client_secret_env: EnvName | None = Field(None, description="environment variable holding "
+                                              "the client secret (confidential clients only; "
+                                              "never in this file)")
+    scopes: list[Annotated[str, StringConstraints(pattern=r"^[!#-\[\]-~]+$")]] = Field(
+        default_factory=list, description="scopes to ask for")
+    grant: Grant = Field("device_code", description='how to log in: "device_code" (open a URL, '
+                         'enter a code: the dialog or `ytplay login NAME`), "password", '
+                         '"client_credentials" or "refresh_token" (one from refresh_token_env)')
+    username: str | None = Field(None, min_length=1, description='who logs in (grant = '
+                                 '"password")')
+    password_env: EnvName | None = Field(None, description='environment variable holding the '
+                                         'password (grant = "password"); without it a login '
+                                         'dialog asks once')
+    refresh_token_env: EnvName | None = Field(None, description='environment variable holding '
+                                              'a refresh token to start from (grant = '
+                                              '"refresh_token"); rotated ones are stored')
+    media_origins: list[Origin] = Field(min_length=1, description="origins "
+                                        "(https://media.example) whose URLs get the bearer "
+                                        "token; no other ever does")
+
+    @model_validator(mode="after")
+    def _grant_has_what_it_needs(self) -> "OAuth2ServiceSection":
+        needs = {"device_code": "device_url", "password": "username",
+                 "client_credentials": "client_secret_env",
+                 "refresh_token": "refresh_token_env"}[self.grant]
+        if getattr(self, needs) is None:
+            raise ValueError(f'grant = "{self.grant}" needs {needs}')
+        return self
+
+
+def _service_kind(value: Any) -> str | None:
+    """The `kind` a `[[services]]` table names; the session protocol when it names none."""
+    if isinstance(value, dict):
+        kind = value.get("kind", "session-api")
+        return kind if isinstance(kind, str) else repr(kind)
+    return getattr(value, "kind", None)
+
+
+AnyService = Annotated[Union[Annotated[ServiceSection, Tag("session-api")],
+                             Annotated[OAuth2ServiceSection, Tag("oauth2")]],
+                       Discriminator(_service_kind)]
+SERVICE_KINDS: dict[str, type[Section]] = {"session-api": ServiceSection,
+                                           "oauth2": OAuth2ServiceSection}
+
+
 class YtdlpSection(Section):
     """yt-dlp, which resolves URLs."""
 
@@ -138,7 +208,7 @@ class Config(Section):
     playback: PlaybackSection = Field(default_factory=PlaybackSection)
     retry: RetrySection = Field(default_factory=RetrySection)
     refresh: RefreshSection = Field(default_factory=RefreshSection)
-    services: list[ServiceSection] = Field(default_factory=list)
+    services: list[AnyService] = Field(default_factory=list)
     ytdlp: YtdlpSection = Field(default_factory=YtdlpSection)
     mpv: dict[str, Scalar] = Field(default_factory=dict, description="raw libmpv options, "
                                    "passed through and checked by asking libmpv")

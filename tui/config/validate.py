@@ -39,22 +39,36 @@ class ConfigError(YtplayError):
         super().__init__("\n".join(i.render(file) for i in issues))
 
 
+def _plain_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`loc` without the service kind pydantic puts after `services[i]` (the union's tag):
+    the file has no such key."""
+    from .schema import SERVICE_KINDS
+
+    if len(loc) > 2 and loc[0] == "services" and isinstance(loc[1], int) \
+            and loc[2] in SERVICE_KINDS:
+        return loc[:2] + loc[3:]
+    return loc
+
+
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
-    for part in loc:
+    for part in _plain_loc(loc):
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     """The keys allowed where an unknown key `loc` was found."""
+    from .schema import SERVICE_KINDS
+
     model: type[BaseModel] = Config
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if part == "services":
-            from .schema import ServiceSection
-            model = ServiceSection
+        if model is Config and part == "services":
+            model = SERVICE_KINDS["session-api"]
+        elif part in SERVICE_KINDS:
+            model = SERVICE_KINDS[part]
         elif part in SECTIONS:
             model = SECTIONS[part]
         else:
@@ -71,6 +85,11 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"unknown key {key!r}{hint}"
     if err["type"] == "missing":
         return "is required but missing"
+    if err["type"] == "union_tag_invalid":  # [[services]] kind
+        from .schema import SERVICE_KINDS
+
+        kinds = ", ".join(f'"{k}"' for k in SERVICE_KINDS)
+        return f"must be one of {kinds} (got {err['ctx']['tag']!r})"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if "input" in err and not isinstance(err["input"], (dict, list)):
         msg += f" (got {err['input']!r})"
@@ -105,7 +124,10 @@ def validate_text(text: str, check_mpv: MpvCheck | None = None) -> tuple[Config 
         config = Config.model_validate(doc)
     except ValidationError as e:
         for err in e.errors():
-            path = _path(tuple(err["loc"]))
+            loc = tuple(err["loc"])
+            if err["type"] == "union_tag_invalid":
+                loc += ("kind",)
+            path = _path(loc)
             issues.append(Issue(line_of(lines, path), path, _message(err)))
     if check_mpv is not None and isinstance(doc.get("mpv"), dict) and doc["mpv"]:
         for option, problem in check_mpv(doc["mpv"]).items():
