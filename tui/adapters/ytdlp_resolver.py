@@ -37,6 +37,15 @@ class _QuietLogger:
         log.info("yt-dlp: %s", redact(msg))
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Whether yt-dlp failed because it could not connect at all (refused, no route, a
+    name that does not resolve, a timeout): the network's fault, not the item's."""
+    from yt_dlp.networking.exceptions import TransportError
+
+    cause = (getattr(exc, "exc_info", None) or (None, None))[1]
+    return isinstance(cause, TransportError)
+
+
 def _reason(exc: BaseException) -> str:
     """yt-dlp's error text without its 'ERROR:' prefix, colours or secrets."""
     text = _ANSI.sub("", str(exc)).strip()
@@ -89,7 +98,7 @@ class YtDlpResolver:
             with yt_dlp.YoutubeDL(dict(self._params)) as ydl:
                 info = ydl.extract_info(ref, download=False)
         except yt_dlp.utils.YoutubeDLError as e:
-            raise ResolveError(_reason(e)) from None
+            raise ResolveError(_reason(e), unreachable=_unreachable(e)) from None
         except Exception as e:  # extractor bugs surface as arbitrary exceptions
             raise ResolveError(f"yt-dlp failed: {_reason(e)}") from None
         if info is None:

@@ -6,7 +6,8 @@
      ├── ServiceError          a request failed; carries its Failure, classified as in
      │                         failures.py (transient, auth, expired, deterministic)
      ├── LoginRequired         the refresh token family is gone and no password is at hand
-     └── GaveUp                a transient failure outlasted the attempts or the budget
+     ├── GaveUp                a transient failure outlasted the attempts or the budget
+     └── Offline               not cached, and the network is off (--offline) or down
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ class YtplayError(Exception):
 
 
 class ResolveError(YtplayError):
-    pass
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        """`unreachable`: the source could not be reached at all (no connection): the
+        network's fault, not the item's."""
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class PlayerUnavailable(YtplayError):
@@ -45,3 +50,12 @@ class LoginRequired(YtplayError):
 
 class GaveUp(YtplayError):
     """Retries ran out (attempts or the global budget) while the failure was transient."""
+
+    def __init__(self, message: str, failure: Failure | None = None) -> None:
+        super().__init__(message)
+        self.failure = failure  # the last attempt's, when there was one
+
+
+class Offline(YtplayError):
+    """The item is not in the media cache and the network is off or down: it cannot play
+    now, and it is not the item's fault (docs/ARCHITECTURE.md, "Offline")."""

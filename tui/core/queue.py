@@ -148,9 +148,10 @@ class Queue:
         return self.repeat
 
     def set_status(self, index: int, status: ItemStatus, reason: str | None = None) -> None:
+        """`reason`: why it failed, or why a queued item cannot play now (offline)."""
         item = self._items[index]
         item.status = status
-        item.reason = reason if status is ItemStatus.FAILED else None
+        item.reason = reason
 
     # --- editing --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .errors import GaveUp, LoginRequired, ResolveError, ServiceError
+from .errors import GaveUp, LoginRequired, Offline, ResolveError, ServiceError
 from .events import EndReason
 from .failures import FailureClass
 from .redact import redact
@@ -19,6 +19,8 @@ EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off
 class Act(enum.Enum):
     NEXT = "next"          # it played to the end: move on
     SKIP = "skip"          # the item itself cannot play: mark it failed, move on
+    PASS = "pass"          # it cannot play now (offline, not cached): say why, move on,
+                           # not failed: it plays once the network is back
     HOLD = "hold"          # stop here with the reason; space tries again
     RELOAD = "reload"      # open a fresh URL at the same position
     IGNORE = "ignore"      # ended because ytplay replaced or stopped it
@@ -33,6 +35,10 @@ class Verdict:
 def after_open_error(error: Exception) -> Verdict:
     """Opening the current item failed."""
     text = redact(str(error))
+    if isinstance(error, Offline):
+        return Verdict(Act.PASS, text)
+    if isinstance(error, ResolveError) and error.unreachable:
+        return Verdict(Act.HOLD, f"could not reach it: {text}")
     if isinstance(error, ResolveError):
         return Verdict(Act.SKIP, f"could not resolve: {text}")
     if isinstance(error, ServiceError) and error.failure_class is FailureClass.DETERMINISTIC \

@@ -107,20 +107,32 @@ async def playlist(request: web.Request) -> web.Response:
     return web.Response(text=feed, content_type="application/rss+xml")
 
 
-async def _cut_off(request: web.Request, path: Path) -> web.StreamResponse:
-    """Answer a media request as usual but close the connection part-way through the body."""
+async def _paced(request: web.Request, path: Path, rate: int,
+                 cut: bool) -> web.StreamResponse:
+    """Answer a media request by hand: at `rate` bytes/s (0: at once), and with `cut`,
+    closing the connection after 256 KiB of the body."""
     size = path.stat().st_size
     start = request.http_range.start or 0
-    resp = web.StreamResponse(status=206 if start else 200)
-    resp.headers.update({"Accept-Ranges": "bytes", "Content-Type": "audio/wav",
-                         "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+    resp = web.StreamResponse(status=206 if "Range" in request.headers else 200)
+    resp.headers.update({"Accept-Ranges": "bytes", "Content-Type": "audio/wav"})
+    if resp.status == 206:
+        resp.headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
     resp.content_length = size - start
     await resp.prepare(request)
+    left = 256 * 1024 if cut else size - start
+    piece = max(4096, rate // 10) if rate else left
     with path.open("rb") as f:
         f.seek(start)
-        await resp.write(f.read(256 * 1024))
-    assert request.transport is not None
-    request.transport.close()
+        while left > 0 and (data := f.read(min(piece, left))):
+            await resp.write(data)
+            left -= len(data)
+            if rate:
+                await asyncio.sleep(len(data) / rate)
+    if cut:
+        assert request.transport is not None
+        request.transport.close()
+    else:
+        await resp.write_eof()
     return resp
 
 
@@ -147,8 +159,11 @@ async def media(request: web.Request) -> web.StreamResponse:
     path = await asyncio.get_running_loop().run_in_executor(None, media_file, media_dir, track)
     ranged = "Range" in request.headers
     state.counts["media:206" if ranged else "media:200"] += 1
+    state.media_ranges.append(request.headers.get("Range"))
     if opts.drop_rate > 0 and state.rng.random() < opts.drop_rate:
         state.counts["fault:drop"] += 1
-        return await _cut_off(request, path)
+        return await _paced(request, path, opts.media_rate, cut=True)
+    if opts.media_rate > 0:
+        return await _paced(request, path, opts.media_rate, cut=False)
     # FileResponse answers Range requests itself: 206, Content-Range, 416 when out of range.
     return web.FileResponse(path, headers={"Accept-Ranges": "bytes", "Content-Type": "audio/wav"})

@@ -27,6 +27,7 @@ class DemoOptions:
     fail_next: int = 0                          # a burst: answer this many requests 503
     latency: float = 0.0                        # s added before every answer
     drop_rate: float = 0.0                      # share of media responses cut off mid-body
+    media_rate: int = 0                         # bytes/s a media body is sent at (0: at once)
     expired_status: int = 403                   # 403 or 410 for an expired stream URL
     streams_need_token: bool = False            # demand the bearer token on stream requests
     username: str = "demo"

@@ -33,6 +33,8 @@ class DemoState:
     sessions: dict[str, PlaybackSession] = field(default_factory=dict)
     # Counts by name, for tests and for the curious: "token:password", "media:206", …
     counts: Counter[str] = field(default_factory=Counter)
+    # The Range header of every media request, in order (None: none), for tests of resuming.
+    media_ranges: list[str | None] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     started_at: float = 0.0   # the service's clock at its start: the live station's origin
 

@@ -43,11 +43,13 @@ class Retrier:
                 if attempt == attempts:
                     self.emit(SessionEvent(resource, "gave up", "transient", attempt, attempts,
                                            error=error))
-                    raise GaveUp(f"{resource}: gave up after {attempts} attempts: {error}") from None
+                    raise GaveUp(f"{resource}: gave up after {attempts} attempts: {error}",
+                                 e.failure) from None
                 if not self.budget.try_spend():
                     self.emit(SessionEvent(resource, "gave up", "transient", attempt, attempts,
                                            error=f"retry budget exhausted; {error}"))
-                    raise GaveUp(f"{resource}: retry budget exhausted: {error}") from None
+                    raise GaveUp(f"{resource}: retry budget exhausted: {error}",
+                                 e.failure) from None
                 delay = self.policy.delay(attempt, self.rng, e.retry_after)
                 self.emit(SessionEvent(resource, "retrying", "transient", attempt + 1, attempts,
                                        delay, error))

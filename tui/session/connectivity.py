@@ -1,0 +1,70 @@
+"""Whether ytplay may reach the network, and whether it can (docs/ARCHITECTURE.md,
+"Offline"). `--offline` forbids it: nothing is resolved, no token asked for, no request
+made; only what the media cache holds plays. Without it, an open that fails because the
+source could not be reached at all (a refused or timed-out connection, a name that does not
+resolve) marks the network down; for `QUIET` seconds after that, items that are not cached
+are passed over without trying (each says why), then the next open tries again, and any
+request that succeeds marks it up. Nothing is marked failed for being offline."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from tui.core.errors import GaveUp, Offline, ResolveError, ServiceError
+from tui.core.failures import Network
+
+QUIET = 15.0  # s after a failed connection before the network is tried again
+NOT_CACHED = "not cached — offline"
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says the source could not be reached at all (not an answer it
+    gave): a connection refused or timed out, a name that does not resolve."""
+    if isinstance(error, ResolveError):
+        return error.unreachable
+    failure = error.failure if isinstance(error, (ServiceError, GaveUp)) else None
+    return failure is not None and failure.network in (Network.CONNECT, Network.TIMEOUT)
+
+
+class Connectivity:
+    def __init__(self, *, forced: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.forced = forced           # --offline: never reach the network
+        self._clock = clock
+        self._down_since: float | None = None
+        self.listeners: list[Callable[[bool], None]] = []   # told `offline` when it flips
+
+    @property
+    def offline(self) -> bool:
+        return self.forced or self._down_since is not None
+
+    def may_try(self) -> bool:
+        """Whether an item that is not cached should be opened from the network now."""
+        if self.forced:
+            return False
+        return self._down_since is None or self._clock() - self._down_since >= QUIET
+
+    def refuse(self) -> Offline:
+        return Offline(NOT_CACHED)
+
+    def failed(self, error: BaseException) -> bool:
+        """An open failed with `error`: True when it was the network (now marked down)."""
+        if not unreachable(error):
+            return False
+        was = self.offline
+        self._down_since = self._clock()
+        if not was:
+            self._tell()
+        return True
+
+    def succeeded(self) -> None:
+        """A request reached its source: the network is up."""
+        if self._down_since is not None:
+            self._down_since = None
+            if not self.forced:
+                self._tell()
+
+    def _tell(self) -> None:
+        for listener in list(self.listeners):
+            listener(self.offline)
