@@ -12,17 +12,21 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from tui.config.paths import covers_dir, history_file, playlists_dir, queue_file, tokens_file
-from tui.config.schema import Config, ServiceSection
+from tui.config.paths import (covers_dir, history_file, media_cache_dir, playlists_dir,
+                              queue_file, tokens_file)
+from tui.config.schema import CacheSection, Config, ServiceSection
+from tui.core.bus import EventBus
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
-from tui.core.events import PlayerEvent
+from tui.core.events import Level, LogEvent, PlayerEvent
 from tui.core.ports import Player, Resolver
 from tui.core.queue import Queue
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_options)
 from tui.session.library_files import History, Playlists, read_m3u
+from tui.session.cache_tee import CacheTee
 from tui.session.manager import SessionManager
+from tui.session.media_cache import MediaCache
 from tui.session.playback import Playback
 from tui.session.proxy import StreamProxy
 from tui.session.queue_store import QueueStore
@@ -160,14 +164,27 @@ class StartPlayer:
 
 
 def make_session(resolver: Resolver, *, max_streams: int = 10,
-                 **options: object) -> SessionManager:
+                 cache: MediaCache | None = None, **options: object) -> SessionManager:
     """The session manager joined to its loopback proxy: the proxy asks the manager for
     upstreams (relay.UpstreamProvider), the manager asks the proxy for local URLs
-    (relay.Relay), and neither module imports the other."""
+    (relay.Relay), and neither module imports the other. With a media cache, the proxy
+    keeps what it relays there and answers from it (the tee asks the manager which item
+    a stream plays)."""
     session = SessionManager(resolver, **options)  # type: ignore[arg-type]
-    session.relay = StreamProxy(session, session.retrier, session.http,
-                                max_streams=max_streams)
+    proxy = StreamProxy(session, session.retrier, session.http, max_streams=max_streams)
+    session.relay = proxy
+    if cache is not None:
+        session.cache = cache
+        proxy.tee = CacheTee(cache, session.ref_of)
     return session
+
+
+def make_media_cache(section: CacheSection, notify: Callable[[str], None]) -> MediaCache | None:
+    """The media cache `[cache]` asks for (its folder is read once the app runs)."""
+    if not section.enabled:
+        return None
+    root = Path(section.dir).expanduser() if section.dir else media_cache_dir()
+    return MediaCache(root, section.max_bytes, notify=notify)
 
 
 def add_configured_services(session: SessionManager, services: list[ServiceSection],
@@ -266,7 +283,11 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     resources.callback(resolver.close)
     tokens = TokenStore(tokens_file())
     notices = tokens.check()  # what was set aside or skipped, shown once the UI is up
-    session = make_session(resolver, token_store=tokens,
+    bus = EventBus()
+    cache = make_media_cache(config.cache, lambda text: bus.publish(LogEvent(Level.WARNING, text)))
+    if cache is not None:
+        resources.callback(cache.close)
+    session = make_session(resolver, token_store=tokens, cache=cache, bus=bus,
                            policy=retry_policy(config), rule=refresh_rule(config),
                            budget=retry_budget(config))
     settings = PlaybackSettings(resume_threshold=pb.resume_threshold,
@@ -337,6 +358,10 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         background.append(AfterFirstFrame(lambda: built[0], mpris))
     background.append(AfterFirstFrame(lambda: built[0],
                                       partial(StartPlayer, player, lambda: built[0])))
+    if cache is not None:
+        from tui.session.cache_marks import CacheMarks
+
+        background.append(CacheMarks(playback, cache))
     if play_index is not None:
         background.append(AfterFirstFrame(lambda: built[0],
                                           partial(PlayAtStart, playback, play_index)))

@@ -62,6 +62,9 @@ class QueueItem:
     cover: str | None = None
     # Stable identity for the UI and the pre-resolve cache, however the queue is reordered.
     uid: int = field(default_factory=lambda: next(_uids), compare=False)
+    # The share of it in the media cache, 0..1 (1: complete, plays from there); kept in
+    # step by the session, never saved with the queue.
+    cached: float = field(default=0.0, compare=False)
 
     @property
     def label(self) -> str:

@@ -35,3 +35,4 @@ class NowPlaying:
     volume: float = 100.0
     status: str = ""               # a line about recovery, fallback or failure
     cover: str | None = None       # the item's artwork (QueueItem.cover)
+    cached: float = 0.0            # the item's share in the media cache (QueueItem.cached)

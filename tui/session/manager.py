@@ -32,11 +32,13 @@ from tui.core.refs import RefKind, parse_ref
 from tui.core.retry import RetryBudget, RetryPolicy
 
 from .leasebook import LeaseBook
+from .media_cache import CacheState, EntryInfo, MediaCache
+from .media_files import ItemMeta
 from .relay import Relay, Upstream
 from .retrying import Retrier
 from .scheduler import LeaseScheduler
 from .service_client import SessionApiClient
-from .sources import ResolverSource, ServiceSource, Stream, StreamSource
+from .sources import CachedSource, ResolverSource, ServiceSource, Stream, StreamSource
 from .token_store import TokenStore
 from .tokens import PasswordSource, TokenManager
 
@@ -103,6 +105,8 @@ class _Open:
     refreshing: asyncio.Future[Stream] | None = None
     degraded: str | None = None       # why no valid stream is left, when none is
     stale: int = 0                    # times in a row it arrived already expired
+    ref: str | None = None            # the queue item's reference: its media cache entry
+    held: bool = False                # its media cache entry is held while it is open
 
 
 class SessionManager:
@@ -129,6 +133,9 @@ class SessionManager:
         # The loopback proxy, joined by the composition root; without one, every stream
         # is handed to libmpv directly.
         self.relay: Relay | None = None
+        # The media cache, joined by the composition root: a complete entry plays from it
+        # with no resolve, no token and no network.
+        self.cache: MediaCache | None = None
         self.services: dict[str, _Service] = {}
         self._open: dict[str, _Open] = {}
         # Streams being closed; a new playback session waits for them (the stream limit).
@@ -221,7 +228,8 @@ class SessionManager:
 
     def _resolve_ahead(self, uid: int, ref: str) -> None:
         # Only yt-dlp references: a service's playback session counts against its limit.
-        if uid in self._ahead or uid in self._opening or self.kind(ref) is not RefKind.URL:
+        if uid in self._ahead or uid in self._opening or self.kind(ref) is not RefKind.URL \
+                or self.cached(ref):
             return
         future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
         self._ahead[uid] = future
@@ -299,6 +307,9 @@ class SessionManager:
 
     async def _open_source(self, key: str, ref: str,
                            uid: int | None) -> tuple[StreamInfo, str, bool]:
+        if self.relay is not None and self.cache is not None and self.kind(ref) is not RefKind.FILE \
+                and (entry := await self.cache.playable(ref)) is not None:
+            return await self._open_cached(key, entry)
         source = self._source(ref)
         if isinstance(source, ResolverSource):
             ahead = await self._take_ahead(uid)
@@ -314,7 +325,7 @@ class SessionManager:
             except asyncio.CancelledError:
                 self._track_close(self._abandon(opening, source))
                 raise
-        o = _Open(key, info.title, source, stream)
+        o = _Open(key, info.title, source, stream, ref=ref)
         self._open[key] = o
         self._show(o)
         self._schedule(o)
@@ -322,6 +333,12 @@ class SessionManager:
             return info, await self._relay_url(key, hls=True), True
         if not stream.proxyable or self.relay is None:
             return info, stream.url, False
+        if self.cache is not None:
+            self.cache.hold(ref)  # what plays is never evicted
+            o.held = True
+            self.cache.describe(ref, ItemMeta(title=info.title, artist=info.artist,
+                                              album=info.album, duration=info.duration,
+                                              cover=info.cover))
         return info, await self._relay_url(key), True
 
     async def _relay_url(self, key: str, *, hls: bool = False) -> str:
@@ -333,6 +350,28 @@ class SessionManager:
             self.close(key)
             raise
         return self.relay.url_for(key, hls=hls)
+
+    async def _open_cached(self, key: str, entry: EntryInfo) -> tuple[StreamInfo, str, bool]:
+        """Play a complete media cache entry through the proxy: nothing to resolve, no
+        token, no lease (nothing expires)."""
+        assert self.relay is not None and self.cache is not None
+        meta = entry.meta
+        info = StreamInfo(url=f"cache:{key}", title=meta.title or entry.ref, artist=meta.artist,
+                          duration=meta.duration, album=meta.album, cover=meta.cover)
+        self._open[key] = _Open(key, info.title, CachedSource(), Stream(info.url), ref=entry.ref,
+                                held=True)
+        self.cache.hold(entry.ref)
+        return info, await self._relay_url(key), True
+
+    def cached(self, ref: str) -> bool:
+        """Whether `ref` is complete in the media cache (it plays from there)."""
+        return self.cache is not None and self.cache.enabled \
+            and self.cache.lookup(ref).state is CacheState.COMPLETE
+
+    def ref_of(self, key: str) -> str | None:
+        """The queue item stream `key` plays (the media cache's key for it)."""
+        o = self._open.get(key)
+        return o.ref if o is not None else None
 
     @staticmethod
     async def _abandon(opening: "asyncio.Future[tuple[StreamInfo, Stream]]",
@@ -416,6 +455,8 @@ class SessionManager:
         o = self._open.pop(key, None)
         if o is None:
             return
+        if self.cache is not None and o.ref is not None and o.held:
+            self.cache.release(o.ref)
         self.scheduler.cancel(f"stream:{key}")
         self.book.drop(f"url:{key}")
         self.book.drop(f"session:{key}")

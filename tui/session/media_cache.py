@@ -102,12 +102,27 @@ class MediaCache:
         self._fds: dict[str, int] = {}        # writer thread only
         self._verified: set[tuple[str, int, int]] = set()   # (key, size, mtime_ns) this run
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loading: asyncio.Future[list[str]] | None = None
+        self._loaded = False
         self.listeners: list[Callable[[str], None]] = []    # told a ref's state changed
 
     # --- reading the folder ---------------------------------------------------------------
 
+    async def ready(self) -> list[str]:
+        """Read the folder on a worker thread, once (every caller waits for the same read);
+        what was broken and removed."""
+        if self._loaded:
+            return []
+        self._loop = asyncio.get_running_loop()
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self.load))
+        return await asyncio.shield(self._loading)
+
     def load(self) -> list[str]:
         """Read what is on disk (blocking); what was broken and removed, as notices."""
+        if self._loaded:
+            return []
+        self._loaded = True
         found, removed = files.scan(self.root)
         with self._lock:
             for key, record, size in found:
@@ -172,6 +187,9 @@ class MediaCache:
         """`ref`'s entry if it is complete and passes its checks: the file as long as it
         should be and, once a run, its checksum. A broken one is dropped (so it is fetched
         again) and None returned."""
+        if not self.enabled:
+            return None
+        await self.ready()
         key = files.key_for(ref)
         with self._lock:
             e = self._entries.get(key)

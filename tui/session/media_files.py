@@ -10,6 +10,7 @@ thread, or on a worker thread for reads and checks."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -56,6 +57,7 @@ class EntryRecord(Record):
     meta: ItemMeta = Field(default_factory=ItemMeta)
 
 
+@functools.lru_cache(maxsize=4096)
 def key_for(ref: str) -> str:
     """The file name stem of `ref`'s entry: a hash, so any reference (a URL, `name:id`, a
     path) is a safe name of fixed length and says nothing about what was played."""

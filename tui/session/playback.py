@@ -178,6 +178,12 @@ class Playback:
     def stop(self) -> None:
         self.dispatch(Stop())
 
+    def marks_changed(self) -> None:
+        """The items' shares in the media cache changed (tui/session/cache_marks.py): the
+        queue and Now Playing show them again."""
+        self._notify_queue()
+        self._update()
+
     def seek(self, delta: float) -> None:
         self.dispatch(Seek(delta))
 
@@ -542,6 +548,8 @@ class Playback:
         self.bus.publish(LogEvent(level, text))
 
     def _update(self, **changes: object) -> None:
+        item = self.queue.current
+        changes.setdefault("cached", item.cached if item is not None else 0.0)
         self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
         self.bus.publish(NowPlayingChanged(self.now))
 

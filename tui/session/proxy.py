@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     # after the first frame): it costs ~150 ms that ytplay's start does not need.
     from aiohttp import web
 
+    from .cache_tee import CacheTee
+
 log = logging.getLogger(__name__)
 
 # 15 digits: a petabyte. Longer is not a byte offset but an attempt on int().
@@ -66,6 +68,9 @@ class StreamProxy:
         self._guard: ConnectionGuard | None = None
         self._starting: asyncio.Lock | None = None
         self.hls = HlsRelay(provider, http, self._recover)
+        # The media cache's tee (joined by the composition root): what is relayed is kept,
+        # what is kept is answered without upstream.
+        self.tee: CacheTee | None = None
 
     def url_for(self, key: str, *, hls: bool = False) -> str:
         base = f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
@@ -147,6 +152,11 @@ class StreamProxy:
         end: int | None = None              # one past the last byte libmpv will get
         failures = 0                        # in a row, without a byte of progress
         recovering = False
+        if self.tee is not None and (cached := await self.tee.serve(request, key, offset, last)):
+            response, offset, end = cached   # the rest, if any, comes from upstream
+            if offset >= end:
+                await response.write_eof()
+                return response
         while True:
             upstream = self.provider.upstream(key)
             if upstream is None:  # closed meanwhile (the user moved on)
@@ -161,8 +171,12 @@ class StreamProxy:
                     if response is None:
                         response, end = self._response_for(up, ranged=bool(m), offset=offset)
                         await response.prepare(request)
+                    sink = None if self.tee is None else \
+                        self.tee.sink(key, up.status_code, up.headers, offset)
                     try:
                         async for chunk in up.aiter_raw(CHUNK):
+                            if sink is not None:
+                                sink.write(chunk)
                             await response.write(chunk)
                             offset += len(chunk)
                             failures = 0
@@ -172,6 +186,9 @@ class StreamProxy:
                     except httpx.TransportError as e:
                         raise ServiceError(f"upstream cut off at byte {offset}: {type(e).__name__}",
                                            Failure(network=Network.PREMATURE_EOF)) from None
+                    finally:
+                        if sink is not None:
+                            sink.close()
                     if end is not None and offset < end:
                         raise ServiceError(f"upstream ended early at byte {offset}",
                                            Failure(network=Network.PREMATURE_EOF))

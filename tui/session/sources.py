@@ -184,3 +184,24 @@ class ServiceSource:
             pass  # best effort: an unstopped session is reaped by the server
         finally:
             self.tokens.release()
+
+
+class CachedSource:
+    """A complete media cache entry: the proxy answers every request from the file, so
+    there is nothing to resolve, no token, nothing that expires and nothing to refresh."""
+
+    tokens = None
+    heartbeat_interval = None
+    bearer_origins: frozenset[str] = frozenset()
+    clock_offset = 0.0
+
+    async def open(self) -> tuple[StreamInfo, Stream]:
+        raise ResolveError("a cached item is opened from its cache entry")
+
+    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+        # Only asked when the cache could not answer (its file broke while playing): the
+        # item is opened afresh, from the network, when it is played again.
+        raise ServiceError("the cached copy could not be read", Failure(status=404))
+
+    async def close(self) -> None:
+        return None
