@@ -45,6 +45,14 @@ class QueueEdit(enum.Enum):
     REPEAT = "repeat"
 
 
+def cache_mark(share: float) -> str:
+    """How much of an item the media cache holds: "●" all of it (it plays from there),
+    "◐ 40%" part of it, nothing when none."""
+    if share >= 1.0:
+        return "● "
+    return f"◐ {int(share * 100)}% " if share > 0 else ""
+
+
 # The artist column shows only while the title keeps at least this many cells.
 MIN_TITLE = 8
 
@@ -87,6 +95,9 @@ class QueueView(ScrollView, can_focus=True):
         self._queue = queue
         self.filter_text = ""
         self.view: list[int] = []          # queue indexes shown, in order
+        # The cursor goes to the current item (a restored queue's, a playlist's first) until
+        # the person moves it: what a restart resumes is in view, however far down it is.
+        self.follow_current = True
         self.border_title = "Queue"
 
     # --- what is shown --------------------------------------------------------------------
@@ -103,6 +114,9 @@ class QueueView(ScrollView, can_focus=True):
         q = self.queue
         self.view = q.matching(self.filter_text) if self.filter_text else list(range(len(q)))
         self.virtual_size = Size(self.row_width, len(self.view))
+        current = q.current_index
+        if self.follow_current and current is not None and current in self.view:
+            self.cursor = self.view.index(current)
         self.cursor = max(0, min(self.cursor, len(self.view) - 1))
         bits = [f"{len(q)} items"]
         if self.filter_text:
@@ -131,6 +145,7 @@ class QueueView(ScrollView, can_focus=True):
         return self.view[self.cursor] if 0 <= self.cursor < len(self.view) else None
 
     def select(self, index: int) -> None:
+        self.follow_current = False
         if index in self.view:
             self.cursor = self.view.index(index)
             self._keep_cursor_visible()
@@ -161,7 +176,7 @@ class QueueView(ScrollView, can_focus=True):
         base = self.rich_style
         if cursor:
             base += Style(reverse=True) if self.has_focus else Style(bgcolor="grey23")
-        time = f"  {clock(item.duration)}"
+        time = f"  {cache_mark(item.cached)}{clock(item.duration)}"
         artist = fit(item.artist or "", max(0, min(24, width // 4)))
         title_w = width - 2 - cell_len(time)
         if artist and title_w - cell_len(artist) - 2 >= MIN_TITLE:
@@ -170,7 +185,9 @@ class QueueView(ScrollView, can_focus=True):
             artist = ""
         title = item.label if item.status is not ItemStatus.FAILED else \
             f"{item.label} — {item.reason}"
-        mark = "▶" if current and item.status is ItemStatus.PLAYING else _MARKS[item.status]
+        mark = _MARKS[item.status]
+        if current and item.status in (ItemStatus.QUEUED, ItemStatus.READY, ItemStatus.PLAYING):
+            mark = "▶" if item.status is ItemStatus.PLAYING else "▷"  # ▷: where space resumes
         style = base + Style(bold=True) if current else base
         if item.status is ItemStatus.FAILED:
             style += Style(color="red")
@@ -189,10 +206,12 @@ class QueueView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.row_width, len(self.view))
+        self._keep_cursor_visible()  # the first size: a restored cursor far down comes into view
 
     # --- keys and mouse -------------------------------------------------------------------
 
     def action_cursor(self, delta: int) -> None:
+        self.follow_current = False
         if self.view:
             self.cursor = max(0, min(len(self.view) - 1, self.cursor + delta))
 
@@ -200,6 +219,7 @@ class QueueView(ScrollView, can_focus=True):
         self.action_cursor(direction * max(1, self.size.height - 1))
 
     def action_edge(self, end: int) -> None:
+        self.follow_current = False
         if self.view:
             self.cursor = len(self.view) - 1 if end else 0
 
@@ -209,6 +229,7 @@ class QueueView(ScrollView, can_focus=True):
             return  # on the border or the scrollbar
         row = inside.y + self.scroll_offset.y
         if 0 <= row < len(self.view):
+            self.follow_current = False
             self.cursor = row
             if event.chain >= 2:
                 self.action_play_selected()

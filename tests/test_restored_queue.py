@@ -1,0 +1,88 @@
+"""A restart (and `--playlist`) shows where it resumes: the current item's row marked and
+in view, however far down a long queue it is (issue 11, "Restart shows what it will
+resume"). Through the real app, built by the composition root over a queue file written
+as ytplay writes it."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+from tests.helpers import until
+from tui import cli
+from tui.config.paths import playlists_dir, queue_file
+from tui.core.models import QueueItem
+from tui.core.nowplaying import PlayState
+from tui.core.queue import Queue
+from tui.demo.service import DemoService
+from tui.factory import build
+from tui.runtime_config import load_config
+from tui.session.library_files import Playlists
+from tui.session.queue_store import QueueStore
+from tui.ui.app import YtplayApp
+from tui.ui.widgets.queue_view import QueueView
+
+
+def saved_queue(items: list[QueueItem], current: int, position: float) -> None:
+    """The queue file a quitting ytplay leaves, in this test's data folder."""
+    QueueStore(queue_file()).save(Queue(items, current), position)
+
+
+def shown_rows(view: QueueView) -> range:
+    """The view rows inside the queue's viewport."""
+    top = view.scroll_offset.y
+    return range(top, top + view.scrollable_content_region.height)
+
+
+def assert_current_in_view(app: YtplayApp, index: int) -> None:
+    view = app.query_one(QueueView)
+    row = view.view.index(index)
+    assert row in shown_rows(view), (row, shown_rows(view))
+    assert view.cursor == row  # enter plays it, j/k go on from there
+    line = view.render_line(row - view.scroll_offset.y).text
+    assert line.startswith(("▷ ", "▶ ", "… ")), line  # marked as the current item
+    others = [view.render_line(y).text for y in range(len(shown_rows(view)))
+              if view.scroll_offset.y + y != row]
+    assert not any(text.startswith(("▷", "▶")) for text in others), others
+
+
+async def test_a_restart_shows_item_60_of_100_at_80x24(tmp_path: Path) -> None:
+    items = [QueueItem(ref=f"https://example.invalid/watch/{i}", title=f"Track {i:03d}",
+                       artist="Someone", duration=200.0) for i in range(100)]
+    saved_queue(items, current=60, position=75.0)
+    path = tmp_path / "config.toml"
+    args = cli.parser().parse_args(["--ao", "null"])
+    with ExitStack() as resources:
+        app = build(args, load_config(path), path, resources)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            now = app.playback.now
+            assert (now.state, now.index, now.title) == (PlayState.IDLE, 60, "Track 060")
+            assert now.status == "stopped — space resumes at 1:15"
+            assert_current_in_view(app, 60)
+            view = app.query_one(QueueView)
+            assert view.scroll_offset.y > 0  # scrolled: row 60 is far below the first screen
+            await pilot.press("k")  # the person moves the cursor: it stays theirs
+            assert view.cursor == 59 and not view.follow_current
+
+
+async def test_playlist_plays_its_first_item_in_view(tmp_path: Path, demo: DemoService) -> None:
+    """`ytplay --playlist road-trip` appends the playlist to a restored queue of 60 and
+    plays its first item, queue row 60: that row is marked and in view once it starts."""
+    refs = [demo.watch_url(t) for t in ("t4", "t5", "t6")]
+    items = [QueueItem(ref=refs[i % 3], title=f"Earlier {i:02d}", duration=150.0)
+             for i in range(60)]
+    saved_queue(items, current=10, position=5.0)
+    playlist = Queue()
+    playlist.add(refs * 13)
+    Playlists(playlists_dir()).save("road-trip", playlist.items)
+    path = tmp_path / "config.toml"
+    args = cli.parser().parse_args(["--playlist", "road-trip", "--ao", "null"])
+    with ExitStack() as resources:
+        app = build(args, load_config(path), path, resources)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert len(app.playback.queue) == 99
+            await until(pilot, lambda: app.playback.now.index == 60
+                        and app.playback.now.state is PlayState.PLAYING, 60)
+            await pilot.pause()
+            assert_current_in_view(app, 60)
