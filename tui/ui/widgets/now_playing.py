@@ -21,6 +21,7 @@ from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
 
 from .cover import CoverArt, CoverFetch
+from .queue_view import cache_mark
 
 _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
           PlayState.LOADING: "… loading", PlayState.PLAYING: "▶ playing",
@@ -101,6 +102,8 @@ class NowPlayingText(Static):
             title.append_text(plain(f"  —  {now.artist}", style="italic"))
         state = Text(_ICONS[now.state], style="bold green" if now.state is PlayState.PLAYING else "")
         state.append(f"   vol {now.volume:.0f}%", style="dim")
+        if now.cached > 0:
+            state.append(f"   {cache_mark(now.cached)}cached", style="dim")
         times = f"{clock(now.position)} / {clock(now.duration)}"
         width = max(10, self.size.width - cell_len(times) - 6)
         known = now.duration is not None and now.duration > 0
