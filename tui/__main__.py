@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from tui.config_cli import run
 
         return run(cli.config_parser().parse_args(argv[1:]))
+    if argv[:1] == ["doctor"]:
+        from tui import doctor
+
+        return doctor.run(cli.doctor_parser().parse_args(argv[1:]))
     args = cli.parser().parse_args(argv)
 
     from tui.config.paths import locate_config, log_dir

@@ -15,6 +15,8 @@ EPILOG = """\
 examples:
   ytplay                          the queue from last time
   ytplay config check             validate the config file (also: path, show, edit, reset)
+  ytplay doctor                   check libmpv, yt-dlp, audio, media keys, the config,
+                                  services and folders; says how to fix what is wrong
   ytplay URL FILE ...             queue these and start playing
   ytplay --import list.m3u        append a playlist file
   ytplay --playlist road-trip     append a saved playlist and play it
@@ -104,4 +106,17 @@ def config_parser() -> argparse.ArgumentParser:
     for action in actions.values():
         action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                             help="the config file")
+    return p
+
+def doctor_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ytplay doctor",
+        description="Check what ytplay needs: libmpv, yt-dlp (and its age), a JavaScript "
+                    "runtime for yt-dlp, the audio output, the D-Bus session bus, the config, "
+                    "each service (reachable, credentials accepted) and the folders ytplay "
+                    "writes in. One line each: ok, warning or error with the command that "
+                    "fixes it. Exit status 1 when any line is an error.")
+    p.add_argument("--config", metavar="PATH", default=None, help="the config file")
+    p.add_argument("--ao", metavar="NAME", default=None,
+                   help="the libmpv audio output to check instead of the configured one")
     return p

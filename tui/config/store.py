@@ -60,6 +60,12 @@ def _read(path: Path) -> str | None:
                               f"0x{data[e.start]:02x} on line {line})") from None
 
 
+def read(path: Path) -> str | None:
+    """The file's text, or None when there is none; nothing is created (`ytplay doctor`
+    looks without touching)."""
+    return _read(path)
+
+
 def _writable_place(path: Path, make_folder: bool) -> None:
     """Refuse a path that names a folder, or (unless `make_folder`) one whose folder is
     missing: a path the user named with a missing folder is more likely a typo."""

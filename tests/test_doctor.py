@@ -1,0 +1,163 @@
+"""`ytplay doctor`, run as the user runs it (a subprocess), with each problem provoked for
+real: a broken config, a log folder under a regular file, a service with nothing
+listening, a service refusing the password, libmpv that does not load, no JavaScript
+runtime on PATH, an old yt-dlp. Each names the problem, the command that fixes it, and sets
+the exit status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tui.demo.service import DemoService
+from tui.doctor.ytdlp import STALE_DAYS, version_date
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = re.compile(r"^(ok|warning|error)\s+([^:]+): (.*?)(?: — fix: (.*))?$")
+
+
+class Report:
+    def __init__(self, r: subprocess.CompletedProcess[str]) -> None:
+        self.status = r.returncode
+        self.text = r.stdout + r.stderr
+        assert "Traceback" not in self.text, self.text
+        assert "\x1b" not in r.stdout  # no colour without a terminal
+        self.lines: dict[str, list[tuple[str, str, str | None]]] = {}
+        for raw in r.stdout.splitlines()[:-1]:
+            m = LINE.match(raw)
+            assert m, f"not a report line: {raw!r}\n{self.text}"
+            self.lines.setdefault(m[2], []).append((m[1], m[3], m[4]))
+        assert re.fullmatch(r"\d+ error\(s\), \d+ warning\(s\)", r.stdout.splitlines()[-1])
+
+    def line(self, what: str) -> tuple[str, str, str | None]:
+        assert what in self.lines, self.text
+        (found,) = self.lines[what]
+        return found
+
+
+def doctor(tmp: Path, config: str | None = None, env: dict[str, str] | None = None) -> Report:
+    path = tmp / "config.toml"
+    if config is not None:
+        path.write_text(config)
+    r = subprocess.run([sys.executable, "-m", "tui", "doctor", "--config", str(path)],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env={**os.environ, **(env or {})})
+    return Report(r)
+
+
+def _service(name: str, base_url: str, password_env: str = "") -> str:
+    extra = f'password_env = "{password_env}"\n' if password_env else ""
+    return (f'[[services]]\nname = "{name}"\nbase_url = "{base_url}"\nclient_id = "ytplay"\n'
+            f'username = "demo"\n{extra}')
+
+
+def test_a_config_with_an_error_names_its_line_and_the_edit_command(tmp_path: Path) -> None:
+    report = doctor(tmp_path, "[retry]\nattempts = \"many\"\n")
+    level, found, fix = report.line("config")
+    assert level == "error"
+    assert f"{tmp_path / 'config.toml'}:2" in found and "attempts" in found
+    assert fix == f"ytplay config edit --config {tmp_path / 'config.toml'}"
+    assert report.status == 1
+
+
+def test_a_log_folder_that_cannot_be_made_is_an_error(tmp_path: Path) -> None:
+    # A path under a regular file fails for root too (modes would not).
+    (tmp_path / "a-file").write_text("")
+    report = doctor(tmp_path, f'[log]\nfile = "{tmp_path}/a-file/logs/ytplay.log"\n')
+    level, found, fix = report.line("log folder")
+    assert level == "error"
+    assert f"{tmp_path / 'a-file'} is a file, not a folder" in found
+    assert fix is not None and fix.startswith("ytplay config edit --config") \
+        and "[log] file" in fix
+    assert report.line("media cache folder")[0] == "ok"
+    assert report.status == 1
+
+
+def test_a_service_with_nothing_listening_is_an_error(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    report = doctor(tmp_path, _service("gone", f"http://127.0.0.1:{port}"))
+    level, found, fix = report.line("service gone")
+    assert level == "error"
+    assert f"nothing answers at http://127.0.0.1:{port}" in found
+    assert fix is not None and "ytplay config edit --config" in fix
+    assert report.status == 1
+
+
+def test_a_service_refusing_the_password_is_an_error_and_the_password_stays_secret(
+        tmp_path: Path, demo: DemoService) -> None:
+    config = _service("demo", demo.base_url, "DEMO_PASSWORD")
+    wrong = "hunter2-not-it"
+    report = doctor(tmp_path, config, {"DEMO_PASSWORD": wrong})
+    level, found, fix = report.line("service demo")
+    assert level == "error" and "credentials refused" in found
+    assert fix == "put the right password in $DEMO_PASSWORD"
+    assert wrong not in report.text
+    assert report.status == 1
+
+    right = doctor(tmp_path, config, {"DEMO_PASSWORD": demo.options.password})
+    assert right.line("service demo")[0] == "ok"
+    assert right.status == 0, right.text  # warnings only (sound, D-Bus, ...)
+
+
+def test_libmpv_that_does_not_load_is_an_error_with_the_install_command(
+        tmp_path: Path) -> None:
+    from tui.doctor.install import libmpv_install
+
+    report = doctor(tmp_path, env={"YTPLAY_DOCTOR_LIBMPV": str(tmp_path / "libmpv.so.2")})
+    level, found, fix = report.line("libmpv")
+    assert level == "error" and found.startswith("not found")
+    assert fix == libmpv_install()
+    assert report.line("audio output")[0] == "warning"  # not checked without libmpv
+    assert report.status == 1
+
+
+def test_libmpv_found_says_its_version(tmp_path: Path) -> None:
+    report = doctor(tmp_path)
+    level, found, _ = report.line("libmpv")
+    assert level == "ok" and re.match(r"mpv \d+\.\d+", found)
+    assert report.line("config")[0] == "ok"
+    assert report.status == 0, report.text
+
+
+def test_no_javascript_runtime_on_path_is_a_warning(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    report = doctor(tmp_path, env={"PATH": str(empty)})
+    level, found, fix = report.line("JavaScript runtime")
+    assert level == "warning" and "none of deno, node, bun, quickjs" in found
+    assert fix == "curl -fsSL https://deno.land/install.sh | sh"
+    assert report.status == 0, report.text
+
+
+def test_an_old_yt_dlp_is_a_warning_with_the_upgrade_command(tmp_path: Path) -> None:
+    from yt_dlp.version import __version__
+
+    released = version_date(__version__)
+    assert released is not None
+    later = released + dt.timedelta(days=STALE_DAYS + 30)
+    report = doctor(tmp_path, env={"YTPLAY_DOCTOR_TODAY": later.isoformat()})
+    level, found, fix = report.line("yt-dlp")
+    assert level == "warning" and f"{__version__} is {STALE_DAYS + 30} days old" in found
+    # The tests run in a virtual environment: its own pip upgrades yt-dlp.
+    assert fix == f"{Path(sys.prefix) / 'bin' / 'pip'} install -U yt-dlp"
+    assert report.status == 0, report.text
+
+    fresh = doctor(tmp_path, env={"YTPLAY_DOCTOR_TODAY": released.isoformat()})
+    assert fresh.line("yt-dlp")[0] == "ok"
+
+
+def test_a_session_bus_that_cannot_be_reached_is_a_warning_with_the_reason(
+        tmp_path: Path) -> None:
+    gone = tmp_path / "no-bus-here"
+    report = doctor(tmp_path, env={"DBUS_SESSION_BUS_ADDRESS": f"unix:path={gone}"})
+    level, found, fix = report.line("media keys (D-Bus)")
+    assert level == "warning" and "cannot be reached" in found
+    assert fix is not None and "dbus-run-session" in fix
+    assert report.status == 0, report.text
