@@ -1,5 +1,6 @@
 """`ytplay`: parse the command line, load the config, set up logging, build everything,
-run the UI. `ytplay config …` manages the config file instead.
+run the UI. `ytplay config …` manages the config file instead, `ytplay cache …` the media
+cache.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
 to do) with exit status 2, never as a traceback; an app that ended on an error exits 1."""
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from tui import doctor
 
         return doctor.run(cli.doctor_parser().parse_args(argv[1:]))
+    if argv[:1] == ["cache"]:
+        from tui import cache_cli
+
+        return cache_cli.run(cache_cli.parser().parse_args(argv[1:]))
     args = cli.parser().parse_args(argv)
 
     from tui.config.paths import locate_config, log_dir

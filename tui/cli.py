@@ -17,6 +17,8 @@ examples:
   ytplay config check             validate the config file (also: path, show, edit, reset)
   ytplay doctor                   check libmpv, yt-dlp, audio, media keys, the config,
                                   services and folders; says how to fix what is wrong
+  ytplay cache ls                 the media cache: entries (also: size, clear [--all], verify)
+  ytplay --offline                play only what is cached; no network at all
   ytplay URL FILE ...             queue these and start playing
   ytplay --import list.m3u        append a playlist file
   ytplay --playlist road-trip     append a saved playlist and play it
@@ -62,6 +64,10 @@ def parser() -> argparse.ArgumentParser:
                    help="append a saved playlist (saved in the app with w) and play it")
     p.add_argument("--video", action="store_true",
                    help="open a video window when a display exists (default: audio only)")
+    p.add_argument("--offline", action="store_true",
+                   help="play only what the media cache holds (downloads, what played "
+                        "before): nothing is resolved, no token asked for, no request made; "
+                        "the rest says why and stays queued")
 
     demo = p.add_argument_group("demo service", "an embedded media service on 127.0.0.1")
     demo.add_argument("--demo", action="store_true", help="queue and play the demo tracks")

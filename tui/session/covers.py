@@ -151,6 +151,8 @@ class CoverStore:
     # --- fetching ---------------------------------------------------------------------------
 
     async def _download(self, url: str) -> bytes | None:
+        if self.session.connectivity.forced:
+            return None  # --offline: no request at all
         for name, svc in list(self.session.services.items()):
             if same_origin(url, svc.client.base_url):
                 return await self._from_service(name, url)

@@ -31,6 +31,7 @@ from tui.core.redact import redact
 from tui.core.refs import RefKind, parse_ref
 from tui.core.retry import RetryBudget, RetryPolicy
 
+from .connectivity import Connectivity
 from .leasebook import LeaseBook
 from .media_cache import CacheState, EntryInfo, MediaCache
 from .media_files import ItemMeta
@@ -136,6 +137,9 @@ class SessionManager:
         # The media cache, joined by the composition root: a complete entry plays from it
         # with no resolve, no token and no network.
         self.cache: MediaCache | None = None
+        # Whether the network may be (--offline) and can be reached: what is not cached is
+        # passed over while it cannot (tui/session/connectivity.py).
+        self.connectivity = Connectivity()
         self.services: dict[str, _Service] = {}
         self._open: dict[str, _Open] = {}
         # Streams being closed; a new playback session waits for them (the stream limit).
@@ -180,6 +184,8 @@ class SessionManager:
 
     async def search_libraries(self, query: str) -> list[Entry]:
         """Items of every service's library whose title or artist contains `query`."""
+        if self.connectivity.forced:
+            raise self.connectivity.refuse()
         needle = query.casefold().strip()
         found: list[Entry] = []
         for name, svc in list(self.services.items()):
@@ -196,6 +202,8 @@ class SessionManager:
 
     async def search_web(self, query: str, limit: int = 10) -> list[Entry]:
         """yt-dlp's YouTube search (`ytsearch`), where the network allows."""
+        if self.connectivity.forced:
+            raise self.connectivity.refuse()
         return await self.resolver.expand(f"ytsearch{limit}:{query}")
 
     # --- events ---------------------------------------------------------------------------
@@ -229,7 +237,7 @@ class SessionManager:
     def _resolve_ahead(self, uid: int, ref: str) -> None:
         # Only yt-dlp references: a service's playback session counts against its limit.
         if uid in self._ahead or uid in self._opening or self.kind(ref) is not RefKind.URL \
-                or self.cached(ref):
+                or self.cached(ref) or not self.connectivity.may_try():
             return
         future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
         self._ahead[uid] = future
@@ -300,7 +308,16 @@ class SessionManager:
         if uid is not None:
             self._opening.add(uid)
         try:
-            return await self._open_source(key, ref, uid)
+            opened = await self._open_source(key, ref, uid)
+        except RECOVERABLE as e:
+            if self.connectivity.failed(e):  # the network, not the item: passed over
+                raise self.connectivity.refuse() from None
+            raise
+        else:
+            o = self._open.get(key)
+            if o is not None and not isinstance(o.source, CachedSource):
+                self.connectivity.succeeded()
+            return opened
         finally:
             if uid is not None:
                 self._opening.discard(uid)
@@ -310,6 +327,8 @@ class SessionManager:
         if self.relay is not None and self.cache is not None and self.kind(ref) is not RefKind.FILE \
                 and (entry := await self.cache.playable(ref)) is not None:
             return await self._open_cached(key, entry)
+        if self.kind(ref) is not RefKind.FILE and not self.connectivity.may_try():
+            raise self.connectivity.refuse()  # offline: nothing is asked of the network
         source = self._source(ref)
         if isinstance(source, ResolverSource):
             ahead = await self._take_ahead(uid)

@@ -18,6 +18,7 @@ import itertools
 import logging
 
 from tui.core.bus import EventBus
+from tui.core.errors import Offline
 from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
                                Reloaded, Seek, SeekTo, Stop, TogglePause)
 from tui.core.events import (AudioFallback, BusEvent, Ended, Level, LogEvent,
@@ -366,11 +367,13 @@ class Playback:
     # --- failures -------------------------------------------------------------------------
 
     def _open_failed(self, error: Exception) -> None:
-        if not isinstance(error, RECOVERABLE):
+        if not isinstance(error, (*RECOVERABLE, Offline)):
             log.error("opening failed unexpectedly", exc_info=error)
         verdict = after_open_error(error)
         if verdict.act is Act.SKIP:
             self._fail(verdict.reason)
+        elif verdict.act is Act.PASS:
+            self._pass_over(verdict.reason)
         else:
             self._hold(self._start, verdict.reason)
 
@@ -403,6 +406,25 @@ class Playback:
         following = self.queue.next_index()
         if following is None or self._failures_in_a_row >= len(self.queue):
             self._halt()  # everything failed (with repeat all, skipping would never end)
+            return
+        self._go(following, 0.0)
+
+    def _pass_over(self, reason: str) -> None:
+        """The current item cannot play now (offline and not cached): say why on it and
+        move on to the next, leaving it queued, so it plays once the network is back."""
+        index = self.queue.current_index
+        assert index is not None
+        self._release()
+        self.queue.set_status(index, ItemStatus.QUEUED, reason)
+        self._notify_queue()
+        label = self.queue[index].label
+        self._log(Level.WARNING, f"{label}: {reason}; passed over")
+        self._failures_in_a_row += 1
+        following = self.queue.next_index()
+        if following is None or self._failures_in_a_row >= len(self.queue):
+            self._halt()
+            self._update(state=PlayState.IDLE, position=None,
+                         status=f"{reason}: nothing cached left to play")
             return
         self._go(following, 0.0)
 
@@ -572,4 +594,3 @@ class Playback:
         """Write the queue right away, blocking (at exit)."""
         if self._saver is not None:
             self._saver.now()
-

@@ -183,8 +183,8 @@ class QueueView(ScrollView, can_focus=True):
             title_w -= cell_len(artist) + 2
         else:
             artist = ""
-        title = item.label if item.status is not ItemStatus.FAILED else \
-            f"{item.label} — {item.reason}"
+        # Why it failed, or why it cannot play now (offline): said on the item itself.
+        title = f"{item.label} — {item.reason}" if item.reason else item.label
         mark = _MARKS[item.status]
         if current and item.status in (ItemStatus.QUEUED, ItemStatus.READY, ItemStatus.PLAYING):
             mark = "▶" if item.status is ItemStatus.PLAYING else "▷"  # ▷: where space resumes

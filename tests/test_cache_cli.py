@@ -1,0 +1,122 @@
+"""`ytplay cache ls | size | clear | verify` as subprocesses, on a cache folder filled by
+real downloads from the demo service: what is listed, the sizes, a signed reference shown
+redacted, a truncated and a corrupted file found by verify (exit 1) and dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.demo.options import DemoOptions
+from tui.demo.service import DemoService
+from tui.factory import make_session
+from tui.session import media_files
+from tui.session.downloads import Downloads, DownloadState
+from tui.session.media_cache import MediaCache
+from tui.session.token_store import TokenStore
+
+SECRET = "s3cr3tT0ken"
+
+
+def ytplay(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    return subprocess.run([sys.executable, "-m", "tui", "cache", *args, "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+@pytest.fixture
+async def filled(demo_options: DemoOptions, resolver, tmp_path: Path):
+    """A cache folder with two downloads (a service item and a web page whose address
+    carries a token), and a third cut short and unpinned; and a config naming it."""
+    root = tmp_path / "media"
+    with DemoService(demo_options) as demo:
+        cache = MediaCache(root, 1 << 30)
+        session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                               cache=cache)
+
+        async def password() -> str:
+            return "demo"
+        session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
+                            password=password)
+        downloads = Downloads(session, cache)
+        page = f"{demo.watch_url('t3')}?token={SECRET}"
+        for ref in ("demo:t4", page):
+            downloads.keep(ref)
+            d = await asyncio.wait_for(downloads.wait(ref), 60)
+            assert d.state is DownloadState.DONE, d.reason
+        demo.options.media_rate = 1 << 20  # slow enough to stop half-way
+        d = downloads.keep("demo:t2")
+        while d.done < 1 << 20:
+            changed = asyncio.Event()
+            downloads.listeners.append(changed.set)
+            await asyncio.wait_for(changed.wait(), 30)
+            downloads.listeners.remove(changed.set)
+        downloads.cancel("demo:t2")
+        await downloads.aclose()
+        await session.aclose()
+        cache.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\ndir = "{root}"\nmax_size = "1GB"\n')
+    return config, root, page
+
+
+@pytest.mark.timeout(180)
+async def test_ls_size_clear_verify(filled) -> None:
+    config, root, page = filled
+
+    ls = ytplay(config, "ls")
+    assert ls.returncode == 0, ls.stderr
+    lines = ls.stdout.splitlines()
+    assert len(lines) == 3, ls.stdout
+    kites = next(line for line in lines if "Paper Kites" in line)
+    assert kites.startswith("complete") and "pinned" in kites and "(demo:t4)" in kites
+    night = next(line for line in lines if "Night Bus" in line)
+    assert "pinned" in night and "token=***" in night
+    assert SECRET not in ls.stdout + ls.stderr
+    lanterns = next(line for line in lines if "Copper Lanterns" in line)
+    assert lanterns.startswith("partial") and "pinned" not in lanterns and " of " in lanterns
+
+    size = ytplay(config, "size")
+    assert size.returncode == 0 and "of 1.0 GiB in 3 entries" in size.stdout, size.stdout
+
+    ok = ytplay(config, "verify")
+    assert ok.returncode == 0 and "checked 2 complete entries: 0 broken" in ok.stdout, ok.stdout
+
+    # One file cut short, one with a byte changed (same length: only the checksum tells).
+    kites_file = media_files.data_path(root, media_files.key_for("demo:t4"))
+    with kites_file.open("r+b") as f:
+        f.truncate(kites_file.stat().st_size // 2)
+    bus_file = media_files.data_path(root, media_files.key_for(page))
+    with bus_file.open("r+b") as f:
+        f.seek(100_000)
+        byte = f.read(1)
+        f.seek(100_000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    bad = ytplay(config, "verify")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "2 broken" in bad.stdout
+    assert "Paper Kites" in bad.stdout and "truncated" in bad.stdout
+    assert "Night Bus" in bad.stdout and SECRET not in bad.stdout
+    again = ytplay(config, "verify")  # dropped (pinned ones kept, to be fetched again)
+    assert again.returncode == 0 and "0 broken" in again.stdout, again.stdout
+
+    cleared = ytplay(config, "clear")
+    assert cleared.returncode == 0 and "removed 1 entries; kept 2 pinned" in cleared.stdout
+    listed = ytplay(config, "ls").stdout
+    assert "Copper Lanterns" not in listed and "Paper Kites" in listed
+    everything = ytplay(config, "clear", "--all")
+    assert everything.returncode == 0 and "removed 2 entries" in everything.stdout
+    assert "empty" in ytplay(config, "ls").stdout
+
+
+def test_a_config_with_errors_is_one_paragraph(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[cache]\nmax_size = "lots"\n')
+    r = ytplay(config, "size")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "not a size" in r.stderr

@@ -1,0 +1,164 @@
+"""`ytplay cache ls | size | clear | verify`: the media cache from the command line (no UI,
+no libmpv). References are shown redacted and cleaned (a signed URL's signature never
+reaches the terminal); titles are text from outside and cleaned too.
+
+Exit status: 0; 1 when `verify` found a broken entry (it is dropped, so it is fetched
+again); 2 when the config cannot be read."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.config.paths import ConfigLocation, locate_config, media_cache_dir
+from tui.config.schema import Config
+from tui.config.store import ConfigFileError
+from tui.core.errors import YtplayError
+from tui.core.redact import redact
+from tui.core.sanitize import printable
+from tui.session import media_files
+from tui.session.media_cache import CacheState, EntryInfo, MediaCache
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ytplay cache",
+                                description="Work with the media cache (what played, and "
+                                            "downloads kept for listening offline).")
+    p.add_argument("--config", metavar="PATH", default=None, help="the config file")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = {
+        "ls": sub.add_parser("ls", help="list the entries: state, size, pinned, title"),
+        "size": sub.add_parser("size", help="print the bytes held and the cap"),
+        "clear": sub.add_parser("clear", help="remove every entry that is not a download "
+                                              "(pinned)"),
+        "verify": sub.add_parser("verify", help="check every complete entry (length, "
+                                                "checksum); drop and list broken ones, exit 1"),
+    }
+    actions["clear"].add_argument("--all", action="store_true",
+                                  help="remove downloads (pinned entries) too")
+    for action in actions.values():
+        action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                            help="the config file")
+    return p
+
+
+def human(size: int | None) -> str:
+    """A byte count for people: 5.8 MiB."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover - the loop returns at GiB
+
+
+def label(entry: EntryInfo) -> str:
+    """What an entry is, safe for the terminal: its title (and artist), else its reference."""
+    ref = printable(redact(entry.ref))
+    if entry.meta.title:
+        name = printable(entry.meta.title)
+        if entry.meta.artist:
+            name += f" — {printable(entry.meta.artist)}"
+        return f"{name}  ({ref})"
+    return ref
+
+
+def _state(entry: EntryInfo) -> str:
+    if entry.state is CacheState.COMPLETE:
+        return "complete"
+    return f"partial {entry.share * 100:3.0f}%" if entry.length else "partial    "
+
+
+def _open(config: Config) -> tuple[MediaCache, list[str]]:
+    """The cache, read; and the entries whose metadata said complete but whose file is
+    shorter (reading the folder keeps what is there of them, as partial entries)."""
+    section = config.cache
+    root = Path(section.dir).expanduser() if section.dir else media_cache_dir()
+    truncated = [EntryInfo(r.ref, CacheState.COMPLETE, meta=r.meta)
+                 for _key, r, size in media_files.scan(root)[0]
+                 if r.complete and r.length is not None and size < r.length]
+    cache = MediaCache(root, section.max_bytes)
+    for notice in cache.load():
+        print(f"removed {notice}", file=sys.stderr)
+    for entry in truncated:
+        # Read back as partial; saving its metadata (describe saves) keeps it so on disk.
+        cache.describe(entry.ref, entry.meta)
+    return cache, [label(e) for e in truncated]
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.runtime_config import load_config
+
+    where = locate_config(args.config)
+    try:
+        config = load_config(where.path, make_folder=not where.named_by)
+    except ConfigFileError as e:
+        from tui.config_cli import explain
+
+        print(explain(e, where), file=sys.stderr)
+        return 2
+    except YtplayError as e:
+        return _bad_config(e, where)
+    cache, truncated = _open(config)
+    try:
+        if args.action == "verify":
+            return _verify(cache, truncated)
+        return {"ls": _ls, "size": _size, "clear": _clear}[args.action](cache, args)
+    finally:
+        cache.close()
+
+
+def _bad_config(error: YtplayError, where: ConfigLocation) -> int:
+    from tui.config_cli import hint
+
+    print(f"ytplay: the config file has errors:\n{error}\nFix them with: "
+          f"{hint('edit', where)}", file=sys.stderr)
+    return 2
+
+
+def _ls(cache: MediaCache, _args: argparse.Namespace) -> int:
+    entries = sorted(cache.entries(), key=lambda e: -e.last_used)
+    if not entries:
+        print(f"the media cache is empty ({cache.root})")
+        return 0
+    for e in entries:
+        size = human(e.cached) if e.state is CacheState.COMPLETE else \
+            f"{human(e.cached)} of {human(e.length)}"
+        print(f"{_state(e):<12} {size:>22}  {'pinned' if e.pinned else '      '}  {label(e)}")
+    return 0
+
+
+def _size(cache: MediaCache, _args: argparse.Namespace) -> int:
+    entries = cache.entries()
+    pinned = sum(e.cached for e in entries if e.pinned)
+    print(f"{human(cache.size())} of {human(cache.max_size)} in {len(entries)} entries "
+          f"({human(pinned)} pinned) — {cache.root}")
+    return 0
+
+
+def _clear(cache: MediaCache, args: argparse.Namespace) -> int:
+    kept = [e for e in cache.entries() if e.pinned] if not args.all else []
+    removed = cache.clear_now(keep_pinned=not args.all)
+    note = f"; kept {len(kept)} pinned (--all removes them too)" if kept else ""
+    print(f"removed {len(removed)} entries{note}")
+    return 0
+
+
+def _verify(cache: MediaCache, truncated: list[str]) -> int:
+    broken = [f"{name} (truncated; what is left is kept as a partial entry)"
+              for name in truncated]
+    checked = len(truncated)
+    for e in cache.entries():
+        ok = cache.verify_now(e.ref)
+        if ok is None:
+            continue  # not complete: nothing to check yet
+        checked += 1
+        if not ok:
+            broken.append(label(e))
+    for name in broken:
+        print(f"broken, dropped (it is fetched again when played): {name}")
+    print(f"checked {checked} complete entries: {len(broken)} broken")
+    return 1 if broken else 0
