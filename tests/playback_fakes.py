@@ -316,6 +316,9 @@ class FakeSession:
     def degraded(self, key: str) -> str | None:
         return None
 
+    def live_url(self, key: str) -> str | None:
+        return None  # nothing here is a live stream
+
     def stream(self, key: str) -> Stream | None:
         p = self.streams.get(key)
         return None if p is None or p.url is None else Stream(p.url)

@@ -155,4 +155,5 @@ async def segment(request: web.Request) -> web.Response:
         make = pack.segment
     body = await asyncio.get_running_loop().run_in_executor(None, make, seq)
     state.counts["hls:segment"] += 1
+    state.segments_served.append((stream, seq))
     return web.Response(body=body, content_type=_TS)

@@ -37,6 +37,8 @@ class DemoState:
     media_ranges: list[str | None] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     started_at: float = 0.0   # the service's clock at its start: the live station's origin
+    # The HLS segments served, in order: (stream, sequence number), for tests.
+    segments_served: list[tuple[str, int]] = field(default_factory=list)
 
     @classmethod
     def create(cls, options: DemoOptions) -> "DemoState":

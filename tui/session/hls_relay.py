@@ -12,7 +12,8 @@ the same place. A live segment that left the window meanwhile is answered 404: l
 skips to the window, which the relayed playlist keeps at the live edge.
 
 Segments are relayed whole (they are seconds long); the session manager is told when the
-segment URLs expire, so its one refresh schedule renews the stream before they do.
+segment URLs expire, so its one refresh schedule renews the stream before they do, and
+whether the stream is live (a paused live stream resumes at its live edge: `Playback`).
 """
 
 from __future__ import annotations
@@ -147,9 +148,7 @@ class HlsRelay:
                 continue
             loaded = _Loaded(upstream.url, upstream, playlist)
             self._loaded[key] = loaded
-            expires = expiry(playlist, parse_url_expiry)
-            if expires is not None:
-                self.provider.segments_signed(key, expires)
+            self.provider.playlist_read(key, expiry(playlist, parse_url_expiry), playlist.live)
             return loaded
 
     async def _media_playlist(self, upstream: Upstream) -> MediaPlaylist:

@@ -106,6 +106,7 @@ class _Open:
     refreshing: asyncio.Future[Stream] | None = None
     degraded: str | None = None       # why no valid stream is left, when none is
     stale: int = 0                    # times in a row it arrived already expired
+    live: bool = False                # a live HLS stream (the relay read its playlist)
     ref: str | None = None            # the queue item's reference: its media cache entry
     held: bool = False                # its media cache entry is held while it is open
 
@@ -446,16 +447,27 @@ class SessionManager:
             await self.refresh(key, rejected_url=failed.url,
                                reason=f"upstream {redact(str(error))}")
 
-    def segments_signed(self, key: str, expires_at: float) -> None:
+    def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
         """The HLS relay fetched `key`'s playlist: its segment URLs expire at `expires_at`.
         When that is before the stream URL's own expiry, the stream's lease ends then, so
         it is renewed (resolved again) before its segments die."""
         o = self._open.get(key)
-        if o is None or (o.stream.expires_at is not None and o.stream.expires_at <= expires_at):
+        if o is None:
+            return
+        o.live = live
+        if expires_at is None or (o.stream.expires_at is not None
+                                  and o.stream.expires_at <= expires_at):
             return
         o.stream = dataclasses.replace(o.stream, expires_at=expires_at)
         self._show(o)
         self._schedule(o)
+
+    def live_url(self, key: str) -> str | None:
+        """The URL to load `key` afresh at its live edge, when it is a live stream."""
+        o = self._open.get(key)
+        if o is None or not o.live or self.relay is None:
+            return None
+        return self.relay.url_for(key, hls=True)
 
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""

@@ -307,7 +307,11 @@ class Playback:
 
     def _toggle_pause(self) -> None:
         state = self.now.state
-        if state in (PlayState.PLAYING, PlayState.PAUSED):
+        if state is PlayState.PAUSED and self._key is not None \
+                and (live := self.session.live_url(self._key)) is not None:
+            # Live resumes at the live edge, not where libmpv's cache paused: loaded afresh.
+            self.dispatch(Reloaded(self._ticket, live, 0.0, {}))
+        elif state in (PlayState.PLAYING, PlayState.PAUSED):
             self.player.set_paused(state is PlayState.PLAYING)
         elif state is PlayState.LOADING:  # no audio yet: flip what it will start as
             self._start_paused = not self._start_paused

@@ -30,8 +30,9 @@ class UpstreamProvider(Protocol):
         """`failed` was refused as expired or unauthorised: get a fresh URL or token, or
         raise (ServiceError, GaveUp, LoginRequired, ResolveError)."""
 
-    def segments_signed(self, key: str, expires_at: float) -> None:
-        """`key`'s HLS segment URLs, as last fetched, expire at `expires_at` (wall clock)."""
+    def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
+        """`key`'s HLS playlist was fetched: its segment URLs expire at `expires_at` (wall
+        clock; None when they name no expiry), and it is `live` or not."""
 
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key`: the proxy gave up."""
