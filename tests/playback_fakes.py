@@ -269,6 +269,9 @@ class FakeSession:
     def kind(self, ref: str) -> RefKind:
         return RefKind.SERVICE if ref.startswith("svc:") else RefKind.URL
 
+    def cached(self, ref: str) -> bool:
+        return False  # no media cache here: tests/test_media_cache.py has the real one
+
     def look_ahead(self, coming) -> None:  # type: ignore[no-untyped-def]
         self.looked_ahead.append(list(coming))
 

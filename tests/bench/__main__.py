@@ -7,10 +7,11 @@ import asyncio
 import subprocess
 import sys
 
-from . import first_paint_bench, next_track_bench, proxy_bench, queue_bench, scheduler_bench
+from . import cache_bench, first_paint_bench, next_track_bench, proxy_bench, queue_bench, scheduler_bench
 
 BENCHES = {"scheduler": scheduler_bench, "proxy": proxy_bench, "queue": queue_bench,
-           "next-track": next_track_bench, "first-paint": first_paint_bench}
+           "next-track": next_track_bench, "first-paint": first_paint_bench,
+           "cache": cache_bench}
 
 
 def main() -> None:

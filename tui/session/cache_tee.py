@@ -84,8 +84,9 @@ class CacheTee:
     async def serve(self, request: web.Request, key: str, offset: int,
                     last: int | None) -> tuple[web.StreamResponse, int, int] | None:
         """Answer from the cache as far as it holds the bytes asked for: the prepared
-        response, the offset reached, and one past the last byte the response promised.
-        None when the cache holds nothing from `offset` (the proxy relays it all)."""
+        response, the offset reached, and one past the last byte the response promised
+        (the two equal when it is answered whole, ended, or libmpv hung up). None when the
+        cache holds nothing from `offset` (the proxy relays it all)."""
         from aiohttp import web  # loaded by the proxy's start already
 
         ref = self.refs(key)
@@ -121,7 +122,11 @@ class CacheTee:
                     break
                 await response.write(data)
                 at += len(data)
+            if at >= end:
+                await response.write_eof()
+        except ConnectionResetError:
+            return response, end, end  # libmpv hung up (a seek, a stop): nothing to answer
         finally:
             self.cache.release(ref)
-        self.cache.touch(ref)
+            self.cache.touch(ref)
         return response, at, end

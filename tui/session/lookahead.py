@@ -118,14 +118,15 @@ class LookAhead:
 
     def _next_to_prepare(self, queue: Queue) -> QueueItem | None:
         """What plays after the current item, if it may be opened early: a yt-dlp item (a
-        service's would hold one of its few stream slots)."""
+        service's would hold one of its few stream slots), or any in the media cache."""
         if not self.settings.gapless or queue.repeat is Repeat.ONE:
             return None
         i = queue.next_index()
         if i is None or i == queue.current_index:
             return None
         item = queue[i]
-        if item.status is ItemStatus.FAILED or self.session.kind(item.ref) is not RefKind.URL:
+        if item.status is ItemStatus.FAILED or (self.session.kind(item.ref) is not RefKind.URL
+                                                and not self.session.cached(item.ref)):
             return None
         return item
 

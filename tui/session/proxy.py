@@ -155,8 +155,7 @@ class StreamProxy:
         if self.tee is not None and (cached := await self.tee.serve(request, key, offset, last)):
             response, offset, end = cached   # the rest, if any, comes from upstream
             if offset >= end:
-                await response.write_eof()
-                return response
+                return response              # answered whole (or libmpv hung up)
         while True:
             upstream = self.provider.upstream(key)
             if upstream is None:  # closed meanwhile (the user moved on)
