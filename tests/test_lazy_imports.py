@@ -70,3 +70,41 @@ def test_tree_sitter_loads_when_the_config_editor_opens(tmp_path: Path) -> None:
     code = ["-c", "import sys, tui.factory; "
             "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
     assert _loaded(code, ("tree_sitter",), tmp_path) == set()
+
+
+BEFORE_THE_APP = """
+import sys
+from textual.app import App
+
+def run(self, *args, **kwargs):  # where the app would take the terminal: what is loaded
+    print("LOADED:" + ",".join(m for m in sys.argv[1:] if m in sys.modules) + ":END")
+App.run = run
+from tui.__main__ import main
+main(["--demo", "--demo-port", "0", "--ao", "null"])
+"""
+
+
+def _loaded_in_a_terminal(cols: int, modules: tuple[str, ...], tmp: Path) -> set[str]:
+    """Which of `modules` real `ytplay --demo` has loaded when its app would start, run in
+    a pseudo-terminal `cols` wide (the terminal-graphics probe runs only on a terminal)."""
+    from tests.pty_terminal import Terminal
+
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": "24",
+           **{f"XDG_{n}_HOME": str(tmp / n.lower())
+              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    env.pop("YTPLAY_CONFIG", None)
+    term = Terminal([sys.executable, "-c", BEFORE_THE_APP, *modules], env, cols=cols, rows=24)
+    try:
+        term.wait_for(lambda s: ":END" in s.replace("\n", ""), timeout=60)
+    finally:
+        term.close()
+    line = term.text().replace("\n", "").split("LOADED:", 1)[1].split(":END", 1)[0]
+    return set(filter(None, line.strip().split(",")))
+
+
+def test_a_terminal_too_narrow_for_a_cover_is_not_asked_what_it_can_draw(tmp_path: Path) -> None:
+    """At 80 columns Now Playing shows no cover: textual-image (its queries to the terminal,
+    Pillow) is not loaded before the first frame. From 100 columns it is, as it must be:
+    once the app runs, the terminal's answers would go to Textual."""
+    assert _loaded_in_a_terminal(80, ("textual_image", "PIL"), tmp_path / "80") == set()
+    assert "textual_image" in _loaded_in_a_terminal(120, ("textual_image",), tmp_path / "120")

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from tui.config.paths import (covers_dir, history_file, media_cache_dir, playlists_dir,
                               queue_file, tokens_file)
-from tui.config.schema import CacheSection, Config, ServiceSection
+from tui.config.schema import (AnyService, CacheSection, Config, OAuth2ServiceSection,
+                               ServiceSection)
 from tui.core.bus import EventBus
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
@@ -187,12 +188,15 @@ def make_media_cache(section: CacheSection, notify: Callable[[str], None]) -> Me
     return MediaCache(root, section.max_bytes, notify=notify)
 
 
-def add_configured_services(session: SessionManager, services: list[ServiceSection],
+def add_configured_services(session: SessionManager, services: list[AnyService],
                             app: Callable[[], YtplayApp]) -> None:
     """Register `[[services]]`; a password comes from `password_env`, else the login dialog."""
     import os
 
     for svc in services:
+        if isinstance(svc, OAuth2ServiceSection):
+            add_oauth2_service(session, svc, app)
+            continue
         def source(svc: ServiceSection = svc) -> PasswordSource:
             async def password() -> str | None:
                 env = os.environ.get(svc.password_env) if svc.password_env else None
@@ -201,6 +205,35 @@ def add_configured_services(session: SessionManager, services: list[ServiceSecti
         session.add_service(svc.name, svc.base_url, client_id=svc.client_id,
                             username=svc.username, password=source(),
                             media_origins=svc.media_origins)
+
+
+def add_oauth2_service(session: SessionManager, svc: OAuth2ServiceSection,
+                       app: Callable[[], YtplayApp]) -> None:
+    """An OAuth2 service: secrets from the environment (never the file), the password or
+    the device login through the app's dialogs."""
+    import os
+
+    from tui.session.device_login import device_login
+    from tui.session.oauth2_client import OAuth2Client
+    from tui.session.service_client import TokenSet
+    from tui.ui.screens.device_login import run_device_login
+
+    def env(name: str | None) -> str | None:
+        return os.environ.get(name) or None if name else None
+
+    async def password() -> str | None:
+        return env(svc.password_env) or await app().ask_password(svc.name, svc.username or "")
+
+    async def device(client: OAuth2Client, name: str) -> TokenSet:
+        return await run_device_login(app(), name,
+                                      lambda show: device_login(client, name, show))
+
+    session.add_oauth2_service(
+        svc.name, token_url=svc.token_url, client_id=svc.client_id,
+        media_origins=svc.media_origins, grant=svc.grant,
+        client_secret=env(svc.client_secret_env), scopes=svc.scopes,
+        device_url=svc.device_url, username=svc.username or "", password=password,
+        seed=lambda: env(svc.refresh_token_env), device=device)
 
 
 class AfterFirstFrame:
@@ -294,7 +327,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                                 resolve_ahead=pb.resolve_ahead, gapless=pb.gapless)
     built: list[YtplayApp] = []
 
-    def add_services(services: list[ServiceSection]) -> None:
+    def add_services(services: list[AnyService]) -> None:
         add_configured_services(session, services, lambda: built[0])
     add_services(config.services)
 

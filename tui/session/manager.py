@@ -12,7 +12,7 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, cast
+from typing import Any, Callable, Iterable, cast
 
 import httpx
 
@@ -35,6 +35,8 @@ from .connectivity import Connectivity
 from .leasebook import LeaseBook
 from .media_cache import CacheState, EntryInfo, MediaCache
 from .media_files import ItemMeta
+from .oauth2 import BearerUrlSource, DeviceFlow, OAuth2Service, login_grant
+from .oauth2_client import OAuth2Client
 from .relay import Relay, Upstream
 from .retrying import Retrier
 from .scheduler import LeaseScheduler
@@ -142,6 +144,8 @@ class SessionManager:
         # passed over while it cannot (tui/session/connectivity.py).
         self.connectivity = Connectivity()
         self.services: dict[str, _Service] = {}
+        # OAuth2 services: their bearer goes with plain URLs under their media origins.
+        self.oauth2: dict[str, OAuth2Service] = {}
         self._open: dict[str, _Open] = {}
         # Streams being closed; a new playback session waits for them (the stream limit).
         self._closing: set[asyncio.Future[None]] = set()
@@ -170,17 +174,51 @@ class SessionManager:
         origins = frozenset(origin(u) for u in (base_url, *media_origins))
         self.services[name] = _Service(client, tokens, origins)
 
+    def add_oauth2_service(self, name: str, *, token_url: str, client_id: str,
+                           media_origins: Iterable[str], grant: str,
+                           client_secret: str | None = None, scopes: Iterable[str] = (),
+                           device_url: str | None = None, username: str = "",
+                           password: PasswordSource | None = None,
+                           seed: Callable[[], str | None] = lambda: None,
+                           device: DeviceFlow | None = None,
+                           token_store: TokenStore | None = None) -> None:
+        """A standard OAuth 2.0 server's service (tui/session/oauth2.py): URLs under
+        `media_origins` get its bearer token, no other URL ever does."""
+        store = token_store or self.token_store
+        if store is None:
+            raise ValueError("a service needs a token store")
+        client = OAuth2Client(
+            token_url, self.http, client_id=client_id, client_secret=client_secret,
+            scopes=scopes, device_url=device_url,
+            warn=lambda text: self.emit(SessionEvent(f"service · {name}", "odd answer",
+                                                     error=text)))
+
+        async def no_password() -> str | None:
+            return None
+        tokens = TokenManager(name, client, store, username=username,
+                              password=password or no_password, scheduler=self.scheduler,
+                              retrier=self.retrier, book=self.book, rule=self.rule,
+                              rng=self.rng, limit=self.refresh_limit,
+                              login=login_grant(name, client, grant, self.retrier, seed=seed,
+                                                device=device))
+        self.oauth2[name] = OAuth2Service(name, client, tokens,
+                                          frozenset(origin(u) for u in media_origins))
+
+    def _oauth2_for(self, url: str) -> OAuth2Service | None:
+        return next((s for s in self.oauth2.values() if s.covers(url)), None)
+
     def remove_services(self, names: set[str]) -> None:
         """Forget services; what is playing from one plays on until it ends."""
         for name in names:
             self.services.pop(name, None)
+            self.oauth2.pop(name, None)
 
     def reconfigure(self, policy: RetryPolicy, rule: RefreshRule, budget: RetryBudget) -> None:
         """New retry policy, refresh rule and budget, from now on."""
         self.policy = self.retrier.policy = policy
         self.retrier.budget = budget
         self.rule = rule
-        for svc in self.services.values():
+        for svc in [*self.services.values(), *self.oauth2.values()]:
             svc.tokens.rule = rule
 
     async def search_libraries(self, query: str) -> list[Entry]:
@@ -225,6 +263,8 @@ class SessionManager:
             svc = self.services[parsed.service]
             return ServiceSource(parsed.service, svc.client, svc.tokens, parsed.media_id,
                                  self.device_id, svc.catalogue, svc.bearer_origins)
+        if parsed.kind is RefKind.URL and (bearer := self._oauth2_for(parsed.text)) is not None:
+            return BearerUrlSource(bearer, parsed.text)
         return ResolverSource(self.resolver, parsed.text, self.retrier)
 
     def look_ahead(self, coming: Iterable[tuple[int, str]]) -> None:
@@ -238,6 +278,7 @@ class SessionManager:
     def _resolve_ahead(self, uid: int, ref: str) -> None:
         # Only yt-dlp references: a service's playback session counts against its limit.
         if uid in self._ahead or uid in self._opening or self.kind(ref) is not RefKind.URL \
+                or self._oauth2_for(ref) is not None \
                 or self.cached(ref) or not self.connectivity.may_try():
             return
         future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())

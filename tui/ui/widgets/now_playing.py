@@ -30,7 +30,7 @@ _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
 
 
 # Below this the cover would not help: it would take room the title and the bar need.
-COVER_MIN_WIDTH = 100   # terminal columns
+COVER_MIN_WIDTH = graphics.COVER_MIN_WIDTH  # terminal columns (the terminal is asked from there)
 COVER_MIN_HEIGHT = 6    # rows of the panel, its border included
 
 
