@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from tui import cache_cli
 
         return cache_cli.run(cache_cli.parser().parse_args(argv[1:]))
+    if argv[:1] == ["login"]:
+        from tui import login_cli
+
+        return login_cli.run(argv[1:])
     args = cli.parser().parse_args(argv)
 
     from tui.config.paths import locate_config, log_dir

@@ -246,7 +246,10 @@ class StreamProxy:
         text = redact(str(error))
         retrier = self.retrier
         attempts = retrier.policy.attempts
-        if failures >= attempts or cls is FailureClass.DETERMINISTIC:
+        # A 401 right after a refresh: the fresh token is refused too, so the login is the
+        # trouble and refreshing again would not help (401 → refresh once → replay once).
+        refused_again = cls is FailureClass.AUTH and failures > 1
+        if failures >= attempts or cls is FailureClass.DETERMINISTIC or refused_again:
             self.provider.emit(SessionEvent(resource, "gave up", cls.value, failures, attempts,
                                             error=text))
             raise _Stop(502, text)

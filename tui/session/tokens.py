@@ -25,6 +25,8 @@ from .token_store import TokenStore
 
 T = TypeVar("T")
 PasswordSource = Callable[[], Awaitable[str | None]]
+# A login other than the password grant (an OAuth2 service's: tui/session/oauth2.py).
+LoginGrant = Callable[[], Awaitable[TokenSet]]
 
 
 class _Ambiguous(Exception):
@@ -36,7 +38,8 @@ class TokenManager:
     def __init__(self, name: str, client: SessionApiClient, store: TokenStore, *,
                  username: str, password: PasswordSource, scheduler: LeaseScheduler,
                  retrier: Retrier, book: LeaseBook, rule: RefreshRule | None = None,
-                 rng: random.Random | None = None, limit: RetryBudget | None = None) -> None:
+                 rng: random.Random | None = None, limit: RetryBudget | None = None,
+                 login: LoginGrant | None = None) -> None:
         self.name = name
         self.client = client
         self.store = store
@@ -48,6 +51,7 @@ class TokenManager:
         self.rule = rule or RefreshRule()
         self.rng = rng or random.Random()
         self.limit = limit                      # the rate limit on renewals ahead of expiry
+        self.login = login                      # instead of the password grant, when set
         self.access: str | None = None
         self.expires_at = 0.0                   # wall clock
         self._obtained = float("-inf")          # monotonic, when the access token came
@@ -177,6 +181,8 @@ class TokenManager:
         return await self.retrier.run(self._resource, once)
 
     async def _login(self) -> TokenSet:
+        if self.login is not None:
+            return await self.login()
         password = await self.password()
         if password is None:
             raise LoginRequired(f"{self.name}: log in to continue")
