@@ -117,9 +117,9 @@ async def test_a_disk_that_refuses_writes_is_bypassed_with_one_notice(tmp_path, 
     notices: list[str] = []
     cache = _store(tmp_path, notify=notices.append)
 
-    def full(fd, data, offset):
+    def full(fd, offset, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(media_files.os, "pwrite", full)
+    monkeypatch.setattr(media_files, "write_at", full)
     await _write(cache, REF, 0, len(BODY))
     await asyncio.sleep(0)  # the notice is handed to the loop with call_soon_threadsafe
     assert cache.writer("other", 0, length=10) is None
@@ -136,4 +136,17 @@ async def test_unreadable_metadata_and_orphans_are_removed_at_load(tmp_path) -> 
     cache = MediaCache(tmp_path, 1 << 20)
     removed = cache.load()
     assert len(removed) == 2 and not list(tmp_path.iterdir())
+    cache.close()
+
+
+async def test_a_changed_source_file_drops_what_was_cached_of_the_old(tmp_path) -> None:
+    cache = _store(tmp_path)
+    cache.pin(REF)
+    await _write(cache, REF, 0, 100_000, etag='"v1"')
+    assert cache.lookup(REF).cached == 100_000
+    newer = os.urandom(len(BODY))
+    await _write(cache, REF, 200_000, 250_000, body=newer, etag='"v2"')
+    info = cache.lookup(REF)
+    assert info.cached == 50_000 and info.pinned  # the old bytes gone, the pin kept
+    assert await cache.read(REF, 200_000, 10) == newer[200_000:200_010]
     cache.close()

@@ -227,4 +227,4 @@ SECTIONS: dict[str, type[Section]] = {
 }
 # Changing these while ytplay runs takes a restart.
 NEEDS_RESTART = ("playback.audio_output", "playback.audio_device", "playback.video", "mpv",
-                 "log")
+                 "log", "cache")
