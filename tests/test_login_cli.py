@@ -1,0 +1,105 @@
+"""`ytplay login NAME` in a subprocess against the real OAuth 2.0 server on loopback
+(tests/oauth_server.py), the device code approved, denied or left to expire by the test as
+a user would, at the server's verification page."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.media_files import wav
+from tests.oauth_server import PUBLIC_CLIENT, OAuthServer
+from tui.config.paths import tokens_file
+from tui.session.token_store import TokenStore
+
+CONFIG = """
+[[services]]
+name = "files"
+kind = "oauth2"
+token_url = "{base}/oauth/token"
+device_url = "{base}/oauth/device"
+client_id = "{client}"
+scopes = ["media"]
+media_origins = ["{base}"]
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[OAuthServer, Path]]:
+    with OAuthServer(wav(tmp_path / "song.wav", 2), device_ttl=30) as srv:
+        config = tmp_path / "config.toml"
+        config.write_text(CONFIG.format(base=srv.base_url, client=PUBLIC_CLIENT))
+        yield srv, config
+
+
+def login(config: Path, name: str = "files") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tui", "login", name, "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, env=os.environ.copy())
+
+
+def code_shown(proc: subprocess.Popen[str]) -> tuple[str, list[str]]:
+    """The user code, from the lines printed up to the one that says it is waiting."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Waiting"):
+            break
+    m = re.search(r"enter the code (\S+)", "".join(lines))
+    assert m, lines
+    return m.group(1), lines
+
+
+def test_login_prints_the_code_polls_and_stores_the_refresh_token(served) -> None:
+    srv, config = served
+    proc = login(config)
+    code, lines = code_shown(proc)
+    assert f"open {srv.base_url}/device" in "".join(lines)
+    assert f"{srv.base_url}/device?user_code={code}" in "".join(lines)  # the complete URI too
+    srv.approve(code)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Logged in to files" in out
+    stored = TokenStore(tokens_file()).load("files")
+    token = srv.state.find(refresh_token=stored)
+    assert token is not None and not token.refresh_revoked
+    assert stat.S_IMODE(tokens_file().stat().st_mode) == 0o600
+    assert stored not in out + err
+
+
+def test_a_denied_login_says_so_in_one_line(served) -> None:
+    srv, config = served
+    proc = login(config)
+    code, _ = code_shown(proc)
+    srv.approve(code, allow=False)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.count("\n") == 1 and "refused" in err
+    assert not tokens_file().exists()
+
+
+def test_an_expired_code_says_so(tmp_path: Path) -> None:
+    with OAuthServer(wav(tmp_path / "song.wav", 2), device_ttl=2) as srv:
+        config = tmp_path / "config.toml"
+        config.write_text(CONFIG.format(base=srv.base_url, client=PUBLIC_CLIENT))
+        proc = login(config)
+        code_shown(proc)                          # and nobody enters it
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.count("\n") == 1 and "expired" in err
+
+
+def test_an_unknown_service_is_one_line(served) -> None:
+    _srv, config = served
+    proc = login(config, "nope")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert err.count("\n") == 1 and "no OAuth2 service named 'nope'" in err and "files" in err
