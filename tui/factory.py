@@ -23,7 +23,7 @@ from tui.core.events import Level, LogEvent, PlayerEvent
 from tui.core.ports import Player, Resolver
 from tui.core.queue import Queue
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
-                                ytdlp_options)
+                                ytdlp_fallbacks, ytdlp_options)
 from tui.session.library_files import History, Playlists, read_m3u
 from tui.session.cache_tee import CacheTee
 from tui.session.manager import SessionManager
@@ -312,7 +312,8 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     resources.callback(player.close)
     player.set_volume(pb.volume)
     tags = MutagenTagReader()  # mutagen itself is imported on the first file
-    resolver = YtDlpResolver(video=video, options=ytdlp_options(config), tags=tags)
+    resolver = YtDlpResolver(video=video, options=ytdlp_options(config), tags=tags,
+                             fallbacks=ytdlp_fallbacks(config))
     resources.callback(resolver.close)
     tokens = TokenStore(tokens_file())
     notices = tokens.check()  # what was set aside or skipped, shown once the UI is up

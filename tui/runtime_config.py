@@ -59,6 +59,11 @@ def ytdlp_options(config: Config) -> dict[str, Any]:
     return options
 
 
+def ytdlp_fallbacks(config: Config) -> list[dict[str, Any]]:
+    """`[ytdlp] fallbacks` as yt-dlp options, in the order they are tried."""
+    return [f.model_dump(exclude_none=True, exclude_defaults=True) for f in config.ytdlp.fallbacks]
+
+
 def _changed(old: Config, new: Config, dotted: str) -> bool:
     a: Any = old
     b: Any = new
@@ -113,7 +118,7 @@ class ConfigHost:
             self._add_services([s for s in new.services if s not in old.services])
             notes.append("services updated")
         if _changed(old, new, "ytdlp"):
-            self.resolver.configure(ytdlp_options(new))
+            self.resolver.configure(ytdlp_options(new), ytdlp_fallbacks(new))
             notes.append("yt-dlp options updated")
         restart = [p for p in NEEDS_RESTART if _changed(old, new, p)]
         if restart:

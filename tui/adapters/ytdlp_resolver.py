@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tui.core.errors import ResolveError
 from tui.core.m3u import Entry
@@ -16,9 +15,9 @@ from tui.core.models import StreamInfo
 from tui.core.ports import TagReader
 from tui.core.redact import redact
 
-log = logging.getLogger(__name__)
+from .ytdlp_errors import classified, message
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+log = logging.getLogger(__name__)
 
 
 class _QuietLogger:
@@ -37,20 +36,9 @@ class _QuietLogger:
         log.info("yt-dlp: %s", redact(msg))
 
 
-def _unreachable(exc: BaseException) -> bool:
-    """Whether yt-dlp failed because it could not connect at all (refused, no route, a
-    name that does not resolve, a timeout): the network's fault, not the item's."""
-    from yt_dlp.networking.exceptions import TransportError
-
-    cause = (getattr(exc, "exc_info", None) or (None, None))[1]
-    return isinstance(cause, TransportError)
-
-
 def _reason(exc: BaseException) -> str:
     """yt-dlp's error text without its 'ERROR:' prefix, colours or secrets."""
-    text = _ANSI.sub("", str(exc)).strip()
-    text = re.sub(r"^ERROR:\s*", "", text)
-    return redact(text.splitlines()[0] if text else type(exc).__name__)
+    return redact(message(exc))
 
 
 def _thumbnail(info: Mapping[str, Any]) -> str | None:
@@ -63,11 +51,28 @@ def _thumbnail(info: Mapping[str, Any]) -> str | None:
                  and u.startswith(("https://", "http://"))), None)
 
 
+def fallback_label(options: Mapping[str, Any]) -> str:
+    """A fallback in words, for the retry log: "player_client=web", "format=18"."""
+    parts = []
+    for key, value in options.items():
+        if key == "extractor_args" and isinstance(value, Mapping):
+            for args in value.values():
+                if isinstance(args, Mapping):
+                    parts += [f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
+                              for k, v in args.items()]
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts) or "the defaults"
+
+
 class YtDlpResolver:
     def __init__(self, *, video: bool = False, workers: int = 2,
-                 options: Mapping[str, Any] | None = None, tags: TagReader | None = None) -> None:
+                 options: Mapping[str, Any] | None = None, tags: TagReader | None = None,
+                 fallbacks: Sequence[Mapping[str, Any]] = ()) -> None:
         """`tags`: reads a local file's title, artist, album, length and cover when it
-        plays; without it a file is known by its name."""
+        plays; without it a file is known by its name. `fallbacks`: yt-dlp options tried
+        in turn when a fresh URL is refused at its first request (`[ytdlp] fallbacks`)."""
+        self._fallbacks = [dict(f) for f in fallbacks]
         self._tags = tags
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yt-dlp")
         self._base: dict[str, Any] = {
@@ -77,15 +82,26 @@ class YtDlpResolver:
         }
         self._params = {**self._base, **(options or {})}
 
-    def configure(self, options: Mapping[str, Any]) -> None:
+    def configure(self, options: Mapping[str, Any],
+                  fallbacks: Sequence[Mapping[str, Any]] = ()) -> None:
         """New yt-dlp options for the resolves that start from now on."""
         self._params = {**self._base, **options}
+        self._fallbacks = [dict(f) for f in fallbacks]
+
+    @property
+    def fallbacks(self) -> list[str]:
+        return [fallback_label(f) for f in self._fallbacks]
 
     async def resolve(self, ref: str) -> StreamInfo:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._resolve, ref)
 
-    def _resolve(self, ref: str) -> StreamInfo:
+    async def resolve_with(self, ref: str, fallback: int) -> StreamInfo:
+        loop = asyncio.get_running_loop()
+        extra = self._fallbacks[fallback - 1]
+        return await loop.run_in_executor(self._executor, self._resolve, ref, extra)
+
+    def _resolve(self, ref: str, extra: Mapping[str, Any] | None = None) -> StreamInfo:
         path = Path(ref).expanduser()
         if "://" not in ref and path.is_file():
             return self._file(path)
@@ -95,10 +111,11 @@ class YtDlpResolver:
         from yt_dlp.utils import unsmuggle_url
 
         try:
-            with yt_dlp.YoutubeDL(dict(self._params)) as ydl:
+            with yt_dlp.YoutubeDL({**self._params, **(extra or {})}) as ydl:
                 info = ydl.extract_info(ref, download=False)
         except yt_dlp.utils.YoutubeDLError as e:
-            raise ResolveError(_reason(e), unreachable=_unreachable(e)) from None
+            # Why, sorted: the item's fault is never retried, the network's is (core).
+            raise classified(e) from None
         except Exception as e:  # extractor bugs surface as arbitrary exceptions
             raise ResolveError(f"yt-dlp failed: {_reason(e)}") from None
         if info is None:

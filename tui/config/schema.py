@@ -150,6 +150,15 @@ SERVICE_KINDS: dict[str, type[Section]] = {"session-api": ServiceSection,
                                            "oauth2": OAuth2ServiceSection}
 
 
+class YtdlpFallback(Section):
+    """Another way for yt-dlp to resolve, for when a fresh URL is refused at once."""
+
+    extractor_args: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="yt-dlp extractor arguments by extractor, e.g. "
+        '{youtube = {player_client = ["web"]}}')
+    format: str | None = Field(None, description="another yt-dlp format selector")
+
+
 class YtdlpSection(Section):
     """yt-dlp, which resolves URLs."""
 
@@ -159,6 +168,11 @@ class YtdlpSection(Section):
                               "login; empty for none")
     extra: dict[str, Scalar] = Field(default_factory=dict, description="more yt-dlp options "
                                      "(YoutubeDL parameters), passed through")
+    fallbacks: list[YtdlpFallback] = Field(
+        default_factory=list, description="when a freshly resolved URL is refused (403) at "
+        "its first request, it is resolved again with the next of these, in order, once "
+        'each, e.g. [{extractor_args = {youtube = {player_client = ["web"]}}}, {format = '
+        '"18"}]; when all are used up the item fails with the reason')
 
 
 class UiSection(Section):

@@ -108,6 +108,7 @@ class StreamDegraded:
 
     key: str
     reason: str
+    item_fault: bool = False   # the item itself cannot play (not the service, not the network)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,19 @@ class Resolver(Protocol):
         playlist or channel (flat), else one entry with its title and duration."""
 
 
+class FallbackResolver(Resolver, Protocol):
+    """A resolver with other ways to try when a freshly resolved URL is refused (403) at
+    its first request: yt-dlp's `[ytdlp] fallbacks` (another player client, another
+    format). The session tries them in order, once each."""
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """Each fallback in words ("player_client=web"), in the order they are tried."""
+
+    async def resolve_with(self, ref: str, fallback: int) -> StreamInfo:
+        """`ref` resolved with fallback number `fallback` (1 is the first)."""
+
+
 class TagReader(Protocol):
     """Local files' tags, read without decoding. Both calls block: run them off the loop."""
 

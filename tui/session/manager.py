@@ -12,6 +12,7 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Iterable, cast
 
 import httpx
@@ -32,6 +33,7 @@ from tui.core.refs import RefKind, parse_ref
 from tui.core.retry import RetryBudget, RetryPolicy
 
 from .connectivity import Connectivity
+from .fallbacks import in_use, item_fault, next_fallback
 from .leasebook import LeaseBook
 from .media_cache import CacheState, EntryInfo, MediaCache
 from .media_files import ItemMeta
@@ -111,6 +113,8 @@ class _Open:
     live: bool = False                # a live HLS stream (the relay read its playlist)
     ref: str | None = None            # the queue item's reference: its media cache entry
     held: bool = False                # its media cache entry is held while it is open
+    played: bool = False              # libmpv has reported a position: bytes got through
+    item_fault: bool = False          # nothing is left because of the item itself
 
 
 class SessionManager:
@@ -484,9 +488,37 @@ class SessionManager:
             if o.source.tokens is None:
                 raise error
             await o.source.tokens.refresh(rejected=failed.token)
+        elif error.failure.status == 403 and not o.played \
+                and isinstance(o.source, ResolverSource) and o.source.fallbacks:
+            await self._fall_back(o, failed)
         else:
             await self.refresh(key, rejected_url=failed.url,
                                reason=f"upstream {redact(str(error))}")
+
+    async def _fall_back(self, o: _Open, failed: Upstream) -> None:
+        """A fresh yt-dlp URL refused (403) before anything played: that way of resolving
+        does not work for it (a player client, a format), so it is resolved once with the
+        next `[ytdlp] fallbacks`; when they are used up, the item itself has failed."""
+        if o.stream.url != failed.url:
+            return  # another request has moved it on already
+        if o.refreshing is None:
+            o.refreshing = asyncio.ensure_future(self._next_fallback(o))
+            o.refreshing.add_done_callback(lambda f: self._refreshed(o, f))
+        await asyncio.shield(o.refreshing)
+
+    async def _next_fallback(self, o: _Open) -> Stream:
+        try:
+            stream = await next_fallback(cast(ResolverSource, o.source),
+                                         f"stream URL · {o.label}", self.emit,
+                                         partial(self.book.update, f"url:{o.key}"))
+        except RECOVERABLE as e:
+            o.item_fault = item_fault(e)
+            raise
+        o.stream, o.degraded = stream, None
+        self._show(o)
+        self.book.update(f"url:{o.key}", last_error=in_use(cast(ResolverSource, o.source)))
+        self._schedule(o)
+        return stream
 
     def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
         """The HLS relay fetched `key`'s playlist: its segment URLs expire at `expires_at`.
@@ -516,12 +548,13 @@ class SessionManager:
         if o is not None:
             o.degraded = reason
             self.book.update(f"url:{key}", state=LeaseState.FAILED, last_error=reason)
-            self.bus.publish(StreamDegraded(key, reason))
+            self.bus.publish(StreamDegraded(key, reason, item_fault=o.item_fault))
 
     def set_position(self, key: str, position: float | None) -> None:
         o = self._open.get(key)
         if o is not None and position is not None:
             o.position = position
+            o.played = True
 
     def close(self, key: str) -> None:
         o = self._open.pop(key, None)

@@ -529,7 +529,10 @@ class Playback:
         if isinstance(event, StreamDegraded):
             # Nothing valid is left for what plays: stop at this position and hold.
             if event.key == self._key and self.queue.current is not None:
-                self._hold(self.now.position or 0.0, event.reason)
+                if event.item_fault:  # e.g. refused with every [ytdlp] fallback
+                    self._fail(event.reason)
+                else:
+                    self._hold(self.now.position or 0.0, event.reason)
         elif isinstance(event, SessionEvent):
             self._recovery_status(event)
 
@@ -598,3 +601,4 @@ class Playback:
         """Write the queue right away, blocking (at exit)."""
         if self._saver is not None:
             self._saver.now()
+

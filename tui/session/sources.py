@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
-from tui.core.errors import ResolveError, ServiceError
-from tui.core.failures import Failure, FailureClass
+from tui.core.errors import GaveUp, ResolveError, ServiceError
+from tui.core.extraction import ExtractionError
+from tui.core.failures import Failure, FailureClass, Network
 from tui.core.models import StreamInfo
-from tui.core.ports import Resolver
+from tui.core.ports import FallbackResolver, Resolver
 
 from .retrying import Retrier
 from .service_client import SessionApiClient, StreamGrant
@@ -74,19 +75,55 @@ class ResolverSource:
         self.resolver = resolver
         self.ref = ref
         self.retrier = retrier
+        self.fallback = 0   # the [ytdlp] fallback resolving with now (0: the options)
 
     @staticmethod
     def _stream(info: StreamInfo) -> Stream:
         return Stream(info.url, dict(info.headers), info.expires_at)
 
+    @property
+    def fallbacks(self) -> list[str]:
+        """The resolver's fallbacks in words; none when it has none (a fake, a service)."""
+        return list(getattr(self.resolver, "fallbacks", []))
+
+    async def _resolve(self) -> StreamInfo:
+        if self.fallback:
+            return await cast(FallbackResolver, self.resolver).resolve_with(self.ref,
+                                                                            self.fallback)
+        return await self.resolver.resolve(self.ref)
+
     async def open(self) -> tuple[StreamInfo, Stream]:
-        info = await self.resolver.resolve(self.ref)
+        """Resolved, with failures of the network retried by the policy (not the item's
+        own: those fail at once, docs/FAULTS.md "When yt-dlp fails")."""
+        last: list[ExtractionError] = []
+
+        async def once() -> StreamInfo:
+            try:
+                return await self._resolve()
+            except ExtractionError as e:
+                if not e.transient:
+                    raise
+                last[:] = [e]
+                raise ServiceError(str(e), _failure(e)) from None
+        try:
+            info = await self.retrier.run(f"resolving · {self.ref}", once)
+        except GaveUp:
+            raise last[0] from None  # its class (and whether nothing answered) kept
         return info, self._stream(info)
+
+    async def fall_back(self) -> tuple[Stream, str]:
+        """The stream resolved with the next fallback, and that fallback in words; raises
+        IndexError when they are used up."""
+        labels = self.fallbacks
+        if self.fallback >= len(labels):
+            raise IndexError(self.fallback)
+        self.fallback += 1
+        return self._stream(await self._resolve()), labels[self.fallback - 1]
 
     async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
         async def once() -> Stream:
             try:
-                return self._stream(await self.resolver.resolve(self.ref))
+                return self._stream(await self._resolve())
             except ResolveError as e:
                 # It resolved before, so a failure now is most likely the network: transient.
                 raise ServiceError(f"re-resolving failed: {e}", Failure()) from None
@@ -94,6 +131,14 @@ class ResolverSource:
 
     async def close(self) -> None:
         return None
+
+
+def _failure(error: ExtractionError) -> Failure:
+    """A transient extraction failure as the retry policy's Failure: no connection at all
+    (which tells the session the network is down), or the status the site answered."""
+    if error.unreachable:
+        return Failure(network=Network.CONNECT)
+    return Failure(status=error.status) if error.status else Failure(network=Network.READ)
 
 
 def _text(value: object) -> str | None:
