@@ -7,9 +7,11 @@ never at another origin; no secret in the logs or the session panel."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import stat
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
@@ -100,19 +102,28 @@ def add_service(session: SessionManager, srv: OAuthServer, *, device=None) -> No
         media_origins=[srv.base_url], device=device or approving(srv))
 
 
-@pytest.fixture
-async def rig(oauth: OAuthServer, resolver, tmp_path: Path):
+@asynccontextmanager
+async def playing(srv: OAuthServer, resolver, tmp_path: Path):
+    """A session with the service, and a real libmpv player (ao=null) behind Playback."""
     session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
                            policy=RetryPolicy(base=0.05, cap=0.5))
-    add_service(session, oauth)
+    add_service(session, srv)
     loads: list[str] = []
     player = counting_player(loads, ao="null", extra_options=LEAN_CACHE)
     pb = Playback(player, session)
     rec = Recorder(pb.bus)
     pb.attach()
-    yield oauth, session, pb, rec, loads
-    await pb.aclose()
-    player.close()
+    try:
+        yield srv, session, pb, rec, loads
+    finally:
+        await pb.aclose()
+        player.close()
+
+
+@pytest.fixture
+async def rig(oauth: OAuthServer, resolver, tmp_path: Path):
+    async with playing(oauth, resolver, tmp_path) as parts:
+        yield parts
 
 
 def secrets_of(srv: OAuthServer) -> list[str]:
@@ -210,7 +221,6 @@ async def test_rotation_is_stored_and_reused_after_a_restart(oauth: OAuthServer,
 
 
 def srv_token(srv: OAuthServer, file_text: str):
-    import json
     return srv.state.find(refresh_token=json.loads(file_text)["services"]["files"]["refresh_token"])
 
 
@@ -219,17 +229,8 @@ async def long_lived_rig(audio: Path, plain: PlainOrigin, resolver, tmp_path: Pa
     # Tokens that live 120 s: no renewal ahead of expiry happens during the test, so every
     # refresh counted is one a 401 caused.
     with server(audio, plain, access_ttl=120) as srv:
-        session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
-                               policy=RetryPolicy(base=0.05, cap=0.5))
-        add_service(session, srv)
-        loads: list[str] = []
-        player = counting_player(loads, ao="null", extra_options=LEAN_CACHE)
-        pb = Playback(player, session)
-        rec = Recorder(pb.bus)
-        pb.attach()
-        yield srv, session, pb, rec, loads
-        await pb.aclose()
-        player.close()
+        async with playing(srv, resolver, tmp_path) as parts:
+            yield parts
 
 
 @pytest.mark.timeout(120)

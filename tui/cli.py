@@ -19,6 +19,8 @@ examples:
                                   services and folders; says how to fix what is wrong
   ytplay cache ls                 the media cache: entries (also: size, clear [--all], verify)
   ytplay --offline                play only what is cached; no network at all
+  ytplay login NAME               log in to an OAuth2 service ([[services]] kind =
+                                  "oauth2") with a code entered on any device
   ytplay URL FILE ...             queue these and start playing
   ytplay --import list.m3u        append a playlist file
   ytplay --playlist road-trip     append a saved playlist and play it
@@ -113,6 +115,7 @@ def config_parser() -> argparse.ArgumentParser:
         action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                             help="the config file")
     return p
+
 
 def doctor_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
