@@ -15,20 +15,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import Recorder
 from tui.adapters.mpv_player import MpvPlayer
 from tui.adapters.ytdlp_resolver import YtDlpResolver
-from tui.core.nowplaying import PlayState
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.manager import SessionManager
 from tui.session.media_cache import CacheState, MediaCache
-from tui.session.playback import Playback
-from tui.session.settings import PlaybackSettings
 from tui.session.token_store import TokenStore
 
-from .next_track_bench import _floor
+from .next_track_bench import _floor, _ytplay
 from .proxy_bench import _whole
 from .table import print_table
 
@@ -76,27 +71,6 @@ async def _throughput(tmp: Path, demo: DemoService, resolver: YtDlpResolver) -> 
           "later (median), on the cache's writer thread")
 
 
-async def _next(player: MpvPlayer, session: SessionManager, demo: DemoService,
-                gapless: bool) -> float:
-    pb = Playback(player, session, settings=PlaybackSettings(resolve_ahead=1, gapless=gapless))
-    rec = Recorder(pb.bus)
-    pb.attach()
-    pb.add([demo.watch_url("t2"), demo.watch_url("t5")])
-    pb.play(0, start=100.0)
-    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING, 20)
-    await asyncio.gather(*session._ahead.values())  # noqa: SLF001 - wait for the pre-resolve
-    while gapless and (pb.ahead.prepared is None or pb.ahead.prepared.entry is None):
-        await asyncio.sleep(0.01)                   # and for the hand-over
-    await asyncio.sleep(0.5)                        # let libmpv prefetch, as it would mid-track
-    t = time.perf_counter()
-    pb.next()                                       # what the `n` key does
-    await rec.wait_for(lambda: rec.now.index == 1 and rec.now.state is PlayState.PLAYING, 20)
-    elapsed = time.perf_counter() - t
-    pb.detach()
-    player.stop()
-    return elapsed * 1000
-
-
 async def _next_track(tmp: Path, demo: DemoService, resolver: YtDlpResolver) -> None:
     player = MpvPlayer(ao="null")
     cache = MediaCache(tmp / "next-cache", 1 << 30)
@@ -107,7 +81,7 @@ async def _next_track(tmp: Path, demo: DemoService, resolver: YtDlpResolver) -> 
         info = await resolver.resolve(demo.watch_url("t5"))
         results["floor"].append(await _floor(player, info.url))
         plain = make_session(resolver, token_store=TokenStore(tmp / f"p{i}.json"))
-        results["streamed"].append(await _next(player, plain, demo, gapless=False))
+        results["streamed"].append(await _ytplay(player, plain, demo, True, False))
         await plain.aclose()
         teed = make_session(resolver, token_store=TokenStore(tmp / f"c{i}.json"), cache=cache)
         if cache.lookup(demo.watch_url("t5")).state is not CacheState.COMPLETE:
@@ -116,8 +90,8 @@ async def _next_track(tmp: Path, demo: DemoService, resolver: YtDlpResolver) -> 
                 await c.get(url)
             teed.close("fill")
             await asyncio.to_thread(cache.flush_now)
-        results["cached"].append(await _next(player, teed, demo, gapless=False))
-        results["cached-gapless"].append(await _next(player, teed, demo, gapless=True))
+        results["cached"].append(await _ytplay(player, teed, demo, True, False))
+        results["cached-gapless"].append(await _ytplay(player, teed, demo, True, True))
         await teed.aclose()
     player.close()
     cache.close()

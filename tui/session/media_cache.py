@@ -195,7 +195,9 @@ class MediaCache:
             e = self._entries.get(key)
             if e is None or not e.complete:
                 return None
-        if not await asyncio.to_thread(self._check, key, e):
+        # Checked already this run and unchanged since (one stat): no worker thread needed.
+        ok = self._checked(key) or await asyncio.to_thread(self._check, key, e)
+        if not ok:
             log.warning("media cache: %s failed its check; dropped, it will be fetched again",
                         key)
             await self._run(self._drop_sync, key)
@@ -203,6 +205,13 @@ class MediaCache:
             return None
         self.touch(ref)
         return self.lookup(ref)
+
+    def _checked(self, key: str) -> bool:
+        try:
+            st = files.data_path(self.root, key).stat()
+        except FileNotFoundError:
+            return False
+        return (key, st.st_size, st.st_mtime_ns) in self._verified
 
     def _check(self, key: str, e: _Entry) -> bool:
         length = e.record.length
@@ -213,9 +222,10 @@ class MediaCache:
         if length is None or st.st_size != length:
             return False
         stamp = (key, st.st_size, st.st_mtime_ns)
-        if stamp in self._verified or e.record.checksum is None:
+        if stamp in self._verified:
             return True
-        if not files.checksum_matches(self.root, key, e.record.checksum, length):
+        if e.record.checksum is not None and not files.checksum_matches(
+                self.root, key, e.record.checksum, length):
             return False
         self._verified.add(stamp)
         return True
