@@ -105,7 +105,8 @@ async def test_question_mark_shows_every_key(demo, player, session) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one(DataTable)
-        actions = {table.get_row_at(i)[1] for i in range(table.row_count)}
+        # Every "Action" column: at 80 cells and more the keys are listed in two.
+        actions = {cell for i in range(table.row_count) for cell in table.get_row_at(i)[1::2]}
         assert {"Play/Pause", "Play selected", "Next", "Previous", "Back 5s", "Forward 5s",
                 "Volume up", "Volume down", "Help", "Quit"} <= actions
         await pilot.press("escape")

@@ -168,3 +168,46 @@ def _cached(meta: Path) -> int:
     except (OSError, ValueError):
         return 0
     return sum(end - start for start, end in record.get("ranges", []))
+
+
+@pytest.mark.timeout(120)
+async def test_keys_keep_the_selected_item_and_the_view_shows_it(rig, player) -> None:
+    from tests.helpers import until as app_until
+    from tui.session.playback import Playback
+    from tui.ui.app import YtplayApp
+    from tui.ui.screens.downloads import DownloadsScreen
+    from tui.ui.widgets.downloads_view import DownloadsView
+
+    demo, session, cache, downloads = rig
+    demo.options.drop_rate = 0.0
+    demo.options.streams_need_token = False  # the page's media carries no bearer token
+    pb = Playback(player, session)
+    pb.queue.add(["demo:t4", demo.watch_url("t2")])
+    app = YtplayApp(pb, downloads=downloads)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("j", "D")                  # the second item, a web page
+        page = demo.watch_url("t2")
+        assert cache.is_pinned(page)
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, DownloadsScreen)
+        view = app.screen.query_one(DownloadsView)
+        try:
+            await app_until(pilot, lambda: downloads.get(page) is not None
+                            and downloads.get(page).state is DownloadState.DONE, timeout=60)
+        except AssertionError:
+            raise AssertionError(f"{downloads.items()}") from None
+        await pilot.pause()
+        row = [str(c) for c in view.get_row(page)]
+        assert row[0] == "Copper Lanterns" and row[2] == "100%" and row[4] == "done", row
+        await pilot.press("escape", "ctrl+d")        # the whole queue: the other one too
+        await app_until(pilot, lambda: downloads.get("demo:t4") is not None)
+        await pilot.press("v")
+        await pilot.pause()
+        view = app.screen.query_one(DownloadsView)
+        assert view.refs == [page, "demo:t4"]
+        await pilot.press("x")                       # the row under the cursor, the first
+        await pilot.pause()
+        assert view.refs == ["demo:t4"] and downloads.get(page) is None
+        assert not cache.is_pinned(page) and cache.is_pinned("demo:t4")
+        assert cache.lookup(page).state is CacheState.COMPLETE  # kept, as ordinary cache

@@ -17,6 +17,7 @@ from tui.config.store import ConfigFileError
 from tui.core.errors import YtplayError
 from tui.core.redact import redact
 from tui.core.sanitize import printable
+from tui.core.sizefmt import human_size
 from tui.session import media_files
 from tui.session.media_cache import CacheState, EntryInfo, MediaCache
 
@@ -41,18 +42,6 @@ def parser() -> argparse.ArgumentParser:
         action.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                             help="the config file")
     return p
-
-
-def human(size: int | None) -> str:
-    """A byte count for people: 5.8 MiB."""
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"  # pragma: no cover - the loop returns at GiB
 
 
 def label(entry: EntryInfo) -> str:
@@ -125,8 +114,8 @@ def _ls(cache: MediaCache, _args: argparse.Namespace) -> int:
         print(f"the media cache is empty ({cache.root})")
         return 0
     for e in entries:
-        size = human(e.cached) if e.state is CacheState.COMPLETE else \
-            f"{human(e.cached)} of {human(e.length)}"
+        size = human_size(e.cached) if e.state is CacheState.COMPLETE else \
+            f"{human_size(e.cached)} of {human_size(e.length)}"
         print(f"{_state(e):<12} {size:>22}  {'pinned' if e.pinned else '      '}  {label(e)}")
     return 0
 
@@ -134,8 +123,8 @@ def _ls(cache: MediaCache, _args: argparse.Namespace) -> int:
 def _size(cache: MediaCache, _args: argparse.Namespace) -> int:
     entries = cache.entries()
     pinned = sum(e.cached for e in entries if e.pinned)
-    print(f"{human(cache.size())} of {human(cache.max_size)} in {len(entries)} entries "
-          f"({human(pinned)} pinned) — {cache.root}")
+    print(f"{human_size(cache.size())} of {human_size(cache.max_size)} in {len(entries)} entries "
+          f"({human_size(pinned)} pinned) — {cache.root}")
     return 0
 
 

@@ -324,6 +324,8 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     session = make_session(resolver, token_store=tokens, cache=cache, bus=bus,
                            policy=retry_policy(config), rule=refresh_rule(config),
                            budget=retry_budget(config))
+    # --offline: only what is cached plays; nothing is asked of the network.
+    session.connectivity.forced = getattr(args, "offline", False)
     settings = PlaybackSettings(resume_threshold=pb.resume_threshold,
                                 resolve_ahead=pb.resolve_ahead, gapless=pb.gapless)
     built: list[YtplayApp] = []
@@ -396,11 +398,17 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         from tui.session.cache_marks import CacheMarks
 
         background.append(CacheMarks(playback, cache))
+    downloads = None
+    if cache is not None:
+        from tui.session.downloads import Downloads
+
+        downloads = Downloads(session, cache)  # pinned entries not complete go on at start
+        background.append(downloads)
     if play_index is not None:
         background.append(AfterFirstFrame(lambda: built[0],
                                           partial(PlayAtStart, playback, play_index)))
     built.append(YtplayApp(playback, config=host, background=background, notices=notices,
-                           covers=covers.path))
+                           covers=covers.path, downloads=downloads))
     if config.ui.cover != "off":
         from tui.ui import graphics
 

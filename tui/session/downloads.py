@@ -104,7 +104,10 @@ class Downloads:
         """`keep` each (ref, title, meta) that can be kept; how many were new."""
         new = 0
         for ref, title, meta in items:
-            if self.session.kind(ref) is RefKind.FILE or ref in self._items:
+            if self.session.kind(ref) is RefKind.FILE:
+                continue
+            if ref in self._items:
+                self.retry(ref)  # a failed one tries again; the others go on as they are
                 continue
             self.keep(ref, title, meta)
             new += 1
@@ -141,6 +144,17 @@ class Downloads:
                 resumed += 1
         self._changed(force=True)
         return resumed
+
+    # --- a background service of the app ------------------------------------------------
+
+    async def start(self) -> bool:
+        await self.resume()
+        return True
+
+    def stop(self) -> None:
+        """Stop fetching (what was fetched is kept; it goes on at the next start)."""
+        for task in list(self._tasks.values()):
+            task.cancel()
 
     async def aclose(self) -> None:
         tasks = list(self._tasks.values())

@@ -20,6 +20,7 @@ from tui.core.errors import YtplayError
 from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
+from tui.session.downloads import Downloads
 from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
 
 from .config_host import ConfigHost
@@ -68,6 +69,11 @@ class YtplayApp(App[None]):
         Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
         Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
         Binding("h", "history", "History", show=False, id="history"),
+        # Downloads: kept in the media cache (pinned) for listening offline.
+        Binding("D", "download", "Download selected", show=False, id="download"),
+        Binding("ctrl+d", "download_queue", "Download the whole queue", show=False,
+                id="download_queue"),
+        Binding("v", "downloads", "Downloads", show=False, id="downloads"),
         # Panels on and off, remembered in the config (tui/ui/panels.py says why there).
         Binding("S", "toggle_panel('session')", "Session panel on/off", show=False,
                 id="toggle_session"),
@@ -92,11 +98,12 @@ class YtplayApp(App[None]):
     def __init__(self, playback: Playback, *, play_index: int | None = None,
                  config: ConfigHost | None = None,
                  background: Iterable[Background] = (), notices: Iterable[str] = (),
-                 covers: CoverFetch | None = None) -> None:
+                 covers: CoverFetch | None = None, downloads: Downloads | None = None) -> None:
         """`play_index`: the queue item to start playing once the UI is up, if any.
         `config`: where the config comes from; without it, nothing is edited or watched.
         `notices`: what start-up found wrong with saved files (set aside, entries skipped).
-        `covers`: finds a cover's image file (the session's cover store) for Now Playing."""
+        `covers`: finds a cover's image file (the session's cover store) for Now Playing.
+        `downloads`: keeps items for listening offline (none without a media cache)."""
         super().__init__()
         self.playback = playback
         self.play_index = play_index
@@ -104,6 +111,7 @@ class YtplayApp(App[None]):
         self.background = list(background)
         self.notices = list(notices)
         self.covers = covers
+        self.downloads = downloads
         self.panels: tuple[str, ...] = PANELS
         self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -469,6 +477,43 @@ class YtplayApp(App[None]):
                     self._apply(config, panels=False)
         finally:
             self._panels_wanted = None
+
+    # --- downloads --------------------------------------------------------------------------
+
+    def _no_downloads(self) -> bool:
+        if self.downloads is None:
+            self.notify("downloads need the media cache ([cache] enabled = true)",
+                        severity="warning")
+        return self.downloads is None
+
+    def _keep(self, indexes: Iterable[int]) -> None:
+        from tui.session.media_files import ItemMeta
+
+        if self._no_downloads():
+            return
+        assert self.downloads is not None
+        queue = self.playback.queue
+        items = [(it.ref, it.title, ItemMeta(title=it.title, artist=it.artist, album=it.album,
+                                             duration=it.duration, cover=it.cover))
+                 for it in (queue[i] for i in indexes)]
+        kept = self.downloads.keep_all(items)
+        self.notify(f"downloading {kept} item{'s' if kept != 1 else ''} (v shows them)"
+                    if kept else "nothing new to download (local files need none)")
+
+    def action_download(self) -> None:
+        index = self.query_one(QueueView).selected_index
+        if index is not None:
+            self._keep([index])
+
+    def action_download_queue(self) -> None:
+        self._keep(range(len(self.playback.queue)))
+
+    def action_downloads(self) -> None:
+        from .screens.downloads import DownloadsScreen
+
+        if not self._no_downloads() and not isinstance(self.screen, DownloadsScreen):
+            assert self.downloads is not None
+            self.push_screen(DownloadsScreen(self.downloads))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.all_bindings()))

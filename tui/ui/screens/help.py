@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from tui.ui.css import sibling_css
 
 TWO_COLUMNS = 80  # screen cells from which the keys are listed in two columns
+SHORT = 30        # rows under which the screen is short (the app's -short breakpoint)
 
 
 def key_label(binding: Binding) -> str:
@@ -45,10 +46,12 @@ class HelpScreen(ModalScreen[None]):
 
     def _fill(self) -> None:
         columns = 2 if self.app.size.width >= TWO_COLUMNS else 1
+        table: DataTable[str] = self.query_one("#help-keys", DataTable)
+        # On a short screen (24 rows) the "Key / Action" header gives its row to a key.
+        table.show_header = self.app.size.height >= SHORT
         if columns == self._columns:
             return
         self._columns = columns
-        table: DataTable[str] = self.query_one("#help-keys", DataTable)
         table.clear(columns=True)
         table.add_columns(*["Key", "Action"] * columns)
         rows = [(key_label(b), b.description) for b in self._keys]

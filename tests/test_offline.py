@@ -1,0 +1,184 @@
+"""Offline, through the real session manager, proxy, media cache, libmpv (ao=null) and the
+demo service: a queue downloaded earlier plays with the service stopped and not one
+connection made (`--offline`); the items not cached say why, are passed over and are not
+marked failed, and play once the service is back. Without --offline, a connection that fails
+marks the network down and the cached items play on."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Recorder
+from tui.core.models import ItemStatus, QueueItem
+from tui.core.nowplaying import PlayState
+from tui.core.queue import Queue
+from tui.core.retry import RetryPolicy
+from tui.demo.options import DemoOptions
+from tui.demo.service import DemoService
+from tui.factory import make_session
+from tui.session.connectivity import NOT_CACHED
+from tui.session.downloads import Downloads, DownloadState
+from tui.session.manager import SessionManager
+from tui.session.media_cache import MediaCache
+from tui.session.playback import Playback
+from tui.session.token_store import TokenStore
+
+
+class Listener:
+    """A TCP listener on the stopped service's port that counts every connection made to
+    it (and closes each): the network ytplay must not touch."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way (Linux)
+        except OSError:
+            pass  # closed already
+        self.sock.close()
+        self._thread.join(5)
+
+
+def session_for(resolver, tmp_path: Path, cache: MediaCache, base_url: str) -> SessionManager:
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                           cache=cache, policy=RetryPolicy(base=0.05, cap=0.2))
+
+    async def password() -> str:
+        return "demo"
+    session.add_service("demo", base_url, client_id="ytplay", username="demo",
+                        password=password)
+    return session
+
+
+async def download(demo: DemoService, resolver, tmp_path: Path, root: Path,
+                   refs: list[str]) -> None:
+    """Keep `refs` (a real download each), then close everything, as a run of ytplay would."""
+    cache = MediaCache(root, 1 << 30)
+    session = session_for(resolver, tmp_path, cache, demo.base_url)
+    downloads = Downloads(session, cache)
+    for ref in refs:
+        downloads.keep(ref)
+    for ref in refs:
+        d = await asyncio.wait_for(downloads.wait(ref), 60)
+        assert d.state is DownloadState.DONE, d.reason
+    await downloads.aclose()
+    await session.aclose()
+    cache.close()
+
+
+async def playing(rec: Recorder, pb: Playback, index: int) -> None:
+    """Until item `index` plays and its position has moved on past one second."""
+    await rec.wait_for(lambda: rec.now.index == index and rec.now.state is PlayState.PLAYING
+                       and (rec.now.position or 0) > 1.0, timeout=30)
+
+
+@pytest.mark.timeout(180)
+async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: DemoOptions,
+                                                                 resolver, tmp_path: Path) -> None:
+    from tui.adapters.mpv_player import MpvPlayer
+
+    root = tmp_path / "media"
+    with DemoService(demo_options) as demo:
+        port, base = demo.port, demo.base_url
+        cached_page, other_page = demo.watch_url("t6"), demo.watch_url("t5")
+        await download(demo, resolver, tmp_path, root, ["demo:t4", cached_page])
+
+    watcher = Listener(port)  # the service is gone; whatever knocks is counted
+    try:
+        cache = MediaCache(root, 1 << 30)
+        session = session_for(resolver, tmp_path, cache, base)
+        session.connectivity.forced = True  # ytplay --offline
+        refs = ["demo:t1", "demo:t4", other_page, cached_page]
+        player = MpvPlayer(ao="null")
+        pb = Playback(player, session, Queue(QueueItem(r) for r in refs))
+        rec = Recorder(pb.bus)
+        pb.attach()
+        try:
+            pb.play(0)
+            await playing(rec, pb, 1)            # t1 passed over, t4 plays from the cache
+            assert rec.now.title == "Paper Kites"  # the metadata travelled with the entry
+            pb.next()
+            await playing(rec, pb, 3)            # the page not kept passed over, t6 plays
+            for i in (0, 2):
+                item = pb.queue[i]
+                assert item.status is ItemStatus.QUEUED and item.reason == NOT_CACHED
+            assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
+            assert any(NOT_CACHED in e.text for e in rec.logs)
+            await asyncio.to_thread(watcher.close)
+            assert watcher.accepted == 0           # no resolve, no token, no request
+
+            # Back online: the items passed over were never failed, and play.
+            demo_options.port = port
+            with DemoService(demo_options) as back:
+                assert back.port == port
+                session.connectivity.forced = False
+                pb.play(0)
+                await playing(rec, pb, 0)
+                assert pb.queue[0].reason is None
+                pb.stop()
+        finally:
+            await pb.aclose()
+            player.close()
+            cache.close()
+    finally:
+        watcher.close()
+
+
+@pytest.mark.timeout(180)
+async def test_a_failed_connection_marks_offline_and_cached_items_play(
+        demo_options: DemoOptions, resolver, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.adapters.mpv_player import MpvPlayer
+
+    root = tmp_path / "media"
+    with DemoService(demo_options) as demo:
+        base, page = demo.base_url, demo.watch_url("t5")
+        await download(demo, resolver, tmp_path, root, ["demo:t4"])
+    # The service is stopped: nothing listens on its port any more (connections refused).
+    cache = MediaCache(root, 1 << 30)
+    session = session_for(resolver, tmp_path, cache, base)
+    player = MpvPlayer(ao="null")
+    pb = Playback(player, session, Queue(QueueItem(r) for r in ["demo:t1", "demo:t4", page]))
+    rec = Recorder(pb.bus)
+    pb.attach()
+    try:
+        pb.play(0)
+        await playing(rec, pb, 1)
+        assert session.connectivity.offline and not session.connectivity.forced
+        assert pb.queue[0].status is ItemStatus.QUEUED and pb.queue[0].reason == NOT_CACHED
+        asked: list[str] = []
+        resolve = resolver.resolve
+
+        async def counted(ref: str):  # type: ignore[no-untyped-def]
+            asked.append(ref)
+            return await resolve(ref)
+        monkeypatch.setattr(resolver, "resolve", counted)
+        pb.next()  # the page is not cached: passed over without trying (the network is down)
+        await rec.wait_for(lambda: pb.queue[2].reason == NOT_CACHED, timeout=30)
+        assert asked == []
+        assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
+    finally:
+        await pb.aclose()
+        player.close()
+        cache.close()
