@@ -53,6 +53,47 @@ def test_building_the_demo_loads_none_of_them_before_the_app_runs(tmp_path: Path
     assert _loaded(code, (*LAZY, "mpv"), tmp_path) == set()
 
 
+FIRST_FRAME = """
+import asyncio
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from textual.app import App
+
+from tui import cli
+from tui.factory import build
+from tui.runtime_config import load_config
+
+first: list[str] = []
+display = App._display
+
+def first_frame(self, *args, **kwargs):  # what is loaded when the first frame is drawn
+    if not first:
+        first.append(",".join(m for m in sys.argv[2:] if m in sys.modules))
+    return display(self, *args, **kwargs)
+App._display = first_frame
+
+async def run(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+
+args = cli.parser().parse_args(["--demo", "--demo-port", "0", "--ao", "null"])
+path = Path(sys.argv[1])
+with ExitStack() as resources:
+    asyncio.run(run(build(args, load_config(path), path, resources)))
+print(first[0])
+"""
+
+
+def test_the_first_frame_is_drawn_before_any_of_them_loads(tmp_path: Path) -> None:
+    """Through the app's own start (on_mount, its workers): the config file's watcher
+    (watchfiles, anyio) starts after the first frame, with MPRIS, libmpv and the first
+    item's open."""
+    code = ["-c", FIRST_FRAME, str(tmp_path / "config.toml")]
+    assert _loaded(code, (*LAZY, "mpv", "watchfiles", "anyio"), tmp_path) == set()
+
+
 def test_a_missing_libmpv_is_still_said_before_the_ui(tmp_path: Path) -> None:
     code = ("import ctypes.util, sys\n"
             "ctypes.util.find_library = lambda name: None  # as on a system without libmpv\n"

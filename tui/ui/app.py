@@ -136,7 +136,8 @@ class YtplayApp(App[None]):
         self.playback.attach()
         if self.config_host is not None:
             self._apply_ui(self.config_host.config)
-            self._watch_config(self.config_host.path)
+            # After the first frame: watchfiles and anyio take ~25 ms to load and start.
+            self.call_after_refresh(self._watch_config, self.config_host.path)
         for service in self.background:
             self._start_background(service)
         if self.play_index is not None and self.play_index < len(self.playback.queue):
