@@ -21,7 +21,8 @@ from tui.config.store import ConfigFileError, Trouble
 from tui.config.validate import validate_text
 from tui.runtime_config import mpv_check
 
-_SECRET_KEY = re.compile(r"(?i)(password|passwd|token|secret|api_?key|cookie)(?!s?_file|_env)")
+# Names of where a secret is (a file, an environment variable, an endpoint) are not secret.
+_SECRET_KEY = re.compile(r"(?i)(password|passwd|token|secret|api_?key|cookie)(?!s?_file|_env|_url)")
 
 
 def _redacted(value: Any, key: str = "") -> Any:
