@@ -121,3 +121,15 @@ async def test_escape_cancels_the_login_and_holds(srv: OAuthServer, player, reso
         await until(pilot, lambda: _code_on_screen(app) is not None, 30)
         await asyncio.to_thread(srv.approve, _code_on_screen(app) or "")
         await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING, timeout=60)
+
+
+def test_config_show_names_the_endpoints(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    f = tmp_path / "config.toml"
+    f.write_text(GOOD.format(base="https://auth.example", client="c"))
+    shown = subprocess.run([sys.executable, "-m", "tui", "config", "show", "--config", str(f)],
+                           capture_output=True, text=True, timeout=60, check=True).stdout
+    assert 'token_url = "https://auth.example/oauth/token"' in shown  # where, not a secret
+    assert 'kind = "oauth2"' in shown and "***" not in shown
