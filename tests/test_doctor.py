@@ -40,8 +40,9 @@ class Report:
         return found
 
 
-def doctor(tmp: Path, config: str | None = None, env: dict[str, str] | None = None) -> Report:
-    path = tmp / "config.toml"
+def doctor(tmp: Path, config: str | None = None, env: dict[str, str] | None = None,
+           path: Path | None = None) -> Report:
+    path = path or tmp / "config.toml"
     if config is not None:
         path.write_text(config)
     r = subprocess.run([sys.executable, "-m", "tui", "doctor", "--config", str(path)],
@@ -62,6 +63,14 @@ def test_a_config_with_an_error_names_its_line_and_the_edit_command(tmp_path: Pa
     assert level == "error"
     assert f"{tmp_path / 'config.toml'}:2" in found and "attempts" in found
     assert fix == f"ytplay config edit --config {tmp_path / 'config.toml'}"
+    assert report.status == 1
+
+
+def test_a_config_path_that_is_a_folder_says_what_to_do(tmp_path: Path) -> None:
+    report = doctor(tmp_path, path=tmp_path)
+    level, found, fix = report.line("config")
+    assert level == "error" and found == f"{tmp_path} is a folder, not a config file"
+    assert fix is not None and fix.startswith("Name a file instead")
     assert report.status == 1
 
 

@@ -140,6 +140,18 @@ async def test_a_network_failure_is_retried_then_plays(rigs) -> None:
 
 
 @pytest.mark.timeout(90)
+async def test_a_network_failure_that_outlasts_the_retries_holds_the_item(rigs) -> None:
+    site, session, pb, rec = rigs()
+    site.failures["h1"] = 100
+    pb.add([site.url("ok", "h1")])
+    pb.play(0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.HOLDING, timeout=30)
+    assert site.hits["h1"] == session.policy.attempts
+    assert "a network or server problem" in (rec.now.status or "")
+    assert pb.queue[0].status is not ItemStatus.FAILED  # not the item's fault
+
+
+@pytest.mark.timeout(90)
 async def test_a_403_at_the_first_request_falls_back_and_plays(rigs) -> None:
     site, session, pb, rec = rigs([{"extractor_args": {CLIENT_ARGS: {"player_client": ["tv"]}}},
                                    {"extractor_args": {CLIENT_ARGS: {"player_client": ["web"]}}}])

@@ -63,6 +63,11 @@ def hint(action: str, where: ConfigLocation) -> str:
 
 def explain(error: ConfigFileError, where: ConfigLocation) -> str:
     """One paragraph: what is wrong with the file, and what to do about it."""
+    return f"ytplay: {error}. {remedy(error, where)}"
+
+
+def remedy(error: ConfigFileError, where: ConfigLocation) -> str:
+    """What to do about a config file that cannot be used (`explain`, `ytplay doctor`)."""
     path = where.path
     if where.named_by == "--config":
         elsewhere = "or name another file with --config"
@@ -71,7 +76,7 @@ def explain(error: ConfigFileError, where: ConfigLocation) -> str:
                      f"unset it to use {default_config_file()}")
     else:
         elsewhere = "or name another file with --config PATH or $YTPLAY_CONFIG"
-    fix = {
+    return {
         Trouble.NO_FOLDER: f"Create the folder (mkdir -p {shlex.quote(str(path.parent))}) "
                            f"and ytplay writes the defaults there, {elsewhere}.",
         Trouble.IS_FOLDER: f"Name a file instead, such as {path / 'config.toml'} (a new "
@@ -85,7 +90,6 @@ def explain(error: ConfigFileError, where: ConfigLocation) -> str:
                           f"with `{hint('reset', where)}` (the current file is kept as "
                           f"{store.backup_path(path).name}).",
     }[error.trouble]
-    return f"ytplay: {error}. {fix}"
 
 
 def _check(where: ConfigLocation) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .errors import GaveUp, LoginRequired, Offline, ResolveError, ServiceError
 from .events import EndReason
+from .extraction import ExtractionError
 from .failures import FailureClass
 from .redact import redact
 
@@ -39,6 +40,8 @@ def after_open_error(error: Exception) -> Verdict:
         return Verdict(Act.PASS, text)
     if isinstance(error, ResolveError) and error.unreachable:
         return Verdict(Act.HOLD, f"could not reach it: {text}")
+    if isinstance(error, ExtractionError) and error.transient:  # retried already
+        return Verdict(Act.HOLD, f"could not resolve: {text}")
     if isinstance(error, ResolveError):
         return Verdict(Act.SKIP, f"could not resolve: {text}")
     if isinstance(error, ServiceError) and error.failure_class is FailureClass.DETERMINISTIC \

@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     restore = divert_native_stderr(Path(os.devnull))
     try:
         lines = config_lines + run_jobs(jobs, show)
+    except KeyboardInterrupt:
+        return 130
     finally:
         restore()
     errors = sum(line.level is Level.ERROR for line in lines)

@@ -22,9 +22,9 @@ def read_config(where: ConfigLocation, edit: str) -> tuple[Config, list[Line]]:
     try:
         text = read(path)
     except ConfigFileError as e:
-        from tui.config_cli import explain
+        from tui.config_cli import remedy
 
-        return Config(), [error("config", str(e), explain(e, where).split(". ", 1)[-1])]
+        return Config(), [error("config", str(e), remedy(e, where))]
     if text is None:
         return Config(), [ok("config", f"no file at {path} yet: the defaults apply (ytplay "
                              "writes them there at its first start)")]

@@ -57,7 +57,7 @@ async def _login(http: httpx.AsyncClient, svc: ServiceSection, edit: str) -> Lin
             why = (f"${svc.password_env} is empty" if svc.password_env else
                    "no password_env is set")
             return warning(what, f"{svc.base_url} answers; credentials not checked: {why} and "
-                           "no login is stored", f"set password_env in {edit}, or log in "
+                           "no login is stored", f"set password_env with `{edit}`, or log in "
                            "once in ytplay")
         tokens = await client.refresh_grant(refresh)
         # The service may rotate refresh tokens: the new one is kept, as ytplay would.
