@@ -254,6 +254,7 @@ async def test_a_401_refreshes_once_and_replays_once_then_holds(long_lived_rig) 
     assert srv.state.refused == 3                          # the 401, and the replay's 401
     assert srv.state.count("refresh_token") == 2           # refreshed once more, not looped
     assert pb.queue[0].status.value != "failed"            # held at its place, not skipped
+    assert "a fresh token was refused too" in rec.now.status
     assert pb.queue.current_index == 0
 
 

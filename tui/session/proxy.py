@@ -249,6 +249,8 @@ class StreamProxy:
         # A 401 right after a refresh: the fresh token is refused too, so the login is the
         # trouble and refreshing again would not help (401 → refresh once → replay once).
         refused_again = cls is FailureClass.AUTH and failures > 1
+        if refused_again:
+            text += "; a fresh token was refused too (check the account's access to it)"
         if failures >= attempts or cls is FailureClass.DETERMINISTIC or refused_again:
             self.provider.emit(SessionEvent(resource, "gave up", cls.value, failures, attempts,
                                             error=text))
