@@ -5,7 +5,7 @@ times in 20 is flaky, and this is where it shows.
     python -m tests.stress [-n ROUNDS] [PYTEST ARGS ...]
 
 With no test paths among the arguments the default set runs: the playback, session end-to-end,
-proxy and session-token tests, and any tests/test_playback_*.py or tests/test_storm*.py. Other
+proxy, session-token and HLS tests, and any tests/test_playback_*.py or tests/test_storm*.py. Other
 arguments go to pytest as they are (`-k resume`, `-x`, ...). Exits 1 when any test failed or
 went missing in any round.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FILES = ("tests/test_playback.py", "tests/test_session_e2e.py", "tests/test_proxy.py",
-                 "tests/test_session_tokens.py")
+                 "tests/test_session_tokens.py", "tests/test_hls.py")
 DEFAULT_GLOBS = ("test_playback_*.py", "test_storm*.py")
 
 
