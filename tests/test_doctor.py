@@ -170,3 +170,35 @@ def test_a_session_bus_that_cannot_be_reached_is_a_warning_with_the_reason(
     assert level == "warning" and "cannot be reached" in found
     assert fix is not None and "dbus-run-session" in fix
     assert report.status == 0, report.text
+
+
+def test_a_stored_login_is_checked_and_kept_current(tmp_path: Path, demo: DemoService) -> None:
+    import asyncio
+
+    import httpx
+
+    from tui.config.paths import tokens_file
+    from tui.session.service_client import SessionApiClient
+    from tui.session.token_store import TokenStore
+
+    config = _service("demo", demo.base_url)  # no password_env: only the stored login
+    nothing = doctor(tmp_path, config)
+    level, found, fix = nothing.line("service demo")
+    assert level == "warning" and "credentials not checked" in found
+    assert fix is not None and "password_env" in fix
+
+    async def login() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = SessionApiClient(demo.base_url, "ytplay", http)
+            return (await client.password_grant("demo", demo.options.password)).refresh_token
+    stored = asyncio.run(login())
+    assert stored is not None
+    store = TokenStore(tokens_file())
+    store.save("demo", stored)
+    report = doctor(tmp_path, config)
+    assert report.line("service demo") == ("ok", f"{demo.base_url} answers and accepts the "
+                                                 "stored login", None)
+    assert stored not in report.text
+    rotated = store.load("demo")
+    assert rotated is not None  # a rotated token replaced the one used: the next start works
+    assert doctor(tmp_path, config).line("service demo")[0] == "ok"
