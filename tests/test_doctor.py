@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui.demo.service import DemoService
 from tui.doctor.ytdlp import STALE_DAYS, version_date
 
@@ -202,3 +204,16 @@ def test_a_stored_login_is_checked_and_kept_current(tmp_path: Path, demo: DemoSe
     rotated = store.load("demo")
     assert rotated is not None  # a rotated token replaced the one used: the next start works
     assert doctor(tmp_path, config).line("service demo")[0] == "ok"
+
+
+def test_the_upgrade_command_follows_how_ytplay_was_installed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.doctor.install import ytdlp_upgrade
+
+    monkeypatch.setattr(sys, "base_prefix", "/usr")
+    monkeypatch.setattr(sys, "prefix", "/home/u/.local/share/pipx/venvs/ytplay")
+    assert ytdlp_upgrade() == "pipx runpip ytplay install -U yt-dlp"
+    monkeypatch.setattr(sys, "prefix", "/home/u/.local/ytplay")
+    assert ytdlp_upgrade() == "/home/u/.local/ytplay/bin/pip install -U yt-dlp"
+    monkeypatch.setattr(sys, "prefix", "/usr")
+    assert ytdlp_upgrade().endswith(" -m pip install --user -U yt-dlp")
