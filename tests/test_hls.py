@@ -208,35 +208,45 @@ async def test_the_relay_names_segments_by_sequence_and_relays_their_bytes(
             assert (await c.get(wrong.replace("index.m3u8", "5.ts"))).status_code == 403
 
 
+class _Provider:
+    """The manager's side of the relay, as far as the relay needs it, for one fixed URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.read: list[tuple[float | None, bool]] = []
+
+    def upstream(self, key: str):  # -> Upstream
+        from tui.session.relay import Upstream
+
+        return Upstream(self.url)
+
+    def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
+        self.read.append((expires_at, live))
+
+    def emit(self, event) -> None:
+        pass
+
+
+async def _never_fails(*args) -> None:
+    raise AssertionError(f"nothing should fail here: {args}")
+
+
+async def _master_url(http, demo: DemoService, stream: str) -> str:
+    page = (await http.get(demo.hls_url(stream))).text
+    return page.split('"contentUrl": "')[1].split('"')[0]
+
+
 async def test_a_master_playlist_is_relayed_through_its_audio_variant(demo) -> None:
     """yt-dlp hands ytplay the variant; a resolver that hands over the master works too."""
     import httpx
 
     from tui.session.hls_relay import HlsRelay
-    from tui.session.relay import Upstream
-
-    class Provider:  # the manager's side, as far as the relay needs it
-        def __init__(self, url: str) -> None:
-            self.url, self.read = url, []
-
-        def upstream(self, key: str) -> Upstream | None:
-            return Upstream(self.url)
-
-        def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
-            self.read.append((expires_at, live))
-
-        def emit(self, event) -> None:
-            pass
-
-    async def recover(*args) -> None:
-        raise AssertionError(f"nothing should fail here: {args}")
 
     async with httpx.AsyncClient() as http:
-        page = (await http.get(demo.hls_url("t2"))).text
-        master = page.split('"contentUrl": "')[1].split('"')[0]
+        master = await _master_url(http, demo, "t2")
         assert "/master.m3u8?" in master
-        provider = Provider(master)
-        relay = HlsRelay(provider, http, recover)  # type: ignore[arg-type]
+        provider = _Provider(master)
+        relay = HlsRelay(provider, http, _never_fails)  # type: ignore[arg-type]
         text = await relay.playlist("k")
         body, content_type = await relay.segment("k", 0)
     assert "#EXT-X-ENDLIST" in text and "\n0.ts\n" in text
@@ -244,3 +254,25 @@ async def test_a_master_playlist_is_relayed_through_its_audio_variant(demo) -> N
     [(expires_at, live)] = provider.read
     assert not live and expires_at is not None
     assert abs(expires_at - (time.time() + demo.options.segment_ttl)) < 5
+
+
+async def test_a_segment_whose_url_ran_out_is_fetched_from_the_playlist_again(
+        hls_options: DemoOptions) -> None:
+    """With no refresh from the manager at all, the relay fetches the playlist again for
+    fresh segment URLs rather than use one that ran out (nothing fails on the way)."""
+    import httpx
+
+    from tui.session.hls_relay import HlsRelay
+
+    hls_options.segment_ttl = 1
+    with DemoService(hls_options) as demo:
+        async with httpx.AsyncClient() as http:
+            provider = _Provider(await _master_url(http, demo, "t1"))
+            relay = HlsRelay(provider, http, _never_fails)  # type: ignore[arg-type]
+            await relay.playlist("k")
+            # The scenario: the segment URLs just handed out run out (1 s).
+            await asyncio.sleep(1.1)
+            body, _ = await relay.segment("k", 3)
+        assert body[:1] == b"\x47"
+        assert len(provider.read) == 2                 # the playlist was read again
+        assert demo.state.counts["hls:expired"] == 0   # no dead URL was tried
