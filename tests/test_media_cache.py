@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -130,6 +132,11 @@ async def test_a_track_played_once_plays_again_with_the_service_stopped(rig) -> 
     await rec.wait_for(lambda: pb.queue[0].cached == 1.0, timeout=60)
     await rec.wait_for(lambda: rec.now.cached == 1.0)
     assert _data(r.cache, "demo:t1") == r.original("t1")
+    record = json.loads(media_files.meta_path(r.cache.root, media_files.key_for("demo:t1"))
+                        .read_text())
+    # Checked against the checksum the service sent (Repr-Digest), not just taken.
+    assert record["checksum_from"] == "source"
+    assert record["checksum"] == "sha256:" + hashlib.sha256(r.original("t1")).hexdigest()
     pb.stop()
     await rec.wait_for(lambda: rec.now.state is PlayState.IDLE)
     # The playback session is stopped at the service in the background: let it finish.

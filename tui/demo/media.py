@@ -4,6 +4,9 @@ and the pages yt-dlp resolves."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
+import hashlib
 import html
 import json
 import os
@@ -35,6 +38,19 @@ def media_file(media_dir: Path, track: Track) -> Path:
             f.write(synth.wav(track))
         os.replace(tmp, path)
     return path
+
+
+@functools.cache
+def repr_digest(path: Path) -> str:
+    """The file's RFC 9530 `Repr-Digest` (sha-256 of the whole file, whatever range is
+    asked): a client that keeps the media can check what it kept. Files never change under
+    one name (SYNTH_VERSION is in it), so once per file and run."""
+    return f"sha-256=:{base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()}:"
+
+
+def _media_headers(path: Path) -> dict[str, str]:
+    return {"Accept-Ranges": "bytes", "Content-Type": "audio/wav",
+            "Repr-Digest": repr_digest(path)}
 
 
 def _iso_duration(seconds: int) -> str:
@@ -114,7 +130,7 @@ async def _paced(request: web.Request, path: Path, rate: int,
     size = path.stat().st_size
     start = request.http_range.start or 0
     resp = web.StreamResponse(status=206 if "Range" in request.headers else 200)
-    resp.headers.update({"Accept-Ranges": "bytes", "Content-Type": "audio/wav"})
+    resp.headers.update(_media_headers(path))
     if resp.status == 206:
         resp.headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
     resp.content_length = size - start
@@ -156,7 +172,9 @@ async def media(request: web.Request) -> web.StreamResponse:
             state.counts["media:401"] += 1
             return error(401, e.code, str(e))
     media_dir = opts.media_dir or user_cache_path("ytplay") / "demo-media"
-    path = await asyncio.get_running_loop().run_in_executor(None, media_file, media_dir, track)
+    loop = asyncio.get_running_loop()
+    path = await loop.run_in_executor(None, media_file, media_dir, track)
+    headers = await loop.run_in_executor(None, _media_headers, path)
     ranged = "Range" in request.headers
     state.counts["media:206" if ranged else "media:200"] += 1
     state.media_ranges.append(request.headers.get("Range"))
@@ -166,4 +184,4 @@ async def media(request: web.Request) -> web.StreamResponse:
     if opts.media_rate > 0:
         return await _paced(request, path, opts.media_rate, cut=False)
     # FileResponse answers Range requests itself: 206, Content-Range, 416 when out of range.
-    return web.FileResponse(path, headers={"Accept-Ranges": "bytes", "Content-Type": "audio/wav"})
+    return web.FileResponse(path, headers=headers)
