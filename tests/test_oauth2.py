@@ -276,10 +276,13 @@ async def test_the_bearer_goes_to_no_other_origin(oauth: OAuthServer, plain: Pla
 
 
 async def test_client_credentials_and_password_grants(oauth: OAuthServer,
-                                                      session: SessionManager) -> None:
+                                                      session: SessionManager,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("TEST_WRONG_SECRET", "not-it")
     session.add_oauth2_service(
         "machine", token_url=f"{oauth.base_url}/oauth/token", client_id=CONFIDENTIAL_CLIENT,
-        client_secret=CLIENT_SECRET, scopes=["media"], grant="client_credentials",
+        secret_env="TEST_CLIENT_SECRET", scopes=["media"], grant="client_credentials",
         media_origins=[oauth.base_url])
     assert await session.oauth2["machine"].tokens.token()
     assert oauth.state.count("client_credentials") == 1
@@ -295,6 +298,11 @@ async def test_client_credentials_and_password_grants(oauth: OAuthServer,
 
     session.add_oauth2_service(
         "wrong", token_url=f"{oauth.base_url}/oauth/token", client_id=CONFIDENTIAL_CLIENT,
-        client_secret="not-it", grant="client_credentials", media_origins=[oauth.base_url])
+        secret_env="TEST_WRONG_SECRET", grant="client_credentials",
+        media_origins=[oauth.base_url])
     with pytest.raises(LoginRequired, match="refused the client credentials"):
+        await session.oauth2["wrong"].tokens.token()
+
+    monkeypatch.delenv("TEST_WRONG_SECRET")                # named, but not set
+    with pytest.raises(LoginRequired, match=r"\$TEST_WRONG_SECRET is not set"):
         await session.oauth2["wrong"].tokens.token()

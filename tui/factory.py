@@ -231,7 +231,7 @@ def add_oauth2_service(session: SessionManager, svc: OAuth2ServiceSection,
     session.add_oauth2_service(
         svc.name, token_url=svc.token_url, client_id=svc.client_id,
         media_origins=svc.media_origins, grant=svc.grant,
-        client_secret=env(svc.client_secret_env), scopes=svc.scopes,
+        secret_env=svc.client_secret_env, scopes=svc.scopes,
         device_url=svc.device_url, username=svc.username or "", password=password,
         seed=lambda: env(svc.refresh_token_env), device=device)
 

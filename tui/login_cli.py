@@ -61,8 +61,6 @@ def run(argv: list[str]) -> int:
 
 
 async def _login(svc: OAuth2ServiceSection) -> int:
-    import os
-
     import httpx
 
     from tui.session.device_login import device_login
@@ -78,10 +76,9 @@ async def _login(svc: OAuth2ServiceSection) -> int:
         print(f"Waiting for you to approve it (the code works for "
               f"{code.expires_in / 60:.0f} min; Ctrl+C cancels)…", flush=True)
 
-    secret = os.environ.get(svc.client_secret_env) if svc.client_secret_env else None
     async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
         client = OAuth2Client(svc.token_url, http, client_id=svc.client_id,
-                              client_secret=secret or None, scopes=svc.scopes,
+                              secret_env=svc.client_secret_env, scopes=svc.scopes,
                               device_url=svc.device_url)
         try:
             tokens = await device_login(client, svc.name, show)

@@ -180,7 +180,7 @@ class SessionManager:
 
     def add_oauth2_service(self, name: str, *, token_url: str, client_id: str,
                            media_origins: Iterable[str], grant: str,
-                           client_secret: str | None = None, scopes: Iterable[str] = (),
+                           secret_env: str | None = None, scopes: Iterable[str] = (),
                            device_url: str | None = None, username: str = "",
                            password: PasswordSource | None = None,
                            seed: Callable[[], str | None] = lambda: None,
@@ -192,7 +192,7 @@ class SessionManager:
         if store is None:
             raise ValueError("a service needs a token store")
         client = OAuth2Client(
-            token_url, self.http, client_id=client_id, client_secret=client_secret,
+            token_url, self.http, client_id=client_id, secret_env=secret_env,
             scopes=scopes, device_url=device_url,
             warn=lambda text: self.emit(SessionEvent(f"service · {name}", "odd answer",
                                                      error=text)))

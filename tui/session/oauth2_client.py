@@ -10,12 +10,14 @@ OAuth 2.0 token endpoint already, so its client's transport is reused here."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
 import httpx
 
+from tui.core.errors import LoginRequired
 from tui.core.expiry import sane_interval
 
 from .service_client import SessionApiClient, TokenSet
@@ -54,23 +56,28 @@ def _device_code(body: Any) -> DeviceCode:
 
 class OAuth2Client(SessionApiClient):
     def __init__(self, token_url: str, http: httpx.AsyncClient, *, client_id: str,
-                 client_secret: str | None = None, scopes: Iterable[str] = (),
+                 secret_env: str | None = None, scopes: Iterable[str] = (),
                  device_url: str | None = None,
                  warn: Callable[[str], None] = lambda _text: None) -> None:
+        """`secret_env`: the environment variable holding the client secret of a
+        confidential client, read when it is needed (never kept in the config)."""
         super().__init__(token_url, client_id, http, warn=warn)
         self.token_url = token_url
         self.device_url = device_url
         self.scope = " ".join(scopes)
-        self._secret = client_secret
+        self._secret_env = secret_env
 
     def _client_auth(self, data: dict[str, str]) -> dict[str, Any]:
         """The request's client authentication: HTTP Basic for a confidential client (the
         method every server must support, RFC 6749 2.3.1, names form-encoded first), the
         client id in the form for a public one."""
-        if self._secret is None:
+        if self._secret_env is None:
             return {"data": {**data, "client_id": self.client_id}}
-        return {"data": data, "auth": (quote(self.client_id, safe=""),
-                                       quote(self._secret, safe=""))}
+        secret = os.environ.get(self._secret_env)
+        if not secret:
+            raise LoginRequired(f"${self._secret_env} is not set: it holds the client secret "
+                                f"of {self.client_id} (client_secret_env)")
+        return {"data": data, "auth": (quote(self.client_id, safe=""), quote(secret, safe=""))}
 
     async def _token(self, data: dict[str, str], *, scoped: bool = True) -> TokenSet:
         if scoped and self.scope:
