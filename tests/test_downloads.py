@@ -211,3 +211,15 @@ async def test_keys_keep_the_selected_item_and_the_view_shows_it(rig, player) ->
         assert view.refs == ["demo:t4"] and downloads.get(page) is None
         assert not cache.is_pinned(page) and cache.is_pinned("demo:t4")
         assert cache.lookup(page).state is CacheState.COMPLETE  # kept, as ordinary cache
+
+
+@pytest.mark.timeout(60)
+async def test_a_stream_that_cannot_be_kept_fails_with_the_reason_and_is_unpinned(rig) -> None:
+    demo, session, cache, downloads = rig
+    demo.options.streams_need_token = False
+    hls = demo.hls_url("t4")  # a page yt-dlp resolves to an HLS playlist
+    downloads.keep(hls)
+    d = await asyncio.wait_for(downloads.wait(hls), 40)
+    assert d.state is DownloadState.FAILED and "cannot be kept" in (d.reason or "")
+    assert not cache.is_pinned(hls)             # not tried again at every start
+    assert session.stream("download1") is None  # what it opened was closed

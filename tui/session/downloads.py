@@ -41,6 +41,11 @@ LIMIT_WAIT = 10.0         # s before trying again when the service's stream limi
 NOTIFY_EVERY = 0.25       # s between progress notices while bytes flow
 
 
+class NotKeepable(ResolveError):
+    """The item's stream cannot be kept (HLS, DASH, not over HTTP): it is unpinned, so it
+    is not tried again at every start."""
+
+
 class DownloadState(enum.Enum):
     QUEUED = "queued"
     FETCHING = "fetching"
@@ -195,6 +200,9 @@ class Downloads:
                 await self._fetch_until_done(d)
             except asyncio.CancelledError:
                 raise
+            except NotKeepable as e:
+                self.cache.unpin(d.ref)
+                self._fail(d, str(e))
             except (ResolveError, LoginRequired, GaveUp, ServiceError, Offline,
                     CacheRefused) as e:
                 self._fail(d, redact(str(e)))
@@ -225,14 +233,14 @@ class Downloads:
         """Open the item through the session manager and fetch every missing range."""
         key = f"download{next(self._keys)}"
         if self.session.kind(d.ref) is RefKind.FILE:
-            raise ResolveError("a local file: nothing to download")
+            raise NotKeepable("a local file: nothing to download")
         d.state = DownloadState.FETCHING
         self._changed(force=True)
         info, _url, proxied = await self.session.open(key, d.ref)
         try:
             stream = self.session.stream(key)
             if stream is not None and (stream.hls or not stream.proxyable or not proxied):
-                raise ResolveError("this stream cannot be kept (HLS, DASH or not over HTTP)")
+                raise NotKeepable("this stream cannot be kept (HLS, DASH or not over HTTP)")
             if info.title and d.title in (d.ref, ""):
                 d.title = info.title
             fetcher = Fetcher(self.session, self.cache, CacheTee(self.cache,

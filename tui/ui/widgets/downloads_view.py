@@ -49,7 +49,7 @@ class DownloadsView(DataTable[object]):
             row = cells(d)
             if d.ref in self.refs:
                 for name, value in zip(COLUMNS, row):
-                    self.update_cell(d.ref, name, value)
+                    self.update_cell(d.ref, name, value, update_width=True)
             else:
                 self.add_row(*row, key=d.ref)
         self.refs = wanted
