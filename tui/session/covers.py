@@ -21,8 +21,6 @@ import os
 import time
 from pathlib import Path
 
-import httpx
-
 from tui.config.atomic import atomic_write, remove_abandoned_temps
 from tui.core.errors import ServiceError, YtplayError
 from tui.core.failures import FailureClass
@@ -178,6 +176,8 @@ class CoverStore:
             return None
 
     async def _from_web(self, url: str) -> bytes | None:
+        import httpx  # loaded on first use: after the first frame
+
         self.fetches += 1
         try:
             async with self.session.http.stream("GET", url, follow_redirects=True) as r:

@@ -12,8 +12,6 @@ import asyncio
 import time
 from typing import Callable
 
-import httpx
-
 from tui.core.errors import GaveUp, ServiceError
 from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
@@ -75,6 +73,8 @@ class Fetcher:
     async def _attempt(self, start: int, cached: int) -> None:
         """One request from byte `start` (`cached` bytes are in the cache already): on a
         failure, recover for the next one or raise."""
+        import httpx  # loaded on first use: after the first frame
+
         upstream = self.session.upstream(self.key)
         if upstream is None:
             raise GaveUp("the stream was closed")

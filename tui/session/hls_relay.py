@@ -21,9 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
-
-import httpx
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from tui.core.errors import ServiceError
 from tui.core.events import SessionEvent
@@ -35,6 +33,9 @@ from tui.core.origins import origin
 
 from .relay import Upstream, UpstreamProvider
 from .service_client import failure_of, network_failure
+
+if TYPE_CHECKING:
+    import httpx
 
 # A segment URL with less life than this left is not used: the playlist is fetched again.
 EXPIRY_MARGIN = 1.5  # s
@@ -163,6 +164,8 @@ class HlsRelay:
                                Failure(400)) from None
 
     async def _get_text(self, url: str, headers: dict[str, str]) -> tuple[str, str]:
+        import httpx  # loaded on first use: after the first frame
+
         try:
             response = await self.http.get(url, headers=headers)
         except httpx.TransportError as e:
@@ -175,6 +178,8 @@ class HlsRelay:
     # --- segments ---------------------------------------------------------------------
 
     async def _fetch_segment(self, segment: Segment, upstream: Upstream) -> tuple[bytes, str]:
+        import httpx  # loaded on first use: after the first frame
+
         headers = _headers_for(segment.uri, upstream)
         if segment.byterange is not None:
             offset, length = segment.byterange

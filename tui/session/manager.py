@@ -13,9 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Iterable, cast
-
-import httpx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, cast
 
 from tui.core.clock import SystemClock
 from tui.core.bus import EventBus
@@ -47,6 +45,10 @@ from .sources import CachedSource, ResolverSource, ServiceSource, Stream, Stream
 from .token_store import TokenStore
 from .tokens import PasswordSource, TokenManager
 
+if TYPE_CHECKING:
+    # httpx is loaded with the first request, after the first frame (~50 ms)
+    import httpx
+
 log = logging.getLogger(__name__)
 RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
 AHEAD_MARGIN = 30.0  # s; a stream resolved ahead is renewed (or not used) this close to expiry
@@ -76,6 +78,8 @@ class LazyClient:
 
     @property
     def client(self) -> httpx.AsyncClient:
+        import httpx  # loaded on first use: after the first frame
+
         if self._client is None:
             if self._closed:  # as httpx says of a closed client; none is made after the end
                 raise RuntimeError("Cannot send a request, as the client has been closed.")
@@ -137,7 +141,7 @@ class SessionManager:
         self.token_store = token_store
         self.device_id = device_id or secrets.token_hex(8)
         # The one HTTP client, made on the first request: see LazyClient.
-        self.http = cast(httpx.AsyncClient, LazyClient())
+        self.http = cast("httpx.AsyncClient", LazyClient())
         # The loopback proxy, joined by the composition root; without one, every stream
         # is handed to libmpv directly.
         self.relay: Relay | None = None

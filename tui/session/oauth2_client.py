@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
-
-import httpx
 
 from tui.core.errors import LoginRequired
 from tui.core.expiry import sane_interval
 
 from .service_client import SessionApiClient, TokenSet
+
+if TYPE_CHECKING:
+    import httpx
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5.0     # s between polls when the server names none (RFC 8628, 3.2)

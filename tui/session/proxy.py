@@ -15,8 +15,6 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-import httpx
-
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
@@ -29,6 +27,7 @@ from .retrying import Retrier
 from .service_client import failure_of, network_failure
 
 if TYPE_CHECKING:
+    import httpx
     # aiohttp's server is imported when the proxy first starts (the first stream it carries,
     # after the first frame): it costs ~150 ms that ytplay's start does not need.
     from aiohttp import web
@@ -145,6 +144,8 @@ class StreamProxy:
                 self._guard.busy(request.transport, -1)
 
     async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
+        import httpx  # loaded on first use: after the first frame
+
         m = _RANGE.match(request.headers.get("Range", "").strip())
         offset = int(m.group(1)) if m else 0
         last = int(m.group(2)) if m and m.group(2) else None

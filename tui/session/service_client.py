@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from tui.core.errors import ServiceError
 from tui.core.expiry import lifetime_end, sane_interval, server_clock_offset
@@ -16,6 +14,9 @@ from tui.core.jwt_claims import unverified_exp
 from tui.core.origins import redirect_target, same_origin
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
+
+if TYPE_CHECKING:
+    import httpx
 
 
 T = TypeVar("T")
@@ -39,6 +40,8 @@ class StreamGrant:
 
 
 def network_failure(exc: httpx.TransportError) -> Failure:
+    import httpx  # loaded on first use: after the first frame
+
     if isinstance(exc, httpx.ConnectError):
         return Failure(network=Network.CONNECT)
     if isinstance(exc, httpx.TimeoutException):
@@ -49,6 +52,8 @@ def network_failure(exc: httpx.TransportError) -> Failure:
 async def failure_of(response: httpx.Response, *, signed_url: bool = False) -> ServiceError:
     """The ServiceError for an error response; reads its error body (docs/PROTOCOL.md,
     "Conventions") if any."""
+    import httpx  # loaded on first use: after the first frame
+
     code = message = None
     try:
         await response.aread()
@@ -87,6 +92,8 @@ class SessionApiClient:
                     url: str | None = None, **kwargs: Any) -> httpx.Response:
         """`path` under base_url; or `url`, a full address, when the caller has checked that
         it is under the service's origin."""
+        import httpx  # loaded on first use: after the first frame
+
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         url = url or self.base_url + path
         for _ in range(MAX_REDIRECTS + 1):
