@@ -60,8 +60,9 @@ def check_js_runtime(options: Mapping[str, Any]) -> list[Line]:
     try:
         import yt_dlp  # registers the runtimes it supports
         from yt_dlp.globals import supported_js_runtimes
-    except ImportError:
-        return [warning(what, "not checked: yt-dlp cannot be imported")]
+    except ImportError:  # yt-dlp older than its JavaScript runtimes (2025.11)
+        return [warning(what, "not checked: this yt-dlp predates JavaScript runtime support",
+                        install.ytdlp_upgrade())]
     enabled = options.get("js_runtimes") or {"deno": {}}
     del yt_dlp
     usable, unusable = [], []
