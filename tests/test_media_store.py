@@ -150,3 +150,17 @@ async def test_a_changed_source_file_drops_what_was_cached_of_the_old(tmp_path) 
     assert info.cached == 50_000 and info.pinned  # the old bytes gone, the pin kept
     assert await cache.read(REF, 200_000, 10) == newer[200_000:200_010]
     cache.close()
+
+
+async def test_an_unpinned_changed_file_is_cached_anew_and_sizes_add_up(tmp_path) -> None:
+    cache = _store(tmp_path)
+    await _write(cache, REF, 0, 100_000, etag='"v1"')
+    await _write(cache, "other", 0, 30_000)
+    newer = os.urandom(len(BODY))
+    await _write(cache, REF, 0, len(BODY), body=newer, etag='"v2"')
+    assert cache.lookup(REF).state is CacheState.COMPLETE
+    assert await cache.read(REF, 0, 100) == newer[:100]
+    assert cache.size() == len(BODY) + 30_000
+    assert sorted(cache.clear_now()) == sorted([REF, "other"])
+    assert cache.size() == 0 and not list(tmp_path.glob("*.media"))
+    cache.close()

@@ -93,11 +93,14 @@ class MediaCache:
         self.enabled = enabled
         self.notify = notify or (lambda text: None)
         self.bypassed: str | None = None     # why writing stopped, once it did
-        self._lock = threading.Lock()
+        # Re-entrant: with no loop (the command line) a listener told of a change runs at
+        # once and may look the cache up.
+        self._lock = threading.RLock()
         self._entries: dict[str, _Entry] = {}
         self._holds: dict[str, int] = {}
         self._described: dict[str, ItemMeta] = {}
         self._pending = 0                     # bytes queued for the writer thread
+        self._size = 0                        # bytes the entries hold (what the cap counts)
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="media-cache")
         self._fds: dict[str, int] = {}        # writer thread only
         self._verified: set[tuple[str, int, int]] = set()   # (key, size, mtime_ns) this run
@@ -137,6 +140,7 @@ class MediaCache:
                     record = record.model_copy(update={"complete": False,
                                                        "ranges": ranges.spans()})
                 self._entries[key] = _Entry(key, record, ranges, ranges.total)
+                self._size += ranges.total
         return removed
 
     # --- what is there --------------------------------------------------------------------
@@ -164,7 +168,7 @@ class MediaCache:
     def size(self) -> int:
         """Bytes the entries hold (what the cap counts)."""
         with self._lock:
-            return sum(e.ranges.total for e in self._entries.values())
+            return self._size
 
     def run_end(self, ref: str, offset: int) -> int:
         """One past the last cached byte of the run that holds `offset` (`offset` when that
@@ -200,7 +204,9 @@ class MediaCache:
         if not ok:
             log.warning("media cache: %s failed its check; dropped, it will be fetched again",
                         key)
-            await self._run(self._drop_sync, key)
+            with self._lock:
+                keep = self._discard(key)
+            await self._run(self._drop_files_sync, key, keep)
             self._changed(ref)
             return None
         self.touch(ref)
@@ -242,7 +248,9 @@ class MediaCache:
         self._verified = {s for s in self._verified if s[0] != key}
         ok = self._check(key, e)
         if not ok:
-            self._writes.submit(self._drop_sync, key).result()
+            with self._lock:
+                keep = self._discard(key)
+            self._writes.submit(self._drop_files_sync, key, keep).result()
         return ok
 
     # --- metadata, use, pins --------------------------------------------------------------
@@ -321,11 +329,8 @@ class MediaCache:
             if e is not None and e.ranges.total and (
                     (length is not None and e.record.length not in (None, length))
                     or (etag and e.record.etag and etag != e.record.etag)):
-                old = e.record
-                del self._entries[key]
-                self._writes.submit(self._drop_sync, key)
-                e = self._new(key, ref)
-                e.record = e.record.model_copy(update={"pinned": old.pinned, "meta": old.meta})
+                self._writes.submit(self._drop_files_sync, key, self._discard(key))
+                e = self._entries.get(key) or self._new(key, ref)  # a pinned one stays, empty
             elif e is None:
                 e = self._new(key, ref)
             if e.complete:
@@ -346,17 +351,19 @@ class MediaCache:
     def _room(self, key: str, size: int) -> bool:
         """Whether `size` more bytes fit under the cap, evicting what may go (under the
         lock). What is held or pinned is never evicted."""
-        total = sum(e.ranges.total for e in self._entries.values()) + self._pending
+        total = self._size + self._pending
         if total + size <= self.max_size:
             return True
         keep = frozenset(files.key_for(r) for r in self._holds) | {key} | frozenset(
             k for k, e in self._entries.items() if e.record.pinned)
         usage = [Usage(k, e.ranges.total, e.record.last_used) for k, e in self._entries.items()]
         for victim in to_evict(usage, max(0, self.max_size - self._pending - size), keep):
-            e = self._entries.pop(victim)
-            total -= e.ranges.total
-            self._writes.submit(self._drop_sync, victim)
-            log.info("media cache: evicted %s (%d bytes)", victim, e.ranges.total)
+            size = self._entries[victim].ranges.total
+            self._changed(self._entries[victim].record.ref)
+            self._discard(victim)
+            total -= size
+            self._writes.submit(self._drop_files_sync, victim, None)
+            log.info("media cache: evicted %s (%d bytes)", victim, size)
         return total + size <= self.max_size
 
     def evict_to_cap(self) -> list[str]:
@@ -364,10 +371,7 @@ class MediaCache:
         with self._lock:
             before = {k: e.record.ref for k, e in self._entries.items()}
             self._room("", 0)
-            gone = [ref for k, ref in before.items() if k not in self._entries]
-        for ref in gone:
-            self._changed(ref)
-        return gone
+            return [ref for k, ref in before.items() if k not in self._entries]
 
     def _queue_write(self, key: str, offset: int, data: bytes) -> bool:
         with self._lock:
@@ -389,7 +393,9 @@ class MediaCache:
                 with self._lock:
                     e = self._entries.get(key)
                     if e is not None:
+                        before = e.ranges.total
                         e.ranges.add(offset, offset + len(data))
+                        self._size += e.ranges.total - before
         except OSError as error:
             self._unwritable(error)
         finally:
@@ -417,7 +423,9 @@ class MediaCache:
                 e.record = record = e.record.model_copy(update=update)
                 e.flushed = ranges.total
             if update.get("complete") is False:  # the bytes did not check out
-                self._drop_sync(key)
+                with self._lock:
+                    keep = self._discard(key)
+                self._drop_files_sync(key, keep)
             elif record.ranges or record.pinned or record.meta != ItemMeta():
                 files.write_meta(self.root, key, record, self._fds.get(key))
             self._changed(record.ref)
@@ -459,24 +467,31 @@ class MediaCache:
 
     # --- removing -------------------------------------------------------------------------
 
-    def _drop_sync(self, key: str) -> None:
-        """Writer thread: remove an entry's files (its bookkeeping is gone already or goes
-        now)."""
+    def _discard(self, key: str, *, unpin: bool = False) -> EntryRecord | None:
+        """Forget what `key` holds (under the lock). A pinned entry stays, empty (a download
+        fetches it again), unless `unpin`: its record, to be saved again, is returned."""
+        e = self._entries.pop(key, None)
+        if e is None:
+            return None
+        self._size -= e.ranges.total
+        if unpin or not e.record.pinned:
+            return None
+        record = e.record.model_copy(update={"ranges": [], "complete": False, "checksum": None,
+                                             "checksum_from": None, "length": None,
+                                             "etag": None})
+        self._entries[key] = _Entry(key, record, Ranges())
+        return record
+
+    def _drop_files_sync(self, key: str, keep: EntryRecord | None) -> None:
+        """Writer thread: remove an entry's files (its bookkeeping is gone already); save
+        `keep`, a pinned entry's emptied record."""
         fd = self._fds.pop(key, None)
         if fd is not None:
             _close(fd)
-        with self._lock:
-            e = self._entries.get(key)
-            if e is not None and not e.record.pinned:
-                del self._entries[key]
-            elif e is not None:  # a pinned entry stays, empty: the download fetches it again
-                e.ranges = Ranges()
-                e.record = e.record.model_copy(update={"ranges": [], "complete": False,
-                                                       "checksum": None, "checksum_from": None})
         try:
             files.drop_files(self.root, key)
-            if e is not None and e.record.pinned:
-                files.write_meta(self.root, key, e.record, None)
+            if keep is not None:
+                files.write_meta(self.root, key, keep, None)
         except OSError as error:
             log.warning("media cache: could not remove %s: %s", key, error)
 
@@ -487,10 +502,9 @@ class MediaCache:
             held = {files.key_for(r) for r in self._holds}
             gone = {k: e.record.ref for k, e in self._entries.items()
                     if k not in held and not (keep_pinned and e.record.pinned)}
-            for k in gone:
-                del self._entries[k]
+            kept = {k: self._discard(k, unpin=True) for k in gone}
         for k in gone:
-            self._writes.submit(self._drop_sync, k).result()
+            self._writes.submit(self._drop_files_sync, k, kept[k]).result()
         return list(gone.values())
 
     async def _run(self, fn: Callable[..., object], *args: object) -> object:
