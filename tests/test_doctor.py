@@ -101,6 +101,18 @@ def test_a_service_with_nothing_listening_is_an_error(tmp_path: Path) -> None:
     assert report.status == 1
 
 
+def test_a_service_that_never_answers_cannot_hang_the_doctor(tmp_path: Path) -> None:
+    with socket.socket() as s:  # connections are queued by the kernel and never answered
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        port = s.getsockname()[1]
+        report = doctor(tmp_path, _service("mute", f"http://127.0.0.1:{port}"))
+    level, found, fix = report.line("service mute")
+    assert level == "error" and "did not answer within" in found
+    assert report.line("libmpv")[0] == "ok"  # the other checks went on meanwhile
+    assert report.status == 1
+
+
 def test_a_service_refusing_the_password_is_an_error_and_the_password_stays_secret(
         tmp_path: Path, demo: DemoService) -> None:
     config = _service("demo", demo.base_url, "DEMO_PASSWORD")
