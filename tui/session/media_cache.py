@@ -17,9 +17,9 @@ resolve, no token and no network (docs/ARCHITECTURE.md, "The media cache").
 
 Threads: every write to disk (data, metadata, removals) runs on one writer thread, in the
 order asked, so the writes of one entry never overtake each other; reads and checksum
-checks run on the loop's default executor. The bookkeeping (which ranges are present) is
-shared between the loop and the writer thread under one lock, and a range counts as present
-only once its bytes are written. A cache that cannot be written (disk full, read-only,
+checks run on the loop's default executor. The bookkeeping (tui/session/media_index.py:
+which ranges are present, what is held) is shared between the loop and the writer thread,
+and a range counts as present only once its bytes are written. A cache that cannot be written (disk full, read-only,
 quota, permissions) is bypassed from then on, with one notice; playback never notices.
 The `*_now` methods block and are for the command line, where no loop runs.
 """
@@ -27,21 +27,21 @@ The `*_now` methods block and are for the command line, where no loop runs.
 from __future__ import annotations
 
 import asyncio
-import enum
 import errno
 import logging
 import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tui.core.ranges import Ranges, Usage, share, to_evict
+from tui.core.ranges import Ranges
 
 from . import media_files as files
 from .media_files import EntryRecord, ItemMeta
+from .media_index import CacheState, Entry, EntryInfo, MediaIndex
+
+__all__ = ["CacheState", "EntryInfo", "ItemMeta", "MediaCache", "RangeWriter"]
 
 log = logging.getLogger(__name__)
 
@@ -49,39 +49,6 @@ FLUSH_EVERY = 4 << 20       # bytes written between metadata saves
 MAX_PENDING = 32 << 20      # bytes queued for the writer thread; more are not cached
 _UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                errno.EFBIG, errno.EIO}
-
-
-class CacheState(enum.Enum):
-    ABSENT = "absent"
-    PARTIAL = "partial"
-    COMPLETE = "complete"
-
-
-@dataclass(frozen=True)
-class EntryInfo:
-    """One entry as the rest of ytplay sees it (a copy: safe to keep)."""
-
-    ref: str
-    state: CacheState
-    length: int | None = None       # the whole file's bytes, when known
-    cached: int = 0                 # bytes present
-    share: float = 0.0              # cached / length, 0..1
-    pinned: bool = False
-    content_type: str | None = None
-    meta: ItemMeta = field(default_factory=ItemMeta)
-    last_used: float = 0.0
-
-
-@dataclass
-class _Entry:
-    key: str
-    record: EntryRecord
-    ranges: Ranges
-    flushed: int = 0                # bytes present when the metadata was last saved
-
-    @property
-    def complete(self) -> bool:
-        return self.record.complete
 
 
 class MediaCache:
@@ -93,14 +60,8 @@ class MediaCache:
         self.enabled = enabled
         self.notify = notify or (lambda text: None)
         self.bypassed: str | None = None     # why writing stopped, once it did
-        # Re-entrant: with no loop (the command line) a listener told of a change runs at
-        # once and may look the cache up.
-        self._lock = threading.RLock()
-        self._entries: dict[str, _Entry] = {}
-        self._holds: dict[str, int] = {}
-        self._described: dict[str, ItemMeta] = {}
+        self.index = MediaIndex()
         self._pending = 0                     # bytes queued for the writer thread
-        self._size = 0                        # bytes the entries hold (what the cap counts)
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="media-cache")
         self._fds: dict[str, int] = {}        # writer thread only
         self._verified: set[tuple[str, int, int]] = set()   # (key, size, mtime_ns) this run
@@ -127,60 +88,29 @@ class MediaCache:
             return []
         self._loaded = True
         found, removed = files.scan(self.root)
-        with self._lock:
-            for key, record, size in found:
-                ranges = Ranges(record.ranges)
-                if size < ranges.run_end(0) or any(e > size for _s, e in ranges.spans()):
-                    # Bytes listed beyond the file's end: a truncated file. Keep what is there.
-                    kept = Ranges()
-                    for s, e in ranges.spans():
-                        if s < size:
-                            kept.add(s, min(e, size))
-                    ranges = kept
-                    record = record.model_copy(update={"complete": False,
-                                                       "ranges": ranges.spans()})
-                self._entries[key] = _Entry(key, record, ranges, ranges.total)
-                self._size += ranges.total
+        self.index.load(found)
         return removed
 
     # --- what is there --------------------------------------------------------------------
 
     def lookup(self, ref: str) -> EntryInfo:
-        with self._lock:
-            e = self._entries.get(files.key_for(ref))
-            return self._info(ref, e)
-
-    def _info(self, ref: str, e: _Entry | None) -> EntryInfo:
-        if e is None:
-            return EntryInfo(ref, CacheState.ABSENT)
-        r = e.record
-        cached = e.ranges.total
-        state = CacheState.COMPLETE if r.complete else \
-            CacheState.PARTIAL if cached else CacheState.ABSENT
-        return EntryInfo(r.ref, state, r.length, cached, 1.0 if r.complete else
-                         share(e.ranges, r.length), r.pinned, r.content_type, r.meta,
-                         r.last_used)
+        return self.index.info(ref)
 
     def entries(self) -> list[EntryInfo]:
-        with self._lock:
-            return [self._info(e.record.ref, e) for e in self._entries.values()]
+        return self.index.infos()
 
     def size(self) -> int:
         """Bytes the entries hold (what the cap counts)."""
-        with self._lock:
-            return self._size
+        return self.index.size
 
     def run_end(self, ref: str, offset: int) -> int:
         """One past the last cached byte of the run that holds `offset` (`offset` when that
         byte is not cached)."""
-        with self._lock:
-            e = self._entries.get(files.key_for(ref))
-            return offset if e is None else e.ranges.run_end(offset)
+        return self.index.run_end(ref, offset)
 
     def length(self, ref: str) -> int | None:
-        with self._lock:
-            e = self._entries.get(files.key_for(ref))
-            return None if e is None else e.record.length
+        e = self.index.get(files.key_for(ref))
+        return None if e is None else e.record.length
 
     async def read(self, ref: str, offset: int, size: int) -> bytes:
         """Cached bytes (the caller checked they are present with `run_end`)."""
@@ -195,18 +125,14 @@ class MediaCache:
             return None
         await self.ready()
         key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key)
-            if e is None or not e.complete:
-                return None
+        e = self.index.get(key)
+        if e is None or not e.record.complete:
+            return None
         # Checked already this run and unchanged since (one stat): no worker thread needed.
-        ok = self._checked(key) or await asyncio.to_thread(self._check, key, e)
-        if not ok:
+        if not (self._checked(key) or await asyncio.to_thread(self._check, key, e)):
             log.warning("media cache: %s failed its check; dropped, it will be fetched again",
                         key)
-            with self._lock:
-                keep = self._discard(key)
-            await self._run(self._drop_files_sync, key, keep)
+            await self._run(self._drop_files_sync, key, self.index.discard(key))
             self._changed(ref)
             return None
         self.touch(ref)
@@ -219,7 +145,7 @@ class MediaCache:
             return False
         return (key, st.st_size, st.st_mtime_ns) in self._verified
 
-    def _check(self, key: str, e: _Entry) -> bool:
+    def _check(self, key: str, e: Entry) -> bool:
         length = e.record.length
         try:
             st = files.data_path(self.root, key).stat()
@@ -240,38 +166,25 @@ class MediaCache:
         """Blocking: check a complete entry fully (length, checksum), dropping it when
         broken. None when there is no complete entry."""
         key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key)
-        if e is None or not e.complete:
+        e = self.index.get(key)
+        if e is None or not e.record.complete:
             return None
         # A full check: the stamp of an earlier one is not trusted.
         self._verified = {s for s in self._verified if s[0] != key}
         ok = self._check(key, e)
         if not ok:
-            with self._lock:
-                keep = self._discard(key)
-            self._writes.submit(self._drop_files_sync, key, keep).result()
+            self._writes.submit(self._drop_files_sync, key, self.index.discard(key)).result()
         return ok
 
     # --- metadata, use, pins --------------------------------------------------------------
 
     def describe(self, ref: str, meta: ItemMeta) -> None:
         """The item's title, artist, … kept with its entry (now, or once it has one)."""
-        key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key)
-            if e is None:
-                self._described[ref] = meta
-                return
-            e.record = e.record.model_copy(update={"meta": meta})
-        self._save(key)
+        if self.index.describe(ref, meta):
+            self._save(files.key_for(ref))
 
     def touch(self, ref: str) -> None:
-        key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key)
-            if e is not None:
-                e.record = e.record.model_copy(update={"last_used": time.time()})
+        self.index.update(files.key_for(ref), last_used=time.time())
 
     def pin(self, ref: str) -> None:
         """Keep `ref` whatever the cap (a download); it gets an entry if it has none."""
@@ -281,36 +194,23 @@ class MediaCache:
         self._set_pinned(ref, False)
 
     def is_pinned(self, ref: str) -> bool:
-        with self._lock:
-            e = self._entries.get(files.key_for(ref))
-            return e is not None and e.record.pinned
+        e = self.index.get(files.key_for(ref))
+        return e is not None and e.record.pinned
 
     def _set_pinned(self, ref: str, pinned: bool) -> None:
         key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key) or self._new(key, ref)
-            e.record = e.record.model_copy(update={"pinned": pinned})
+        with self.index.lock:
+            if self.index.get(key) is None:
+                self.index.create(key, ref)
+            self.index.update(key, pinned=pinned)
         self._save(key)
 
     def hold(self, ref: str) -> None:
         """`ref` plays or is being relayed: not evicted until released (counted)."""
-        with self._lock:
-            self._holds[ref] = self._holds.get(ref, 0) + 1
+        self.index.hold(ref)
 
     def release(self, ref: str) -> None:
-        with self._lock:
-            n = self._holds.get(ref, 0) - 1
-            if n > 0:
-                self._holds[ref] = n
-            else:
-                self._holds.pop(ref, None)
-
-    def _new(self, key: str, ref: str) -> _Entry:
-        """A new, empty entry (under the lock)."""
-        meta = self._described.pop(ref, ItemMeta())
-        e = _Entry(key, EntryRecord(ref=ref, meta=meta, last_used=time.time()), Ranges())
-        self._entries[key] = e
-        return e
+        self.index.release(ref)
 
     # --- writing --------------------------------------------------------------------------
 
@@ -324,16 +224,16 @@ class MediaCache:
             return None
         self._loop = asyncio.get_running_loop()
         key = files.key_for(ref)
-        with self._lock:
-            e = self._entries.get(key)
+        with self.index.lock:
+            e = self.index.get(key)
             if e is not None and e.ranges.total and (
                     (length is not None and e.record.length not in (None, length))
                     or (etag and e.record.etag and etag != e.record.etag)):
-                self._writes.submit(self._drop_files_sync, key, self._discard(key))
-                e = self._entries.get(key) or self._new(key, ref)  # a pinned one stays, empty
-            elif e is None:
-                e = self._new(key, ref)
-            if e.complete:
+                self._writes.submit(self._drop_files_sync, key, self.index.discard(key))
+                e = self.index.get(key)  # a pinned one stays, empty
+            if e is None:
+                e = self.index.create(key, ref)
+            if e.record.complete:
                 return None  # nothing to add
             update: dict[str, object] = {"last_used": time.time()}
             if length is not None:
@@ -344,38 +244,30 @@ class MediaCache:
                 update.update(checksum=checksum, checksum_from="source")
             if etag:
                 update["etag"] = etag
-            e.record = e.record.model_copy(update=update)
-            self._holds[ref] = self._holds.get(ref, 0) + 1
+            self.index.update(key, **update)
+            self.index.hold(ref)
         return RangeWriter(self, ref, key, offset)
 
-    def _room(self, key: str, size: int) -> bool:
-        """Whether `size` more bytes fit under the cap, evicting what may go (under the
-        lock). What is held or pinned is never evicted."""
-        total = self._size + self._pending
-        if total + size <= self.max_size:
-            return True
-        keep = frozenset(files.key_for(r) for r in self._holds) | {key} | frozenset(
-            k for k, e in self._entries.items() if e.record.pinned)
-        usage = [Usage(k, e.ranges.total, e.record.last_used) for k, e in self._entries.items()]
-        for victim in to_evict(usage, max(0, self.max_size - self._pending - size), keep):
-            size = self._entries[victim].ranges.total
-            self._changed(self._entries[victim].record.ref)
-            self._discard(victim)
-            total -= size
-            self._writes.submit(self._drop_files_sync, victim, None)
-            log.info("media cache: evicted %s (%d bytes)", victim, size)
-        return total + size <= self.max_size
+    def _room(self, key: str, need: int) -> bool:
+        """Whether `need` more bytes fit under the cap beside what is queued, evicting the
+        least recently used entries that may go (never what is held or pinned)."""
+        fits, gone = self.index.make_room(key, self._pending + need, self.max_size)
+        for e in gone:
+            log.info("media cache: evicted %s (%d bytes)", e.key, e.ranges.total)
+            self._writes.submit(self._drop_files_sync, e.key, None)
+            self._changed(e.record.ref)
+        return fits
 
     def evict_to_cap(self) -> list[str]:
         """Drop least recently used entries until the cache fits its cap; the refs dropped."""
-        with self._lock:
-            before = {k: e.record.ref for k, e in self._entries.items()}
+        with self.index.lock:
+            before = {k: e.record.ref for k, e in self.index.entries.items()}
             self._room("", 0)
-            return [ref for k, ref in before.items() if k not in self._entries]
+            return [ref for k, ref in before.items() if k not in self.index.entries]
 
     def _queue_write(self, key: str, offset: int, data: bytes) -> bool:
-        with self._lock:
-            if self.bypassed is not None or key not in self._entries:
+        with self.index.lock:
+            if self.bypassed is not None or self.index.get(key) is None:
                 return False
             if self._pending + len(data) > MAX_PENDING or not self._room(key, len(data)):
                 return False
@@ -390,24 +282,19 @@ class MediaCache:
                 if fd is None:
                     fd = self._fds[key] = files.open_data(self.root, key)
                 files.write_at(fd, offset, data)
-                with self._lock:
-                    e = self._entries.get(key)
-                    if e is not None:
-                        before = e.ranges.total
-                        e.ranges.add(offset, offset + len(data))
-                        self._size += e.ranges.total - before
+                self.index.add_range(key, offset, offset + len(data))
         except OSError as error:
             self._unwritable(error)
         finally:
-            with self._lock:
+            with self.index.lock:
                 self._pending -= len(data)
 
     def _finish_sync(self, key: str, final: bool) -> None:
         """Save the metadata of `key` (after its data); complete it if every byte is there
         and it checks out. `final`: its writer is done, close the data file."""
         try:
-            with self._lock:
-                e = self._entries.get(key)
+            with self.index.lock:
+                e = self.index.get(key)
                 if e is None:
                     return
                 record, ranges = e.record, Ranges(e.ranges.spans())
@@ -417,15 +304,12 @@ class MediaCache:
                 update.update(self._completion(key, record, length))
             if self.bypassed is not None:
                 return
-            with self._lock:
-                if self._entries.get(key) is not e:
+            with self.index.lock:
+                if self.index.get(key) is not e:
                     return  # dropped or replaced meanwhile
-                e.record = record = e.record.model_copy(update=update)
-                e.flushed = ranges.total
+                record = self.index.update(key, **update) or record
             if update.get("complete") is False:  # the bytes did not check out
-                with self._lock:
-                    keep = self._discard(key)
-                self._drop_files_sync(key, keep)
+                self._drop_files_sync(key, self.index.discard(key))
             elif record.ranges or record.pinned or record.meta != ItemMeta():
                 files.write_meta(self.root, key, record, self._fds.get(key))
             self._changed(record.ref)
@@ -439,12 +323,12 @@ class MediaCache:
         """Every byte is there: check it against the source's checksum, or take our own
         for later checks. Writer thread."""
         if files.data_size(self.root, key) != length:
-            return {"complete": False, "ranges": []}
+            return {"complete": False}
         if record.checksum is not None and record.checksum_from == "source":
             if not files.checksum_matches(self.root, key, record.checksum, length):
                 log.warning("media cache: %s does not match its source's checksum; dropped",
                             key)
-                return {"complete": False, "ranges": []}
+                return {"complete": False}
             return {"complete": True}
         return {"complete": True, "checksum_from": "cache",
                 "checksum": "sha256:" + files.digest(self.root, key, "sha256", length)}
@@ -455,7 +339,7 @@ class MediaCache:
 
     def _unwritable(self, error: OSError) -> None:
         """Writer thread: stop writing, and say so once."""
-        with self._lock:
+        with self.index.lock:
             if self.bypassed is not None:
                 return
             reason = error.strerror or str(error) if error.errno in _UNWRITABLE else str(error)
@@ -466,21 +350,6 @@ class MediaCache:
         self._call_soon(self.notify, text)
 
     # --- removing -------------------------------------------------------------------------
-
-    def _discard(self, key: str, *, unpin: bool = False) -> EntryRecord | None:
-        """Forget what `key` holds (under the lock). A pinned entry stays, empty (a download
-        fetches it again), unless `unpin`: its record, to be saved again, is returned."""
-        e = self._entries.pop(key, None)
-        if e is None:
-            return None
-        self._size -= e.ranges.total
-        if unpin or not e.record.pinned:
-            return None
-        record = e.record.model_copy(update={"ranges": [], "complete": False, "checksum": None,
-                                             "checksum_from": None, "length": None,
-                                             "etag": None})
-        self._entries[key] = _Entry(key, record, Ranges())
-        return record
 
     def _drop_files_sync(self, key: str, keep: EntryRecord | None) -> None:
         """Writer thread: remove an entry's files (its bookkeeping is gone already); save
@@ -498,13 +367,14 @@ class MediaCache:
     def clear_now(self, *, keep_pinned: bool = True) -> list[str]:
         """Blocking: remove every entry not held (and, with `keep_pinned`, not pinned); the
         refs removed."""
-        with self._lock:
-            held = {files.key_for(r) for r in self._holds}
-            gone = {k: e.record.ref for k, e in self._entries.items()
+        with self.index.lock:
+            held = self.index.held()
+            gone = {k: e.record.ref for k, e in self.index.entries.items()
                     if k not in held and not (keep_pinned and e.record.pinned)}
-            kept = {k: self._discard(k, unpin=True) for k in gone}
+            for k in gone:
+                self.index.discard(k, unpin=True)
         for k in gone:
-            self._writes.submit(self._drop_files_sync, k, kept[k]).result()
+            self._writes.submit(self._drop_files_sync, k, None).result()
         return list(gone.values())
 
     async def _run(self, fn: Callable[..., object], *args: object) -> object:
