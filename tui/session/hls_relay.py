@@ -52,8 +52,7 @@ class SegmentGone(Exception):
 
 @dataclass(frozen=True)
 class _Loaded:
-    source: str              # the stream URL it was fetched through
-    upstream: Upstream
+    upstream: Upstream       # the stream's upstream it was fetched through
     playlist: MediaPlaylist
 
 
@@ -111,7 +110,7 @@ class HlsRelay:
         if upstream is None:  # closed: forget its playlist
             self._loaded.pop(key, None)
             raise SegmentGone("the stream was closed")
-        if loaded is None or loaded.source != upstream.url:
+        if loaded is None or loaded.upstream.url != upstream.url:
             return await self._load(key)
         segment = loaded.playlist.segment(seq)
         expires = parse_url_expiry(segment.uri) if segment is not None else None
@@ -147,7 +146,7 @@ class HlsRelay:
                 failures += 1
                 await self.recover(key, upstream, error, failures)
                 continue
-            loaded = _Loaded(upstream.url, upstream, playlist)
+            loaded = _Loaded(upstream, playlist)
             self._loaded[key] = loaded
             self.provider.playlist_read(key, expiry(playlist, parse_url_expiry), playlist.live)
             return loaded
