@@ -286,3 +286,50 @@ async def test_a_full_tmpfs_degrades_to_streaming_with_one_notice(rig, tmp_path)
         assert len(notices) == 1 and "No space left on device" in notices[0].text
     finally:
         subprocess.run(["umount", "-l", str(root)], check=False)
+
+
+@pytest.mark.timeout(60)
+async def test_the_proxy_answers_ranges_from_the_cache_byte_for_byte(rig) -> None:
+    r = await rig()
+    ref = r.demo.watch_url("t6")
+    original = r.original("t6")
+    assert await r.fill(ref) == original
+    media = r.demo.state.counts["media:200"] + r.demo.state.counts["media:206"]
+    _info, url, _ = await r.session.open("again", ref)
+    n = len(original)
+    async with httpx.AsyncClient(timeout=30) as c:
+        whole = await c.get(url)
+        part = await c.get(url, headers={"Range": "bytes=5000-5999"})
+        tail = await c.get(url, headers={"Range": f"bytes={n - 10}-"})
+        past = await c.get(url, headers={"Range": f"bytes={n}-"})
+    assert whole.status_code == 200 and whole.content == original
+    assert part.status_code == 206 and part.content == original[5000:6000]
+    assert part.headers["Content-Range"] == f"bytes 5000-5999/{n}"
+    assert tail.content == original[-10:]
+    assert past.status_code == 416 and past.headers["Content-Range"] == f"bytes */{n}"
+    assert r.demo.state.counts["media:200"] + r.demo.state.counts["media:206"] == media
+    r.session.close("again")
+
+
+@pytest.mark.timeout(60)
+async def test_a_request_partly_cached_is_answered_from_the_file_then_upstream(rig) -> None:
+    r = await rig()
+    ref = r.demo.watch_url("t6")
+    original = r.original("t6")
+    _info, url, _ = await r.session.open("k", ref)
+    async with httpx.AsyncClient(timeout=30) as c:
+        head = await c.get(url, headers={"Range": "bytes=0-99999"})  # leaves [0, 100000)
+        await asyncio.to_thread(r.cache.flush_now)
+        assert r.cache.run_end(ref, 0) == 100_000
+        ranges_before = len(r.demo.state.media_ranges)
+        whole = await c.get(url)                      # 100 kB from the file, the rest upstream
+        middle = await c.get(url, headers={"Range": "bytes=50000-149999"})
+    assert head.content == original[:100_000]
+    assert whole.status_code == 200 and whole.content == original
+    assert middle.status_code == 206 and middle.content == original[50_000:150_000]
+    assert middle.headers["Content-Range"] == f"bytes 50000-149999/{len(original)}"
+    # Upstream was asked only from where the file's bytes ended.
+    assert r.demo.state.media_ranges[ranges_before] == "bytes=100000-"
+    r.session.close("k")
+    await asyncio.to_thread(r.cache.flush_now)
+    assert r.cache.lookup(ref).state is CacheState.COMPLETE

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from .media_cache import MediaCache, RangeWriter
+from .media_cache import CacheState, MediaCache, RangeWriter
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -93,8 +93,12 @@ class CacheTee:
         if ref is None or not self.cache.enabled:
             return None
         length = self.cache.length(ref)
-        if length is None or offset >= length:
+        if length is None:
             return None
+        if offset >= length:
+            if self.cache.lookup(ref).state is not CacheState.COMPLETE:
+                return None  # upstream answers that
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{length}"}), 0, 0
         end = length if last is None else min(last + 1, length)
         have = min(self.cache.run_end(ref, offset), end)
         if have <= offset:
