@@ -272,6 +272,9 @@ class FakeSession:
     def cached(self, ref: str) -> bool:
         return False  # no media cache here: tests/test_media_cache.py has the real one
 
+    def behind_oauth2(self, ref: str) -> bool:
+        return False  # tests/test_oauth2.py has the real ones
+
     def look_ahead(self, coming) -> None:  # type: ignore[no-untyped-def]
         self.looked_ahead.append(list(coming))
 

@@ -215,6 +215,11 @@ class SessionManager:
     def _oauth2_for(self, url: str) -> OAuth2Service | None:
         return next((s for s in self.oauth2.values() if s.covers(url)), None)
 
+    def behind_oauth2(self, ref: str) -> bool:
+        """Whether `ref` is a URL an OAuth2 service covers: only its bearer opens it, so
+        yt-dlp (which has none) is not asked about it."""
+        return self._oauth2_for(ref) is not None
+
     def remove_services(self, names: set[str]) -> None:
         """Forget services; what is playing from one plays on until it ends."""
         for name in names:

@@ -97,7 +97,8 @@ class QueueEditor:
         files = []
         for item in items:
             kind = self.session.kind(item.ref)
-            if item.title is None and kind is RefKind.URL:
+            if item.title is None and kind is RefKind.URL \
+                    and not self.session.behind_oauth2(item.ref):
                 self.tasks.spawn(self._expand(item))
             elif kind is RefKind.FILE and self.tags is not None:
                 files.append(item)
