@@ -287,6 +287,9 @@ async def test_client_credentials_and_password_grants(oauth: OAuthServer,
         media_origins=[oauth.base_url])
     assert await session.oauth2["machine"].tokens.token()
     assert oauth.state.count("client_credentials") == 1
+    rows = {(lease.kind, lease.owner) for lease in session.book.values()}
+    assert (LeaseKind.ACCESS_TOKEN, "machine") in rows     # and no refresh token: it has none
+    assert (LeaseKind.REFRESH_TOKEN, "machine") not in rows
 
     async def password() -> str:
         return "wonderland-pass"

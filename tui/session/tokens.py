@@ -139,7 +139,9 @@ class TokenManager:
         self._obtained = time.monotonic()
         self._stale = self._stale + 1 if self.expires_at <= time.time() else 0
         self._show(LeaseState.FRESH)
-        self.book.put(f"{self._key}:refresh", Lease(LeaseKind.REFRESH_TOKEN, self.name, None))
+        if tokens.refresh_token:  # none with client credentials: no row for what is not there
+            self.book.put(f"{self._key}:refresh",
+                          Lease(LeaseKind.REFRESH_TOKEN, self.name, None))
         self.retrier.emit(SessionEvent(self._resource, "refreshed"))
         if self.users:
             self._schedule()
