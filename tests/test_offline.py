@@ -2,7 +2,8 @@
 demo service: a queue downloaded earlier plays with the service stopped and not one
 connection made (`--offline`); the items not cached say why, are passed over and are not
 marked failed, and play once the service is back. Without --offline, a connection that fails
-marks the network down and the cached items play on."""
+marks the network down and the cached items play on; with nothing cached after it, the
+queue holds at its place."""
 
 from __future__ import annotations
 
@@ -174,9 +175,12 @@ async def test_a_failed_connection_marks_offline_and_cached_items_play(
             asked.append(ref)
             return await resolve(ref)
         monkeypatch.setattr(resolver, "resolve", counted)
-        pb.next()  # the page is not cached: passed over without trying (the network is down)
+        pb.next()  # not cached, and the network is down: not tried, and nothing cached follows
         await rec.wait_for(lambda: pb.queue[2].reason == NOT_CACHED, timeout=30)
         assert asked == []
+        # So the place is kept there, with the reason; space tries again.
+        assert rec.now.state is PlayState.HOLDING and pb.queue.current_index == 2
+        assert NOT_CACHED in rec.now.status
         assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
     finally:
         await pb.aclose()

@@ -17,7 +17,7 @@ from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
 
-from .cache_tee import CacheTee
+from .cache_tee import CacheTee, span_of
 from .manager import SessionManager
 from .media_cache import CacheState, MediaCache
 from .relay import Upstream
@@ -85,9 +85,16 @@ class Fetcher:
             async with self.session.http.stream("GET", upstream.url, headers=headers) as up:
                 if up.status_code >= 400:
                     raise await failure_of(up, signed_url=True)
+                if up.status_code == 200 and start:
+                    start = offset = cached = 0  # the Range was ignored: the whole file again
                 writer = self.tee.sink(self.key, up.status_code, up.headers, start)
                 if writer is None:
-                    raise CacheRefused(self._refusal())
+                    if self.cache.lookup(self.ref).state is CacheState.COMPLETE:
+                        return  # completed meanwhile (it was playing, and the tee kept it)
+                    placed = span_of(up.status_code, up.headers, start) is not None
+                    raise CacheRefused(self._refusal() if placed else
+                                       "the server's answer cannot be kept (no length or "
+                                       "range, or compressed)")
                 begun, handed = time.monotonic(), 0
                 try:
                     async for chunk in up.aiter_raw(CHUNK):

@@ -203,8 +203,9 @@ class Downloads:
             except NotKeepable as e:
                 self.cache.unpin(d.ref)
                 self._fail(d, str(e))
-            except (ResolveError, LoginRequired, GaveUp, ServiceError, Offline,
-                    CacheRefused) as e:
+            except Offline:
+                self._fail(d, "offline: r tries again (and it goes on at the next start)")
+            except (ResolveError, LoginRequired, GaveUp, ServiceError, CacheRefused) as e:
                 self._fail(d, redact(str(e)))
             except Exception as e:  # a bug must not end silently: say it on the item
                 log.exception("download of %s failed", redact(d.ref))

@@ -442,6 +442,10 @@ class SessionManager:
         return self.cache is not None and self.cache.enabled \
             and self.cache.lookup(ref).state is CacheState.COMPLETE
 
+    def plays_offline(self, ref: str) -> bool:
+        """Whether `ref` plays with no network: complete in the media cache, or a local file."""
+        return self.cached(ref) or self.kind(ref) is RefKind.FILE
+
     def ref_of(self, key: str) -> str | None:
         """The queue item stream `key` plays (the media cache's key for it)."""
         o = self._open.get(key)

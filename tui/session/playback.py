@@ -27,7 +27,7 @@ from tui.core.events import (AudioFallback, BusEvent, Ended, Level, LogEvent,
 from tui.core.models import ItemStatus, StreamInfo
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.ports import Player, TagReader
-from tui.core.queue import Queue
+from tui.core.queue import Queue, Repeat
 from tui.core.redact import redact
 from tui.core.timefmt import clock
 from tui.core.verdicts import Act, after_end, after_open_error
@@ -414,23 +414,32 @@ class Playback:
         self._go(following, 0.0)
 
     def _pass_over(self, reason: str) -> None:
-        """The current item cannot play now (offline and not cached): say why on it and
-        move on to the next, leaving it queued, so it plays once the network is back."""
+        """The current item cannot play now (offline and not cached): say why on it, leave
+        it queued (it plays once the network is back) and go on to the next item that plays
+        without the network; when none follows, hold here, so the place is kept."""
         index = self.queue.current_index
         assert index is not None
+        following = self._next_offline(index)
+        if following is None:
+            self._hold(self._start, reason)
+            self.queue[index].reason = reason
+            self._notify_queue()
+            return
         self._release()
         self.queue.set_status(index, ItemStatus.QUEUED, reason)
         self._notify_queue()
-        label = self.queue[index].label
-        self._log(Level.WARNING, f"{label}: {reason}; passed over")
-        self._failures_in_a_row += 1
-        following = self.queue.next_index()
-        if following is None or self._failures_in_a_row >= len(self.queue):
-            self._halt()
-            self._update(state=PlayState.IDLE, position=None,
-                         status=f"{reason}: nothing cached left to play")
-            return
+        self._log(Level.WARNING, f"{self.queue[index].label}: {reason}; passed over")
         self._go(following, 0.0)
+
+    def _next_offline(self, index: int) -> int | None:
+        """The next item after `index` that plays with no network (cached, a local file)."""
+        n = len(self.queue)
+        steps = n if self.queue.repeat is Repeat.ALL else n - index
+        for step in range(1, steps):
+            i = (index + step) % n
+            if self.session.plays_offline(self.queue[i].ref):
+                return i
+        return None
 
     def _end_of_current(self, event: Ended) -> None:
         verdict = after_end(event.reason, event.error, position=self.now.position or 0.0,
@@ -601,4 +610,3 @@ class Playback:
         """Write the queue right away, blocking (at exit)."""
         if self._saver is not None:
             self._saver.now()
-
