@@ -103,3 +103,12 @@ def test_an_unknown_service_is_one_line(served) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and out == ""
     assert err.count("\n") == 1 and "no OAuth2 service named 'nope'" in err and "files" in err
+
+
+def test_a_service_with_another_grant_is_told_why(served) -> None:
+    srv, config = served
+    config.write_text(config.read_text() + 'grant = "password"\nusername = "alice"\n')
+    proc = login(config)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.count("\n") == 1 and 'grant = "password"' in err
