@@ -46,9 +46,13 @@ def assert_current_in_view(app: YtplayApp, index: int) -> None:
     assert not any(text.startswith(("▷", "▶")) for text in others), others
 
 
-async def test_a_restart_shows_item_60_of_100_at_80x24(tmp_path: Path) -> None:
-    items = [QueueItem(ref=f"https://example.invalid/watch/{i}", title=f"Track {i:03d}",
-                       artist="Someone", duration=200.0) for i in range(100)]
+async def test_a_restart_shows_item_60_of_100_at_80x24(tmp_path: Path,
+                                                     demo: DemoService) -> None:
+    """The items are the demo's pages, which resolve at once: what is resolved ahead of
+    item 60 leaves the status line as it is."""
+    refs = [demo.watch_url(t) for t in ("t4", "t5", "t6")]
+    items = [QueueItem(ref=refs[i % 3], title=f"Track {i:03d}", artist="Someone",
+                       duration=200.0) for i in range(100)]
     saved_queue(items, current=60, position=75.0)
     path = tmp_path / "config.toml"
     args = cli.parser().parse_args(["--ao", "null"])
