@@ -29,10 +29,14 @@ with ExitStack() as resources:
 """
 
 
+def _folders(tmp: Path) -> dict[str, str]:
+    """ytplay's folders (config, queue, cache, logs), all under `tmp`."""
+    return {f"XDG_{n}_HOME": str(tmp / n.lower()) for n in ("CONFIG", "STATE", "DATA", "CACHE")}
+
+
 def _loaded(code: list[str], modules: tuple[str, ...], tmp: Path) -> set[str]:
     """Which of `modules` a fresh interpreter has imported after running `code`."""
-    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp / n.lower())
-                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    env = {**os.environ, **_folders(tmp)}
     r = subprocess.run([sys.executable, *code, *modules], capture_output=True, text=True,
                        timeout=60, env=env)
     assert r.returncode == 0, r.stderr
@@ -99,8 +103,7 @@ def test_a_missing_libmpv_is_still_said_before_the_ui(tmp_path: Path) -> None:
             "ctypes.util.find_library = lambda name: None  # as on a system without libmpv\n"
             "from tui.__main__ import main\n"
             "sys.exit(main(['--demo', '--demo-port', '0', '--ao', 'null']))\n")
-    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
-                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    env = {**os.environ, **_folders(tmp_path)}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=60, env=env)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
@@ -131,8 +134,7 @@ def _loaded_in_a_terminal(cols: int, modules: tuple[str, ...], tmp: Path) -> set
     from tests.pty_terminal import Terminal
 
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": "24",
-           **{f"XDG_{n}_HOME": str(tmp / n.lower())
-              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+           **_folders(tmp)}
     env.pop("YTPLAY_CONFIG", None)
     term = Terminal([sys.executable, "-c", BEFORE_THE_APP, *modules], env, cols=cols, rows=24)
     try:
