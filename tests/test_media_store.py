@@ -164,3 +164,17 @@ async def test_an_unpinned_changed_file_is_cached_anew_and_sizes_add_up(tmp_path
     assert sorted(cache.clear_now()) == sorted([REF, "other"])
     assert cache.size() == 0 and not list(tmp_path.glob("*.media"))
     cache.close()
+
+
+async def test_a_cache_folder_that_cannot_be_read_turns_the_cache_off_with_one_notice(
+        tmp_path) -> None:
+    notices: list[str] = []
+    root = tmp_path / "not-a-folder"
+    root.write_text("a file where the folder should be")
+    cache = MediaCache(root, 1 << 20, notify=notices.append)
+    assert await cache.ready() == []
+    assert await cache.playable(REF) is None
+    assert cache.writer(REF, 0, length=10) is None
+    await asyncio.sleep(0)  # the notice is handed to the loop with call_soon_threadsafe
+    assert len(notices) == 1 and "cannot read" in notices[0]
+    cache.close()

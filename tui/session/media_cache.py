@@ -87,7 +87,12 @@ class MediaCache:
         if self._loaded:
             return []
         self._loaded = True
-        found, removed = files.scan(self.root)
+        try:
+            found, removed = files.scan(self.root)
+        except OSError as error:  # a folder ytplay may not read: no cache this run
+            self.enabled = False
+            self._unwritable(error, "read")
+            return []
         self.index.load(found)
         return removed
 
@@ -337,14 +342,14 @@ class MediaCache:
         if self.bypassed is None and self.enabled:
             self._writes.submit(self._finish_sync, key, False)
 
-    def _unwritable(self, error: OSError) -> None:
+    def _unwritable(self, error: OSError, doing: str = "write to") -> None:
         """Writer thread: stop writing, and say so once."""
         with self.index.lock:
             if self.bypassed is not None:
                 return
             reason = error.strerror or str(error) if error.errno in _UNWRITABLE else str(error)
             self.bypassed = reason
-        text = (f"media cache: cannot write to {self.root} ({reason}); playing without "
+        text = (f"media cache: cannot {doing} {self.root} ({reason}); playing without "
                 "caching until ytplay restarts")
         log.warning("%s", text)
         self._call_soon(self.notify, text)

@@ -98,7 +98,7 @@ def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
             continue
         try:
             size = data_path(root, key).stat().st_size
-        except FileNotFoundError:
+        except OSError:
             size = 0
         found.append((key, record, size))
     for what in removed:
