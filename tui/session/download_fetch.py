@@ -107,6 +107,9 @@ class Fetcher:
                             await asyncio.to_thread(self.cache.flush_now)
                             if self.cache.run_end(self.ref, start) < offset:
                                 raise CacheRefused(self._refusal())
+                        # Bytes already buffered come without a pause: let the loop
+                        # (the UI) run between chunks, or a fast link would hold it.
+                        await asyncio.sleep(0)
                         elapsed = time.monotonic() - begun
                         total = self.cache.length(self.ref)
                         done = cached + offset - start
