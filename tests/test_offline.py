@@ -26,6 +26,7 @@ from tui.session.connectivity import NOT_CACHED
 from tui.session.downloads import Downloads, DownloadState
 from tui.session.manager import SessionManager
 from tui.session.media_cache import MediaCache
+from tui.session.offline_marks import OfflineMarks
 from tui.session.playback import Playback
 from tui.session.token_store import TokenStore
 
@@ -115,7 +116,10 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
         pb = Playback(player, session, Queue(QueueItem(r) for r in refs))
         rec = Recorder(pb.bus)
         pb.attach()
+        marks = OfflineMarks(pb)
         try:
+            await marks.start()  # as the app does: each item not cached says so at once
+            assert [it.reason for it in pb.queue] == [NOT_CACHED, None, NOT_CACHED, None]
             pb.play(0)
             await playing(rec, pb, 1)            # t1 passed over, t4 plays from the cache
             assert rec.now.title == "Paper Kites"  # the metadata travelled with the entry
@@ -139,6 +143,7 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
                 assert pb.queue[0].reason is None
                 pb.stop()
         finally:
+            marks.stop()
             await pb.aclose()
             player.close()
             cache.close()
@@ -163,10 +168,14 @@ async def test_a_failed_connection_marks_offline_and_cached_items_play(
     pb = Playback(player, session, Queue(QueueItem(r) for r in ["demo:t1", "demo:t4", page]))
     rec = Recorder(pb.bus)
     pb.attach()
+    marks = OfflineMarks(pb)
+    await marks.start()
     try:
+        assert [it.reason for it in pb.queue] == [None, None, None]  # online, as far as known
         pb.play(0)
         await playing(rec, pb, 1)
         assert session.connectivity.offline and not session.connectivity.forced
+        assert pb.queue[2].reason == NOT_CACHED   # said as soon as the network was found down
         assert pb.queue[0].status is ItemStatus.QUEUED and pb.queue[0].reason == NOT_CACHED
         asked: list[str] = []
         resolve = resolver.resolve
@@ -183,6 +192,7 @@ async def test_a_failed_connection_marks_offline_and_cached_items_play(
         assert NOT_CACHED in rec.now.status
         assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
     finally:
+        marks.stop()
         await pb.aclose()
         player.close()
         cache.close()

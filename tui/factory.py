@@ -404,6 +404,9 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
 
         downloads = Downloads(session, cache)  # pinned entries not complete go on at start
         background.append(downloads)
+    from tui.session.offline_marks import OfflineMarks
+
+    background.append(OfflineMarks(playback))  # offline, what is not cached says so
     if play_index is not None:
         background.append(AfterFirstFrame(lambda: built[0],
                                           partial(PlayAtStart, playback, play_index)))
