@@ -223,3 +223,30 @@ async def test_a_stream_that_cannot_be_kept_fails_with_the_reason_and_is_unpinne
     assert d.state is DownloadState.FAILED and "cannot be kept" in (d.reason or "")
     assert not cache.is_pinned(hls)             # not tried again at every start
     assert session.stream("download1") is None  # what it opened was closed
+
+
+@pytest.mark.timeout(120)
+async def test_the_stream_limit_waits_without_holding_a_slot(rig) -> None:
+    demo, session, cache, downloads = rig
+    demo.options.stream_limit = 1          # one service stream at a time
+    demo.options.drop_rate = 0.0
+    demo.options.streams_need_token = False
+    downloads.limit_wait = 0.5
+    page = demo.watch_url("t6")            # yt-dlp's: counts against no limit
+    reasons: list[str] = []
+    finished: list[str] = []
+    downloads.listeners.append(lambda: [
+        reasons.append(d.reason) for d in downloads.items() if d.reason] and None)
+    downloads.listeners.append(lambda: [
+        finished.append(d.ref) for d in downloads.items()
+        if d.state is DownloadState.DONE and d.ref not in finished] and None)
+    for ref in ("demo:t4", "demo:t2", page):
+        downloads.keep(ref)
+    for ref in ("demo:t4", "demo:t2", page):
+        d = await asyncio.wait_for(downloads.wait(ref), 90)
+        assert d.state is DownloadState.DONE, d.reason
+    assert any("stream limit" in r for r in reasons)
+    # While the second service item waited, the page took the free slot and went on.
+    assert finished.index(page) < finished.index("demo:t2"), finished
+    for ref in ("demo:t4", "demo:t2", page):
+        assert cache.verify_now(ref) is True

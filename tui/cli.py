@@ -89,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
                       help="seconds added before every answer (0)")
     demo.add_argument("--demo-drop-rate", type=float, default=None, metavar="F",
                       help="share of media responses cut off mid-body, 0..1 (0)")
+    demo.add_argument("--demo-media-rate", type=int, default=None, metavar="BPS",
+                      help="bytes per second media bodies are sent at, to watch a download "
+                           "(0: as fast as they go)")
     demo.add_argument("--demo-clock-offset", type=float, default=None, metavar="S",
                       help="how far the service's clock runs ahead (+) or behind (-), s (0)")
     return p

@@ -52,6 +52,7 @@ def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
     knobs = {"token_ttl": args.demo_token_ttl, "url_ttl": args.demo_url_ttl,
              "stream_limit": args.demo_stream_limit, "fail_rate": args.demo_fail_rate,
              "latency": args.demo_latency, "drop_rate": args.demo_drop_rate,
+             "media_rate": args.demo_media_rate,
              "clock_offset": args.demo_clock_offset, "segment_ttl": args.demo_segment_ttl}
     return dataclasses.replace(DemoOptions(port=args.demo_port),
                                **{k: v for k, v in knobs.items() if v is not None})

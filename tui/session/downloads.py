@@ -77,6 +77,7 @@ class Downloads:
         self.session = session
         self.cache = cache
         self.parallel = parallel
+        self.limit_wait = LIMIT_WAIT
         self._slots: asyncio.Semaphore | None = None
         self._items: dict[str, Download] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -195,21 +196,39 @@ class Downloads:
     async def _run(self, d: Download) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.parallel)
+        while not await self._run_in_slot(d):
+            # The service's stream limit: wait out of the slot, so that downloads from
+            # elsewhere (yt-dlp's, which count against no limit) go on meanwhile.
+            await asyncio.sleep(self.limit_wait)
+            d.state = DownloadState.QUEUED
+            self._changed(force=True)
+
+    async def _run_in_slot(self, d: Download) -> bool:
+        """Fetch `d` in one of the slots: False when it has to wait for a free stream."""
+        assert self._slots is not None
         async with self._slots:
             try:
                 await self._fetch_until_done(d)
             except asyncio.CancelledError:
                 raise
+            except ServiceError as e:
+                if e.failure.code != "stream_limit":
+                    self._fail(d, redact(str(e)))
+                    return True
+                self._retrying(d, "the service's stream limit is reached; waiting for a "
+                               "free stream")
+                return False
             except NotKeepable as e:
                 self.cache.unpin(d.ref)
                 self._fail(d, str(e))
             except Offline:
                 self._fail(d, "offline: r tries again (and it goes on at the next start)")
-            except (ResolveError, LoginRequired, GaveUp, ServiceError, CacheRefused) as e:
+            except (ResolveError, LoginRequired, GaveUp, CacheRefused) as e:
                 self._fail(d, redact(str(e)))
             except Exception as e:  # a bug must not end silently: say it on the item
                 log.exception("download of %s failed", redact(d.ref))
                 self._fail(d, f"unexpected error: {type(e).__name__}: {redact(str(e))}")
+        return True
 
     async def _fetch_until_done(self, d: Download) -> None:
         await self.cache.ready()
@@ -221,14 +240,7 @@ class Downloads:
                 d.done = info.length or info.cached
                 self._changed(force=True)
                 return
-            try:
-                await self._fetch_once(d)
-            except ServiceError as e:
-                if e.failure.code != "stream_limit":
-                    raise
-                self._retrying(d, "the service's stream limit is reached; waiting for a "
-                               "free stream")
-                await asyncio.sleep(LIMIT_WAIT)
+            await self._fetch_once(d)
 
     async def _fetch_once(self, d: Download) -> None:
         """Open the item through the session manager and fetch every missing range."""
