@@ -250,3 +250,20 @@ async def test_the_stream_limit_waits_without_holding_a_slot(rig) -> None:
     assert finished.index(page) < finished.index("demo:t2"), finished
     for ref in ("demo:t4", "demo:t2", page):
         assert cache.verify_now(ref) is True
+
+
+@pytest.mark.timeout(90)
+async def test_transient_failures_are_retried_and_shown(rig) -> None:
+    demo, session, cache, downloads = rig
+    rec = Recorder(session.bus)
+    demo.options.fault_paths = ("/media/",)   # only the download's own requests fail
+    d = downloads.keep("demo:t4")
+    await until(downloads, lambda: d.done > 0)
+    demo.options.fail_next = 2                 # a burst of 503s mid-download
+    done = await asyncio.wait_for(downloads.wait("demo:t4"), 60)
+    assert done.state is DownloadState.DONE, done.reason
+    assert demo.state.counts["fault:503"] == 2
+    retries = [e for e in rec.session_events
+               if e.action == "retrying" and e.resource == "download · Paper Kites"]
+    assert len(retries) == 2 and retries[0].failure == "transient", rec.session_events
+    assert cache.verify_now("demo:t4") is True
