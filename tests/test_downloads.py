@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -124,15 +123,13 @@ async def test_download_survives_kill_9_and_resumes_by_range(demo_options: DemoO
     with DemoService(demo_options) as demo:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
         args = [sys.executable, str(WORKER), demo.base_url, str(root), "demo:t1"]
+        root.mkdir()
         first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
         try:
-            # Progress on disk: the metadata lists a range (it is saved every 4 MiB of 8).
+            # Progress on disk: the metadata lists a range (it is saved every 4 MiB of 8),
+            # heard through inotify as the file is replaced.
             meta = media_files.meta_path(root, media_files.key_for("demo:t1"))
-            deadline = time.monotonic() + 60
-            while _cached(meta) == 0:
-                assert first.poll() is None, "the download ended before it was killed"
-                assert time.monotonic() < deadline, "no progress on disk"
-                await asyncio.sleep(0.05)
+            await asyncio.wait_for(_until_on_disk(root, meta, first), 60)
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
@@ -159,6 +156,18 @@ async def test_download_survives_kill_9_and_resumes_by_range(demo_options: DemoO
     stored = media_files.data_path(root, media_files.key_for("demo:t1")).read_bytes()
     assert stored == media_file(media_dir, BY_ID["t1"]).read_bytes()
     cache.close()
+
+
+async def _until_on_disk(root: Path, meta: Path, worker: subprocess.Popen[str]) -> None:
+    """Until `meta` lists a cached range, woken by every change in `root`."""
+    from watchfiles import awatch
+
+    if _cached(meta):
+        return
+    async for _changes in awatch(root, debounce=0, step=10):
+        assert worker.poll() is None, "the download ended before it was killed"
+        if _cached(meta):
+            return
 
 
 def _cached(meta: Path) -> int:
