@@ -196,3 +196,52 @@ async def test_a_failed_connection_marks_offline_and_cached_items_play(
         await pb.aclose()
         player.close()
         cache.close()
+
+
+@pytest.mark.timeout(180)
+async def test_ytplay_offline_in_the_app_plays_the_downloaded_queue(
+        demo_options: DemoOptions, resolver, tmp_path: Path) -> None:
+    """`ytplay --offline` as the factory builds it, through Pilot: the queue saved by an
+    earlier run, one of its pages downloaded, the service stopped."""
+    from contextlib import ExitStack
+
+    from tests.helpers import until
+    from tui import cli
+    from tui.config.paths import media_cache_dir, queue_file
+    from tui.factory import build
+    from tui.runtime_config import load_config
+    from tui.session.queue_store import QueueStore
+    from tui.ui.widgets.queue_view import QueueView
+
+    with DemoService(demo_options) as demo:
+        port = demo.port
+        refs = [demo.watch_url(t) for t in ("t1", "t5", "t6")]
+        await download(demo, resolver, tmp_path, media_cache_dir(), [refs[1]])
+    QueueStore(queue_file()).save(Queue([QueueItem(ref=r, title=f"Item {i}", duration=100.0)
+                                         for i, r in enumerate(refs)], 0), 0.0)
+    watcher = Listener(port)
+    try:
+        path = tmp_path / "config.toml"
+        args = cli.parser().parse_args(["--ao", "null", "--offline"])
+        with ExitStack() as resources:
+            app = build(args, load_config(path), path, resources)
+            assert app.playback.session.connectivity.forced and app.downloads is not None
+            async with app.run_test(size=(100, 30)) as pilot:
+                view = app.query_one(QueueView)
+
+                def row(i: int) -> str:
+                    return view.render_line(i - view.scroll_offset.y).text.rstrip()
+                await until(pilot, lambda: NOT_CACHED in row(0) and NOT_CACHED in row(2), 20)
+                assert NOT_CACHED not in row(1)
+                await pilot.press("space")  # the saved place, item 0: passed over to item 1
+                await until(pilot, lambda: app.playback.now.index == 1
+                            and app.playback.now.state is PlayState.PLAYING
+                            and (app.playback.now.position or 0) > 1.0, 30)
+                assert not [it for it in app.playback.queue if it.status is ItemStatus.FAILED]
+                await pilot.press("v")  # nothing to fetch offline: the screen says so
+                await pilot.pause()
+                assert "offline" in str(app.screen.query_one("#downloads-title").render())
+        await asyncio.to_thread(watcher.close)
+        assert watcher.accepted == 0
+    finally:
+        watcher.close()
