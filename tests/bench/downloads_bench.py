@@ -2,11 +2,14 @@
 the session manager, fetched by range into the media cache, completed and checked) against
 one plain httpx GET of the same signed URL read to the end and thrown away; and how late
 the event loop ran a 10 ms ticker while the download went on (the UI's loop must not
-stall: the bytes are written on the cache's own thread)."""
+stall: the bytes are written on the cache's own thread), beside the longest run of Python's
+garbage collector, which stops the loop too (with it off, the downloads' worst was ~11 ms,
+yt-dlp's resolve holding the GIL)."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import tempfile
 import time
@@ -69,7 +72,31 @@ async def _download(downloads: Downloads, ref: str) -> tuple[float, list[float]]
     return seconds, late
 
 
+class _Collections:
+    """How long each run of the cyclic garbage collector took (it stops the loop too, and
+    yt-dlp leaves it much to walk): the loop's longest stalls, told apart from ours."""
+
+    def __init__(self) -> None:
+        self.ms: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.ms.append((time.perf_counter() - self._started) * 1000)
+
+
 async def run() -> None:
+    collections = _Collections()
+    gc.callbacks.append(collections)
+    try:
+        await _run(collections)
+    finally:
+        gc.callbacks.remove(collections)
+
+
+async def _run(collections: _Collections) -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             DemoService(DemoOptions(media_dir=Path(tmp) / "media")) as demo:
         resolver = YtDlpResolver()
@@ -109,6 +136,8 @@ async def run() -> None:
     print_table(f"Event loop lateness of a {TICK * 1000:.0f} ms ticker, ms (the demo service "
                 "serves from a thread of this process)", ["while", "median", "p90", "max"],
                 [["the floor GET", *_spread(floor_late)], ["the downloads", *_spread(late)]])
+    print(f"longest run of Python's garbage collector in the whole bench: "
+          f"{max(collections.ms, default=0.0):.1f} ms (it stops the loop as well)")
 
 
 def _spread(late: list[float]) -> list[str]:
