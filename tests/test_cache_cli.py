@@ -120,3 +120,16 @@ def test_a_config_with_errors_is_one_paragraph(tmp_path: Path) -> None:
     r = ytplay(config, "size")
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and "not a size" in r.stderr
+
+
+@pytest.mark.parametrize("action", ["ls", "size", "clear", "verify"])
+def test_a_cache_folder_that_is_a_file_is_one_line(tmp_path: Path, action: str) -> None:
+    where = tmp_path / "media"
+    where.write_text("a file where the cache folder should be")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\ndir = "{where}"\n')
+    r = ytplay(config, action)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    assert str(where) in r.stderr and "not a folder" in r.stderr.lower(), r.stderr
+    assert where.read_text() == "a file where the cache folder should be"

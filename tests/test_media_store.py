@@ -178,3 +178,21 @@ async def test_a_cache_folder_that_cannot_be_read_turns_the_cache_off_with_one_n
     await asyncio.sleep(0)  # the notice is handed to the loop with call_soon_threadsafe
     assert len(notices) == 1 and "cannot read" in notices[0]
     cache.close()
+
+
+async def test_folders_named_like_cache_files_are_left_alone(tmp_path) -> None:
+    """Not ours (a cache file is never a folder): read past, neither removed nor fatal."""
+    cache = _store(tmp_path)
+    await _write(cache, REF, 0, len(BODY))
+    cache.close()
+    (tmp_path / f"{'a' * 40}.json").mkdir()
+    (tmp_path / f"{'b' * 40}.media").mkdir()
+    (tmp_path / f"{'b' * 40}.json").write_text("{}")  # broken: its entry is dropped
+    notices: list[str] = []
+    cache = MediaCache(tmp_path, 1 << 20, notify=notices.append)
+    assert cache.load() == [f"{'b' * 40}.json (ValidationError)"]
+    assert cache.enabled and cache.lookup(REF).state is CacheState.COMPLETE
+    assert (tmp_path / f"{'a' * 40}.json").is_dir() and (tmp_path / f"{'b' * 40}.media").is_dir()
+    await asyncio.sleep(0)
+    assert notices == []
+    cache.close()

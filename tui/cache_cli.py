@@ -64,8 +64,7 @@ def _state(entry: EntryInfo) -> str:
 def _open(config: Config) -> tuple[MediaCache, list[str]]:
     """The cache, read; and the entries whose metadata said complete but whose file is
     shorter (reading the folder keeps what is there of them, as partial entries)."""
-    section = config.cache
-    root = Path(section.dir).expanduser() if section.dir else media_cache_dir()
+    section, root = config.cache, _root(config)
     truncated = [EntryInfo(r.ref, CacheState.COMPLETE, meta=r.meta)
                  for _key, r, size in media_files.scan(root)[0]
                  if r.complete and r.length is not None and size < r.length]
@@ -91,13 +90,34 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except YtplayError as e:
         return _bad_config(e, where)
-    cache, truncated = _open(config)
+    try:
+        cache, truncated = _open(config)
+    except OSError as e:
+        return _unreadable(e, config, where)
     try:
         if args.action == "verify":
             return _verify(cache, truncated)
         return {"ls": _ls, "size": _size, "clear": _clear}[args.action](cache, args)
     finally:
         cache.close()
+
+
+def _root(config: Config) -> Path:
+    return Path(config.cache.dir).expanduser() if config.cache.dir else media_cache_dir()
+
+
+def _unreadable(error: OSError, config: Config, where: ConfigLocation) -> int:
+    """One line for a cache folder that cannot be listed (a file, no permission)."""
+    from tui.config_cli import hint
+
+    root = _root(config)
+    why = "a file, not a folder" if isinstance(error, NotADirectoryError) else \
+        error.strerror or str(error)
+    fix = f"set [cache] dir with: {hint('edit', where)}" if config.cache.dir else \
+        f"move it aside, or set [cache] dir with: {hint('edit', where)}"
+    print(f"ytplay cache: the media cache folder {root} cannot be read ({why}); {fix}",
+          file=sys.stderr)
+    return 2
 
 
 def _bad_config(error: YtplayError, where: ConfigLocation) -> int:

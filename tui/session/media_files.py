@@ -78,7 +78,10 @@ def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
     found: list[tuple[str, EntryRecord, int]] = []
     removed: list[str] = []
     try:
-        names = sorted(p.name for p in root.iterdir())
+        with os.scandir(root) as listing:
+            # Only files: a folder named like one of ours was not made by ytplay, and
+            # neither reading nor removing it can work.
+            names = sorted(e.name for e in listing if e.is_file())
     except FileNotFoundError:
         return found, removed
     removed += [p.name for p in remove_abandoned_temps(root)]
@@ -165,4 +168,7 @@ def data_size(root: Path, key: str) -> int:
 
 def drop_files(root: Path, key: str) -> None:
     for path in (data_path(root, key), meta_path(root, key)):
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except IsADirectoryError:
+            pass  # not one of ours (scan reads past folders): left alone
