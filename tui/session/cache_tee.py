@@ -12,7 +12,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from .media_cache import CacheState, MediaCache, RangeWriter
+from .media_cache import CacheState, MediaCache
+from .media_writes import RangeWriter
 
 if TYPE_CHECKING:
     from aiohttp import web
