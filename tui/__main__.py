@@ -68,31 +68,52 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _clean_up(where.path)
     with ExitStack() as resources:
-        if config.ui.cover != "off":
-            from tui.ui import graphics
+        from tui.ui import graphics
 
+        if config.ui.cover != "off":
             graphics.prepare()  # the terminal is asked what it can draw while the rest loads
             resources.callback(graphics.settle)  # its reply read, even when start-up fails
         try:
             if sys.stderr.isatty():
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))
-            from tui.factory import build
+            from tui.first_frame import begin
+            from tui.ui.starting import Looks
 
-            app = build(args, config, where.path, resources)
-        except YtplayError as e:
-            print(f"ytplay: {e}", file=sys.stderr)
-            return 2
-        except OSError as e:  # a file or folder ytplay needs to start with
-            print(f"ytplay: {e.filename or 'a file ytplay needs'} cannot be used "
-                  f"({e.strerror}). Check that it exists and that your user may read and "
-                  f"write it, then start ytplay again.", file=sys.stderr)
+            begun = begin(args, Looks.of(config), resources)
+        except (YtplayError, OSError) as e:
+            print(f"ytplay: {_cannot_start(e)}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             return 130
-        app.run()
+        graphics.settle()  # before the app takes the terminal
+        from tui.ui.app import YtplayApp
+        from tui.ui.starting import CannotStart, Started
+
+        def second_half() -> Started:
+            # What the first frame does not show, built once it is drawn (tui/ui/starting.py).
+            from tui.factory import build_rest
+
+            try:
+                return build_rest(begun, args, config, where.path, resources, lambda: app)
+            except (YtplayError, OSError) as e:
+                raise CannotStart(_cannot_start(e)) from None
+        app = YtplayApp.starting(begun.frame, second_half)
+        try:
+            app.run()
+        finally:
+            app.join_start_up()  # what it built is closed with the rest of `resources`
     # Textual prints an exception that ended the app and sets a non-zero return code;
     # the exit status must say so too.
     return app.return_code or 0
+
+
+def _cannot_start(error: Exception) -> str:
+    """What stops start-up, and what to do, in one paragraph."""
+    if isinstance(error, OSError):  # a file or folder ytplay needs to start with
+        return (f"{error.filename or 'a file ytplay needs'} cannot be used ({error.strerror}). "
+                f"Check that it exists and that your user may read and write it, then start "
+                f"ytplay again.")
+    return str(error)
 
 
 def _clean_up(config_path: Path) -> None:

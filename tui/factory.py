@@ -1,27 +1,24 @@
-"""The composition root: builds the demo service, player, resolver, session and UI from the
-config and the command line, and wires them together. The only module that knows every
-layer."""
+"""The composition root: builds the player, resolver, session and UI from the config and
+the command line, and wires them together; tui/first_frame.py, the half of start-up that
+comes before the first frame, starts the demo service and reads the queue. The only module
+that knows every layer."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import dataclasses
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from tui.config.paths import (covers_dir, history_file, media_cache_dir, playlists_dir,
-                              queue_file, tokens_file)
+from tui.config.paths import covers_dir, history_file, media_cache_dir, playlists_dir, tokens_file
 from tui.config.schema import (AnyService, CacheSection, Config, OAuth2ServiceSection,
                                ServiceSection)
 from tui.core.bus import EventBus
 from tui.core.errors import PlayerUnavailable
-from tui.core.models import QueueItem
 from tui.core.events import Level, LogEvent, PlayerEvent
 from tui.core.ports import Player, Resolver
-from tui.core.queue import Queue
+from tui.first_frame import LIBMPV_MISSING, Begun, begin
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_fallbacks, ytdlp_options)
 from tui.session.library_files import History, Playlists, read_m3u
@@ -30,33 +27,14 @@ from tui.session.manager import SessionManager
 from tui.session.media_cache import MediaCache
 from tui.session.playback import Playback
 from tui.session.proxy import StreamProxy
-from tui.session.queue_store import QueueStore
 from tui.session.settings import PlaybackSettings
 from tui.session.token_store import TokenStore
 from tui.session.tokens import PasswordSource
-from tui.ui.app import Background, YtplayApp
+from tui.ui.app import YtplayApp
+from tui.ui.starting import Background, Looks, Started, frames_drawn
 
 if TYPE_CHECKING:
     from tui.demo.service import DemoService
-
-LIBMPV_MISSING = """\
-ytplay needs libmpv, the library behind the mpv player, and could not load it ({detail}).
-Install it from your system's packages — Debian/Ubuntu: sudo apt install libmpv2;
-Fedora: sudo dnf install mpv-libs; Arch: sudo pacman -S mpv; macOS: brew install mpv —
-then run ytplay again."""
-
-
-def demo_options(args: argparse.Namespace):  # -> DemoOptions, imported lazily
-    from tui.demo.options import DemoOptions
-
-    knobs = {"token_ttl": args.demo_token_ttl, "url_ttl": args.demo_url_ttl,
-             "stream_limit": args.demo_stream_limit, "fail_rate": args.demo_fail_rate,
-             "latency": args.demo_latency, "drop_rate": args.demo_drop_rate,
-             "media_rate": args.demo_media_rate,
-             "clock_offset": args.demo_clock_offset, "segment_ttl": args.demo_segment_ttl}
-    return dataclasses.replace(DemoOptions(port=args.demo_port),
-                               **{k: v for k, v in knobs.items() if v is not None})
-
 
 def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None):
     try:
@@ -67,29 +45,6 @@ def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None
         return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
-
-
-def find_libmpv() -> None:
-    """Raises PlayerUnavailable when libmpv is not installed, without loading it: the
-    look-up python-mpv makes when it is imported."""
-    import ctypes.util
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("mpv")
-    if spec is None or spec.origin is None:
-        detail = "No module named 'mpv'"
-    elif os.name == "nt":  # a DLL on %PATH%, or beside python-mpv
-        beside = Path(spec.origin).parent
-        names = ("mpv-2.dll", "libmpv-2.dll", "mpv-1.dll")
-        if any(ctypes.util.find_library(n) or (beside / n).is_file() for n in names):
-            return
-        detail = "Cannot find mpv-1.dll, mpv-2.dll or libmpv-2.dll in your system %PATH%"
-    elif ctypes.util.find_library("mpv") is None:
-        detail = "Cannot find libmpv in the usual places"
-    else:
-        return
-    raise PlayerUnavailable(LIBMPV_MISSING.format(detail=detail))
 
 
 class DeferredPlayer:
@@ -260,12 +215,8 @@ class AfterFirstFrame:
 
     async def start(self) -> bool:
         # Two refreshes: the first frame, then the key bar, which Textual's Footer draws one
-        # refresh later. (Not App.wait_for_refresh: it wants the app in a task of its own;
-        # the app handles its messages once it runs, and calls this after its next refresh.)
-        for _ in range(2):
-            drawn = asyncio.Event()
-            self._app().call_after_refresh(drawn.set)
-            await drawn.wait()
+        # refresh later.
+        await frames_drawn(self._app(), 2)
         return await self.service.start()
 
     def stop(self) -> None:
@@ -290,17 +241,38 @@ class PlayAtStart:
 
 
 def build(args: argparse.Namespace, config: Config, config_path: Path,
-          resources: ExitStack, demo: "DemoService | None" = None) -> YtplayApp:
-    """Everything `ytplay` runs, with each resource's shutdown pushed onto `resources`.
-    Command-line options win over the config file. `demo`: a demo service already running
-    (for tools that steer it); with --demo and none given, one is started."""
-    from tui.adapters.tags import MutagenTagReader
-    from tui.adapters.ytdlp_resolver import YtDlpResolver
-
+          resources: ExitStack, demo: DemoService | None = None) -> YtplayApp:
+    """Everything `ytplay` runs, in one go, with each resource's shutdown pushed onto
+    `resources` (the tests' and tools' way; `ytplay` itself draws the first frame before
+    `build_rest`). Command-line options win over the config file. `demo`: a demo service
+    already running (for tools that steer it); with --demo and none given, one is started."""
     if config.ui.cover != "off":
         from tui.ui import graphics
 
         graphics.prepare()  # asks the terminal what it can draw while the rest is built
+    begun = begin(args, Looks.of(config), resources, demo)
+    made: list[YtplayApp] = []
+    started = build_rest(begun, args, config, config_path, resources, lambda: made[0])
+    started.at_start()
+    if config.ui.cover != "off":
+        from tui.ui import graphics
+
+        graphics.settle()  # before the app takes the terminal
+    made.append(YtplayApp(started.playback, config=started.config,
+                          background=started.background, notices=started.notices,
+                          covers=started.covers, downloads=started.downloads))
+    return made[0]
+
+
+def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_path: Path,
+               resources: ExitStack, the_app: Callable[[], YtplayApp]) -> Started:
+    """Start-up's second half: the player, resolver, session, services and background work
+    for the queue `begun` read, each resource's shutdown pushed onto `resources`. Loop-free:
+    `ytplay` runs it on a thread once the first frame is drawn. `the_app`: the app these
+    parts run in (services ask it for passwords), called once it runs."""
+    from tui.adapters.tags import MutagenTagReader
+    from tui.adapters.ytdlp_resolver import YtDlpResolver
+
     pb = config.playback
     video = args.video or pb.video
     ao = args.ao or (None if pb.audio_output == "auto" else pb.audio_output)
@@ -308,7 +280,6 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     extra = {k: str(v) for k, v in config.mpv.items()}
     if device:
         extra["audio_device"] = device
-    find_libmpv()  # missing: said before the UI; loaded once the first frame is drawn
     player = DeferredPlayer(partial(make_player, ao, video, extra or None))
     resources.callback(player.close)
     player.set_volume(pb.volume)
@@ -317,7 +288,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
                              fallbacks=ytdlp_fallbacks(config))
     resources.callback(resolver.close)
     tokens = TokenStore(tokens_file())
-    notices = tokens.check()  # what was set aside or skipped, shown once the UI is up
+    notices = begun.notices + tokens.check()  # what was set aside or skipped, for the UI
     bus = EventBus()
     cache = make_media_cache(config.cache, lambda text: bus.publish(LogEvent(Level.WARNING, text)))
     if cache is not None:
@@ -329,20 +300,13 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     session.connectivity.forced = getattr(args, "offline", False)
     settings = PlaybackSettings(resume_threshold=pb.resume_threshold,
                                 resolve_ahead=pb.resolve_ahead, gapless=pb.gapless)
-    built: list[YtplayApp] = []
-
     def add_services(services: list[AnyService]) -> None:
-        add_configured_services(session, services, lambda: built[0])
+        add_configured_services(session, services, the_app)
     add_services(config.services)
 
-    if args.demo:
-        from tui.demo.catalog import LIVE_ID, LIVE_TITLE, LIVE_TRACK, TRACKS
-        from tui.demo.service import DemoService
-
-        service = demo
-        if service is None:
-            service = DemoService(demo_options(args)).start()
-            resources.callback(service.stop)
+    queue = begun.frame.queue
+    if begun.demo is not None:
+        service = begun.demo
         opts = service.options
 
         async def demo_password() -> str:
@@ -352,36 +316,23 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         session.add_service("demo", service.base_url, client_id=opts.client_id,
                             username=opts.username, password=demo_password,
                             token_store=demo_tokens)
-        # The first half of the demo plays through the session protocol (tokens, playback
-        # sessions, signed URLs), the second half through yt-dlp pages. The demo queue is
-        # built afresh each run and never saved over the user's queue.
-        half = len(TRACKS) // 2
-        refs = [f"demo:{t.id}" if i < half else service.watch_url(t.id)
-                for i, t in enumerate(TRACKS)]
-        queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist,
-                                duration=float(t.seconds)) for r, t in zip(refs, TRACKS))
-        # Then HLS, its playlist and segment URLs expiring: a track and the live station.
-        queue.extend([QueueItem(ref=service.hls_url(LIVE_TRACK.id), artist=LIVE_TRACK.artist,
-                                title=f"{LIVE_TRACK.title} (HLS)",
-                                duration=float(LIVE_TRACK.seconds)),
-                      QueueItem(ref=service.hls_url(LIVE_ID), title=LIVE_TITLE,
-                                artist=LIVE_TRACK.artist)])
         playback = Playback(player, session, queue, settings=settings,
                             playlists=Playlists(playlists_dir()), tags=tags)
-        play_index: int | None = 0
     else:
-        store = QueueStore(queue_file())
-        queue, position = store.load()
-        notices += store.notices
-        playback = Playback(player, session, queue, settings=settings, store=store,
-                            resume_position=position, playlists=Playlists(playlists_dir()),
+        playback = Playback(player, session, queue, settings=settings, store=begun.store,
+                            resume_position=begun.position,
+                            playlists=Playlists(playlists_dir()),
                             history=History(history_file()), tags=tags)
-        play_index = len(queue) if (args.refs or args.playlist) else None
-    if args.playlist:
-        playback.edits.open_playlist(args.playlist)
+    # What the command line adds: read here (a playlist that cannot be read stops start-up
+    # with the reason), added on the loop once the app drives the playback.
+    added = playback.edits.read_playlist(args.playlist) if args.playlist else []
     for path in args.imports:
-        playback.edits.add_items(e.item() for e in read_m3u(Path(path).expanduser()))
-    playback.edits.add(args.refs)
+        added += [e.item() for e in read_m3u(Path(path).expanduser())]
+    refs = list(args.refs)
+
+    def add_to_queue() -> None:
+        playback.edits.add_items(added)
+        playback.edits.add(refs)
     from tui.session.covers import CoverStore
 
     covers = CoverStore(covers_dir(), session, tags)
@@ -391,10 +342,9 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
         def mpris() -> Background:
             from tui.desktop.mpris import Mpris  # with dbus-fast, after the first frame
 
-            return Mpris(playback, quit_app=lambda: built[0].exit())
-        background.append(AfterFirstFrame(lambda: built[0], mpris))
-    background.append(AfterFirstFrame(lambda: built[0],
-                                      partial(StartPlayer, player, lambda: built[0])))
+            return Mpris(playback, quit_app=lambda: the_app().exit())
+        background.append(AfterFirstFrame(the_app, mpris))
+    background.append(AfterFirstFrame(the_app, partial(StartPlayer, player, the_app)))
     if cache is not None:
         from tui.session.cache_marks import CacheMarks
 
@@ -408,13 +358,7 @@ def build(args: argparse.Namespace, config: Config, config_path: Path,
     from tui.session.offline_marks import OfflineMarks
 
     background.append(OfflineMarks(playback))  # offline, what is not cached says so
-    if play_index is not None:
-        background.append(AfterFirstFrame(lambda: built[0],
-                                          partial(PlayAtStart, playback, play_index)))
-    built.append(YtplayApp(playback, config=host, background=background, notices=notices,
-                           covers=covers.path, downloads=downloads))
-    if config.ui.cover != "off":
-        from tui.ui import graphics
-
-        graphics.settle()  # before the app takes the terminal
-    return built[0]
+    if begun.play_index is not None:
+        background.append(AfterFirstFrame(the_app,
+                                          partial(PlayAtStart, playback, begun.play_index)))
+    return Started(playback, host, background, notices, covers.path, downloads, add_to_queue)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .models import ItemStatus
+from .queue import Queue
+from .timefmt import clock
+
 
 class PlayState(enum.Enum):
     """The states of the playback machine (docs/ARCHITECTURE.md, "Playback: one state
@@ -36,3 +40,16 @@ class NowPlaying:
     status: str = ""               # a line about recovery, fallback or failure
     cover: str | None = None       # the item's artwork (QueueItem.cover)
     cached: float = 0.0            # the item's share in the media cache (QueueItem.cached)
+
+
+def resting(queue: Queue, position: float) -> NowPlaying:
+    """What a restart shows before anything plays: the item space resumes, and where. That
+    item is marked queued: it was not played through, it is where space picks up."""
+    item = queue.current
+    if item is None:
+        return NowPlaying(volume=100.0)
+    item.status = ItemStatus.QUEUED
+    return NowPlaying(state=PlayState.IDLE, index=queue.current_index, title=item.label,
+                      artist=item.artist, position=position or None, duration=item.duration,
+                      volume=100.0, cover=item.cover,
+                      status=f"stopped — space resumes at {clock(position)}")

@@ -201,8 +201,12 @@ class QueueEditor:
 
     def open_playlist(self, target: str) -> list[int]:
         """Append a named playlist or an .m3u/.m3u8 file to the queue."""
+        return self.add_items(self.read_playlist(target))
+
+    def read_playlist(self, target: str) -> list[QueueItem]:
+        """The items of a named playlist or an .m3u/.m3u8 file."""
         if target.lower().endswith((".m3u", ".m3u8")) or self.playlists is None:
             entries = read_m3u(Path(target).expanduser())
         else:
             entries = self.playlists.load(target)
-        return self.add_items([e.item() for e in entries])
+        return [e.item() for e in entries]

@@ -1,11 +1,14 @@
-"""The ytplay Textual app. It is handed a ready `Playback` by the composition root and
-never builds players, resolvers or services itself."""
+"""The ytplay Textual app. It is handed a ready `Playback` by the composition root — at
+once, or once the first frame is drawn (tui/ui/starting.py) — and never builds players,
+resolvers or services itself."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -15,38 +18,45 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.config.schema import Config
+from tui.core.commands import SEEK_STEP, VOLUME_STEP
 from tui.core.errors import YtplayError
 from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
-from tui.session.downloads import Downloads
-from tui.session.playback import SEEK_STEP, VOLUME_STEP, Playback
+from tui.core.queue import Queue
 
-from .config_host import ConfigHost
 from . import messages
-from .screens.add import AddScreen
-from .screens.help import HelpScreen
-from .screens.history import HistoryScreen
-from .screens.prompt import PromptScreen
-from .screens.search import SearchScreen
-from .screens.login import LoginScreen
-from .panels import PANELS, toggled
+from .panels import toggled
+from .starting import Background, CannotStart, FirstFrame, Looks, Started, frames_drawn
 from .widgets.event_log import EventLog
 from .widgets.logs_pane import LogsPane
-from .widgets.cover import CoverFetch
+from .widgets.cover import CoverArt, CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
 from .widgets.queue_view import QueueEdit, QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
 
+if TYPE_CHECKING:
+    from tui.config.schema import Config
+    from tui.session.downloads import Downloads
+    from tui.session.playback import Playback
 
-class Background(Protocol):
-    """Something that runs beside the UI for as long as the app does (MPRIS)."""
+    from .config_host import ConfigHost
 
-    async def start(self) -> bool: ...
-    def stop(self) -> None: ...
+Action = TypeVar("Action", bound=Callable[..., None])
+
+
+def once_started(method: Action) -> Action:
+    """For what needs the session: pressed before start-up's second half is done, it is
+    kept and applied, in the order pressed, once it is."""
+    @functools.wraps(method)
+    def run(self: YtplayApp, *args: Any) -> None:
+        if self.playback is None:
+            self._pending.append(functools.partial(method, self, *args))
+        else:
+            method(self, *args)
+    return run  # type: ignore[return-value]
 
 
 class YtplayApp(App[None]):
@@ -95,63 +105,168 @@ class YtplayApp(App[None]):
     class ConfigRejected(Message):
         """The file changed on disk but does not validate; the running config stays."""
 
-    def __init__(self, playback: Playback, *, play_index: int | None = None,
+    def __init__(self, playback: Playback | None = None, *, play_index: int | None = None,
                  config: ConfigHost | None = None,
                  background: Iterable[Background] = (), notices: Iterable[str] = (),
-                 covers: CoverFetch | None = None, downloads: Downloads | None = None) -> None:
-        """`play_index`: the queue item to start playing once the UI is up, if any.
-        `config`: where the config comes from; without it, nothing is edited or watched.
-        `notices`: what start-up found wrong with saved files (set aside, entries skipped).
-        `covers`: finds a cover's image file (the session's cover store) for Now Playing.
-        `downloads`: keeps items for listening offline (none without a media cache)."""
+                 covers: CoverFetch | None = None, downloads: Downloads | None = None,
+                 first: FirstFrame | None = None) -> None:
+        """An app with its session ready (`playback`; the rest as `Started` says), or, with
+        `first` alone, one that draws that first and is handed the session by `starting`.
+        `play_index`: the queue item to start playing once the UI is up, if any."""
         super().__init__()
-        self.playback = playback
         self.play_index = play_index
-        self.config_host = config
-        self.background = list(background)
-        self.notices = list(notices)
-        self.covers = covers
-        self.downloads = downloads
-        self.panels: tuple[str, ...] = PANELS
+        self.playback: Playback | None = None
+        self.config_host: ConfigHost | None = None
+        self.background: list[Background] = []
+        self.covers: CoverFetch | None = None
+        self.downloads: Downloads | None = None
+        self.notices: list[str] = []
+        if playback is not None:
+            self._adopt(Started(playback, config, list(background), list(notices), covers,
+                                downloads))
+            first = FirstFrame(playback.queue, playback.now)
+        assert first is not None, "an app needs a playback or a first frame"
+        self.first = first
+        self.queue: Queue = first.queue
+        self.panels: tuple[str, ...] = first.looks.panels
+        self._second_half: Callable[[], Started] | None = None
+        self._start_thread: threading.Thread | None = None
+        self._pending: list[Callable[[], None]] = []  # keys pressed before the session was
         self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
         self._unsubscribe: Callable[[], None] = lambda: None
 
+    @classmethod
+    def starting(cls, first: FirstFrame, start: Callable[[], Started]) -> YtplayApp:
+        """An app that draws `first`, then runs `start` on a thread and drives what it
+        returns. `start` raises CannotStart for what the person must fix."""
+        app = cls(first=first)
+        app._second_half = start
+        return app
+
     def compose(self) -> ComposeResult:
-        yield NowPlayingPanel(self.covers, id="now-playing")
+        yield NowPlayingPanel(self._cover, id="now-playing")
         with Horizontal(id="main"):
             with Vertical(id="queue-column"):
-                yield QueueView(lambda: self.playback.queue, id="queue")
+                yield QueueView(lambda: self.queue, id="queue")
                 yield FilterBar(id="filter")
             with Vertical(id="side"):
-                yield SessionPanel(self.playback.session.book.values, id="session")
+                yield SessionPanel(self._leases, id="session")
                 yield LogsPane(id="logs")
         yield Footer()
 
+    async def _cover(self, source: str) -> Path | None:
+        return None if self.covers is None else await self.covers(source)
+
+    def _leases(self) -> Iterable[Any]:
+        return () if self.playback is None else self.playback.session.book.values()
+
     def on_mount(self) -> None:
         self.query_one(QueueView).focus()
-        self._unsubscribe = self.playback.bus.subscribe(self._on_bus_event)
+        self.query_one(NowPlayingPanel).now = self.first.now
+        if self.playback is not None:
+            self._attach()
+        else:
+            self._apply_looks(self.first.looks, check=False)
+            self._start_up()
+
+    @work(group="start-up")
+    async def _start_up(self) -> None:
+        """Start-up's second half, on a thread once the first frame (and the key bar, one
+        refresh later) is drawn; then the app drives what it built."""
+        assert self._second_half is not None
+        await frames_drawn(self, 2)
+        loop = asyncio.get_running_loop()
+        built: asyncio.Future[Started] = loop.create_future()
+
+        def settle(result: Started | None, error: BaseException | None) -> None:
+            if built.done():
+                return
+            if error is not None:
+                built.set_exception(error)
+            else:
+                built.set_result(result)  # type: ignore[arg-type]
+
+        def run(start: Callable[[], Started]) -> None:
+            result, error = None, None
+            try:
+                result = start()
+            except BaseException as e:  # handed to the loop, which says what it was
+                error = e
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:  # the app ended meanwhile; __main__ closes what was built
+                pass
+        self._start_thread = threading.Thread(target=run, args=(self._second_half,),
+                                              name="start-up")
+        self._start_thread.start()
+        try:
+            started = await built
+        except CannotStart as e:
+            from rich.text import Text
+
+            self.exit(return_code=2, message=Text(f"ytplay: {e}"))
+            return
+        self._adopt(started)
+        started.at_start()
+        self._attach()
+
+    def join_start_up(self) -> None:
+        """Wait for start-up's second half to end (when the app ended before it did)."""
+        if self._start_thread is not None:
+            self._start_thread.join()
+
+    def _adopt(self, started: Started) -> None:
+        self.playback = started.playback
+        self.config_host = started.config
+        self.background = started.background
+        self.notices = started.notices
+        self.covers = started.covers
+        self.downloads = started.downloads
+
+    def _attach(self) -> None:
+        """Drive the session adopted: its events shown, the config applied and watched,
+        background services started, keys pressed meanwhile applied."""
+        playback = self._playback
+        self.queue = playback.queue
+        self._unsubscribe = playback.bus.subscribe(self._on_bus_event)
         for text in self.notices:  # in the event log and as a toast: the log panel may be off
-            self.playback.bus.publish(LogEvent(Level.WARNING, text))
+            playback.bus.publish(LogEvent(Level.WARNING, text))
             self._toast(text, "warning", timeout=15)
-        self.playback.attach()
+        playback.attach()
+        for cover in self.query(CoverArt):
+            cover.reload()  # the store that finds covers is here now
         if self.config_host is not None:
-            self._apply_ui(self.config_host.config)
+            # A panel key pressed before this is newer than the file.
+            self._apply_looks(Looks.of(self.config_host.config),
+                              panels=self._panels_wanted is None)
+            if self._panels_wanted is not None:
+                self._remember_panels()
             # After the first frame: watchfiles and anyio take ~25 ms to load and start.
             self.call_after_refresh(self._watch_config, self.config_host.path)
         for service in self.background:
             self._start_background(service)
-        if self.play_index is not None and self.play_index < len(self.playback.queue):
-            self.playback.play(self.play_index)
+        if self.play_index is not None and self.play_index < len(playback.queue):
+            playback.play(self.play_index)
+        pending, self._pending = self._pending, []
+        for key in pending:
+            key()
 
     @work(group="background")
     async def _start_background(self, service: Background) -> None:
         await service.start()
 
+    @property
+    def _playback(self) -> Playback:
+        """The session's playback, in what runs once it is there (`once_started`)."""
+        assert self.playback is not None
+        return self.playback
+
     async def on_unmount(self) -> None:
         for service in self.background:
             service.stop()
         self._unsubscribe()
-        await self.playback.aclose()
+        if self.playback is not None:
+            await self.playback.aclose()
 
     # --- the session's events, heard on this loop and drawn through messages --------------
 
@@ -184,11 +299,12 @@ class YtplayApp(App[None]):
         for log in self.query(EventLog):
             log.add(message.event)
 
+    @once_started
     def on_queue_view_action(self, message: QueueView.Action) -> None:
-        view, edits, i = self.query_one(QueueView), self.playback.edits, message.index
+        view, edits, i = self.query_one(QueueView), self._playback.edits, message.index
         match message.edit:
             case QueueEdit.PLAY if i is not None:
-                self.playback.play(i)
+                self._playback.play(i)
             case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
                 view.select(edits.move(i, -1 if message.edit is QueueEdit.MOVE_UP else 1))
             case QueueEdit.MOVE_TOP if i is not None:
@@ -214,9 +330,11 @@ class YtplayApp(App[None]):
         def added(refs: list[str] | None) -> None:
             if refs:
                 if play_next:
-                    self.playback.edits.insert_next(refs)
+                    self._playback.edits.insert_next(refs)
                 else:
-                    self.playback.edits.add(refs)
+                    self._playback.edits.add(refs)
+        from .screens.add import AddScreen
+
         self.push_screen(AddScreen(play_next), added)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -246,6 +364,8 @@ class YtplayApp(App[None]):
 
     async def ask_password(self, service: str, username: str) -> str | None:
         """Ask the user for a service's password (None if they cancel)."""
+        from .screens.login import LoginScreen
+
         answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.push_screen(LoginScreen(service, username),
                          lambda value: answer.done() or answer.set_result(value))
@@ -253,29 +373,31 @@ class YtplayApp(App[None]):
 
     # --- config -------------------------------------------------------------------------------
 
-    def _apply_ui(self, config: Config, panels: bool = True) -> None:
-        """Theme, panels and keys, which the UI owns. `panels`: False when the config was
-        just written with the panels shown now; a key pressed meanwhile is newer."""
-        if config.ui.theme in self.available_themes:
-            self.theme = config.ui.theme
-        else:
-            self._note(Level.WARNING, f"ui.theme: no theme {config.ui.theme!r}; keeping "
+    def _apply_looks(self, looks: Looks, panels: bool = True, check: bool = True) -> None:
+        """Theme, panels, cover and keys, which the UI owns. `panels`: False when the config
+        was just written with the panels shown now; a key pressed meanwhile is newer.
+        `check`: say what is wrong (not for the first frame's settings, which the whole
+        config's validation says again once it is done)."""
+        known = {b.id for b in self.all_bindings() if b.id}
+        if looks.theme in self.available_themes:
+            self.theme = looks.theme
+        elif check:
+            self._note(Level.WARNING, f"ui.theme: no theme {looks.theme!r}; keeping "
                                       f"{self.theme!r}")
         if panels:
-            self._show_panels(tuple(config.ui.panels))
+            self._show_panels(looks.panels)
         for now_playing in self.query(NowPlayingPanel):
-            now_playing.cover_mode = config.ui.cover
-        known = {b.id for b in self.all_bindings() if b.id}
-        unknown = sorted(set(config.keys) - known)
-        if unknown:
+            now_playing.cover_mode = looks.cover
+        unknown = sorted(set(looks.keys) - known)
+        if unknown and check:
             self._note(Level.WARNING, f"[keys]: no action {', '.join(map(repr, unknown))}; "
                                       f"the actions are {', '.join(sorted(known))}")
-        self.set_keymap({k: v for k, v in config.keys.items() if k in known})
+        self.set_keymap({k: v for k, v in looks.keys.items() if k in known})
 
     def _apply(self, config: Config, panels: bool = True) -> None:
         assert self.config_host is not None
         notes = self.config_host.apply(config)
-        self._apply_ui(config, panels)
+        self._apply_looks(Looks.of(config), panels)
         for note in notes:
             self._note(Level.INFO, f"config: {note}")
         self.post_message(self.ConfigApplied(notes))
@@ -330,6 +452,7 @@ class YtplayApp(App[None]):
             text = again
         return text
 
+    @once_started
     def action_edit_config(self) -> None:
         # Imported here: its TextArea brings tree-sitter, which the first frame never needs.
         from .screens.config_editor import ConfigEditor
@@ -361,22 +484,30 @@ class YtplayApp(App[None]):
 
     # --- actions ----------------------------------------------------------------------------
 
+    @once_started
     def action_toggle_pause(self) -> None:
-        self.playback.toggle_pause()
+        self._playback.toggle_pause()
 
+    @once_started
     def action_next(self) -> None:
-        self.playback.next()
+        self._playback.next()
 
+    @once_started
     def action_previous(self) -> None:
-        self.playback.previous()
+        self._playback.previous()
 
+    @once_started
     def action_seek(self, seconds: float) -> None:
-        self.playback.seek(seconds)
+        self._playback.seek(seconds)
 
+    @once_started
     def action_volume(self, direction: int) -> None:
-        self.playback.change_volume(direction * VOLUME_STEP)
+        self._playback.change_volume(direction * VOLUME_STEP)
 
+    @once_started
     def action_save_playlist(self) -> None:
+        from .screens.prompt import PromptScreen
+
         def chosen(target: str | None) -> None:
             if target:
                 self._save_playlist(target)
@@ -386,21 +517,24 @@ class YtplayApp(App[None]):
     @work(group="playlists")
     async def _save_playlist(self, target: str) -> None:
         try:
-            path = await self.playback.edits.save_playlist(target)
+            path = await self._playback.edits.save_playlist(target)
         except (YtplayError, OSError) as e:
             self._toast(str(e), "error")
             return
         self._toast(f"saved to {path}")
 
+    @once_started
     def action_open_playlist(self) -> None:
-        playlists = self.playback.edits.playlists
+        from .screens.prompt import PromptScreen
+
+        playlists = self._playback.edits.playlists
         names = playlists.names() if playlists else []
 
         def chosen(target: str | None) -> None:
             if not target:
                 return
             try:
-                self.playback.edits.open_playlist(target)
+                self._playback.edits.open_playlist(target)
             except YtplayError as e:
                 self._toast(str(e), "error")
         hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
@@ -408,25 +542,31 @@ class YtplayApp(App[None]):
                                       "a saved playlist's name, or an .m3u/.m3u8 file",
                                       hint), chosen)
 
+    @once_started
     def action_search(self) -> None:
-        session = self.playback.session
+        from .screens.search import SearchScreen
+
+        session = self._playback.session
         sources = {"libraries": session.search_libraries, "YouTube": session.search_web}
         self.push_screen(SearchScreen(sources,
-                                      lambda e: self.playback.edits.add_items([e.item()])))
+                                      lambda e: self._playback.edits.add_items([e.item()])))
 
+    @once_started
     def action_history(self) -> None:
-        if self.playback.history is None:
+        from .screens.history import HistoryScreen
+
+        if self._playback.history is None:
             self.notify("no history in demo mode")
             return
-        played = self.playback.history.recent()
+        played = self._playback.history.recent()
 
         def chosen(entry: object) -> None:
             from tui.session.library_files import Played
             if isinstance(entry, Played):
-                [index] = self.playback.edits.insert_next([entry.ref])
-                self.playback.queue[index].title = entry.title
-                self.playback.queue[index].artist = entry.artist
-                self.playback.play(index)
+                [index] = self._playback.edits.insert_next([entry.ref])
+                self._playback.queue[index].title = entry.title
+                self._playback.queue[index].artist = entry.artist
+                self._playback.play(index)
         self.push_screen(HistoryScreen(played), chosen)
 
     # --- panels -----------------------------------------------------------------------------
@@ -442,10 +582,11 @@ class YtplayApp(App[None]):
 
     def action_toggle_panel(self, group: str) -> None:
         self._show_panels(toggled(self.panels, group))
-        if self.config_host is not None:
-            wanted, self._panels_wanted = self._panels_wanted, self.panels
-            if wanted is None:  # else the writer under way picks up the newer choice
-                self._remember_panels()
+        wanted, self._panels_wanted = self._panels_wanted, self.panels
+        # Else the writer under way picks up the newer choice, or the one started with the
+        # config once start-up is done.
+        if wanted is None and self.config_host is not None:
+            self._remember_panels()
 
     def action_switch_log(self) -> None:
         self.query_one(LogsPane).switch()
@@ -493,7 +634,7 @@ class YtplayApp(App[None]):
         if self._no_downloads():
             return
         assert self.downloads is not None
-        queue = self.playback.queue
+        queue = self._playback.queue
         items = [(it.ref, it.title, ItemMeta(title=it.title, artist=it.artist, album=it.album,
                                              duration=it.duration, cover=it.cover))
                  for it in (queue[i] for i in indexes)]
@@ -501,14 +642,17 @@ class YtplayApp(App[None]):
         self.notify(f"downloading {kept} item{'s' if kept != 1 else ''} (v shows them)"
                     if kept else "nothing new to download (local files need none)")
 
+    @once_started
     def action_download(self) -> None:
         index = self.query_one(QueueView).selected_index
         if index is not None:
             self._keep([index])
 
+    @once_started
     def action_download_queue(self) -> None:
-        self._keep(range(len(self.playback.queue)))
+        self._keep(range(len(self._playback.queue)))
 
+    @once_started
     def action_downloads(self) -> None:
         from .screens.downloads import DownloadsScreen
 
@@ -517,4 +661,6 @@ class YtplayApp(App[None]):
             self.push_screen(DownloadsScreen(self.downloads))
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.all_bindings()))

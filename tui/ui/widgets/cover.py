@@ -69,6 +69,11 @@ class CoverArt(Widget):
         else:
             self._load(source)
 
+    def reload(self) -> None:
+        """Fetch the cover shown again (the store that finds covers may have come since)."""
+        source, self._source = self._source, None
+        self.show(source)
+
     @work(exclusive=True, group="cover")
     async def _load(self, source: str) -> None:
         assert self._fetch is not None

@@ -1,0 +1,180 @@
+"""Start-up in two halves (issue 11, "Start at once"; tui/ui/starting.py): the first frame is
+drawn from the saved queue before the session exists; the session (real libmpv, real
+yt-dlp, the demo's pages) is built on a thread after it; keys pressed meanwhile are applied,
+in order, once it is there. The second half here waits for the test to release it, as a
+slow machine would make it wait."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import until
+from tui import cli
+from tui.config.paths import queue_file
+from tui.core.models import ItemStatus, QueueItem
+from tui.core.nowplaying import PlayState
+from tui.core.queue import Queue
+from tui.demo.catalog import TRACKS
+from tui.demo.service import DemoService
+from tui.first_frame import begin
+from tui.runtime_config import load_config
+from tui.session.queue_store import QueueStore
+from tui.ui.app import YtplayApp
+from tui.ui.starting import CannotStart, FirstFrame, Looks, Started
+from tui.ui.widgets.now_playing import NowPlayingPanel
+from tui.ui.widgets.session_panel import SessionPanel
+
+
+def _saved_queue(demo: DemoService, current: int, position: float) -> None:
+    items = [QueueItem(ref=demo.watch_url(t.id), title=t.title, artist=t.artist,
+                       duration=float(t.seconds)) for t in TRACKS[:4]]
+    QueueStore(queue_file()).save(Queue(items, current), position)
+
+
+@pytest.mark.timeout(120)
+async def test_keys_pressed_before_the_session_exists_apply_in_order(
+        demo: DemoService, tmp_path: Path) -> None:
+    from tui.factory import build_rest
+
+    _saved_queue(demo, current=1, position=42.0)
+    path = tmp_path / "config.toml"
+    config = load_config(path)
+    args = cli.parser().parse_args(["--ao", "null"])
+    release = threading.Event()
+    with ExitStack() as resources:
+        begun = begin(args, Looks.of(config), resources)
+
+        def second_half() -> Started:
+            release.wait(60)
+            return build_rest(begun, args, config, path, resources, lambda: app)
+        app = YtplayApp.starting(begun.frame, second_half)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            # The first frame: what space resumes, and where, with no session yet.
+            now = app.query_one(NowPlayingPanel).now
+            assert app.playback is None
+            assert (now.index, now.title, now.state) == (1, TRACKS[1].title, PlayState.IDLE)
+            assert "space resumes at 0:42" in now.status
+            assert app.query_one(SessionPanel).row_count == 0
+            # n n p: item 2, as if each had applied at once; S hides the session panel now
+            # (it needs no session) and is remembered in the config once there is one.
+            for key in ("n", "n", "p", "S"):
+                await pilot.press(key)
+            assert not app.query_one(SessionPanel).display
+            assert app.query_one(NowPlayingPanel).now.index == 1  # nothing moved yet
+            release.set()
+            await until(pilot, lambda: app.playback is not None
+                        and app.playback.now.state is PlayState.PLAYING, 60)
+            assert app.playback is not None
+            assert app.playback.now.index == 2 and app.playback.now.title == TRACKS[2].title
+            assert not [it for it in app.playback.queue if it.status is ItemStatus.FAILED]
+            await until(pilot, lambda: "panels = [" in path.read_text(), 10)
+            assert load_config(path).ui.panels == ["events", "retries"]
+            assert not app.query_one(SessionPanel).display
+        app.join_start_up()
+
+
+async def test_what_the_second_half_cannot_start_ends_ytplay_with_its_reason() -> None:
+    def second_half() -> Started:
+        raise CannotStart("the config file has errors: fix them with `ytplay config edit`")
+    app = YtplayApp.starting(FirstFrame(Queue(), resting_now()), second_half)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.return_code is not None, 10)
+    app.join_start_up()
+    assert app.return_code == 2
+
+
+def resting_now():  # the first frame of an empty queue
+    from tui.core.nowplaying import resting
+
+    return resting(Queue(), 0.0)
+
+
+FIRST_FRAME_OF_YTPLAY = """
+import sys
+import textual.app
+from textual.app import App
+from tui.ui.app import YtplayApp
+
+run = App.run
+App.run = lambda self, **kw: run(self, headless=True, **kw)
+display = App._display
+first: list[str] = []
+
+def first_frame(self, *args, **kwargs):  # what is loaded when the first frame is drawn
+    if not first:
+        first.append(",".join(m for m in sys.argv[1:] if m in sys.modules))
+        print("FIRST:" + first[0], flush=True)
+    return display(self, *args, **kwargs)
+App._display = first_frame
+
+attach = YtplayApp._attach
+def attached(self):  # the second half is there: what is loaded now, then quit
+    attach(self)
+    print("STARTED:" + ",".join(m for m in sys.argv[1:] if m in sys.modules), flush=True)
+    self.exit()
+YtplayApp._attach = attached
+
+from tui.__main__ import main
+sys.exit(main(["--ao", "null"]))
+"""
+
+
+def test_ytplay_draws_its_first_frame_before_it_loads_the_session(tmp_path: Path) -> None:
+    """Through `ytplay`'s own start: nothing of the session, the player, yt-dlp, the HTTP
+    stacks or the config's validation is loaded when the first frame is drawn; all of it is
+    once the second half is done."""
+    heavy = ("tui.factory", "tui.session.manager", "tui.session.playback", "yt_dlp", "mpv",
+             "httpx", "aiohttp", "watchfiles")
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, "-c", FIRST_FRAME_OF_YTPLAY, *heavy],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = dict(line.split(":", 1) for line in r.stdout.splitlines()
+                 if line.startswith(("FIRST:", "STARTED:")))
+    assert set(filter(None, lines["FIRST"].split(","))) == set()
+    assert {"tui.factory", "tui.session.manager", "tui.session.playback"} <= set(
+        lines["STARTED"].split(","))
+
+
+QUIT_WHILE_BUILDING = """
+import sys
+import textual.app
+from textual.app import App
+import tui.factory
+
+run = App.run
+App.run = lambda self, **kw: run(self, headless=True, **kw)
+build_rest = tui.factory.build_rest
+
+def quit_first(begun, args, config, path, resources, the_app):
+    # q pressed while the second half builds: the app ends before it is done.
+    the_app().call_from_thread(the_app().exit)
+    started = build_rest(begun, args, config, path, resources, the_app)
+    resources.callback(print, "CLOSED", flush=True)  # runs once what it built is closed
+    return started
+tui.factory.build_rest = quit_first
+
+from tui.__main__ import main
+sys.exit(main(["--ao", "null", "--demo", "--demo-port", "0"]))
+"""
+
+
+def test_quitting_before_the_second_half_is_done_closes_what_it_built(tmp_path: Path) -> None:
+    """The app ends while start-up's second half is still building: ytplay waits for it
+    and closes what it built with the rest (the demo service, the player), then ends with
+    status 0 and no traceback."""
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, "-c", QUIT_WHILE_BUILDING], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, r.stderr[-2000:]
+    assert "CLOSED" in r.stdout

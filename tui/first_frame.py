@@ -1,0 +1,119 @@
+"""Start-up's first half (docs/ARCHITECTURE.md, "Start-up"): what the first frame shows,
+read before the app starts — the saved queue and where space resumes it, or the demo's
+queue — and what must be said before the screen takes the terminal (no libmpv). It loads
+nothing the first frame does not show; tui.factory builds the rest once that frame is
+drawn."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui.config.paths import queue_file
+from tui.core.errors import PlayerUnavailable
+from tui.core.models import QueueItem
+from tui.core.nowplaying import resting
+from tui.core.queue import Queue
+from tui.session.queue_store import QueueStore
+from tui.ui.starting import FirstFrame, Looks
+
+if TYPE_CHECKING:
+    from tui.demo.options import DemoOptions
+    from tui.demo.service import DemoService
+
+LIBMPV_MISSING = """\
+ytplay needs libmpv, the library behind the mpv player, and could not load it ({detail}).
+Install it from your system's packages — Debian/Ubuntu: sudo apt install libmpv2;
+Fedora: sudo dnf install mpv-libs; Arch: sudo pacman -S mpv; macOS: brew install mpv —
+then run ytplay again."""
+
+
+@dataclass
+class Begun:
+    """Start-up's first half done: the first frame, and what the second half builds on."""
+
+    frame: FirstFrame
+    store: QueueStore | None = None   # the queue's file; none for the demo's queue
+    position: float = 0.0             # where space resumes the current item
+    play_index: int | None = None     # the item to play once the app is up
+    notices: list[str] = field(default_factory=list)  # what reading the queue file found
+    demo: DemoService | None = None
+
+
+def begin(args: argparse.Namespace, looks: Looks, resources: ExitStack,
+          demo: DemoService | None = None) -> Begun:
+    """The first frame for this command line: the demo's queue with --demo (its service
+    started, or `demo` when one runs already), else the queue saved last time. Raises
+    PlayerUnavailable when libmpv is missing."""
+    find_libmpv()  # loaded once the first frame is drawn; missing, said before the screen
+    if args.demo:
+        return _demo_queue(args, looks, resources, demo)
+    store = QueueStore(queue_file())
+    queue, position = store.load()
+    play_index = len(queue) if (args.refs or args.playlist) else None
+    return Begun(FirstFrame(queue, resting(queue, position), looks), store, position,
+                 play_index, store.notices)
+
+
+def _demo_queue(args: argparse.Namespace, looks: Looks, resources: ExitStack,
+                service: DemoService | None) -> Begun:
+    """The demo's tracks: the first half through the session protocol (tokens, playback
+    sessions, signed URLs), the second through yt-dlp pages, then HLS (its playlist and
+    segment URLs expiring): a track and the live station. Built afresh each run and never
+    saved over the person's queue."""
+    from tui.demo.catalog import LIVE_ID, LIVE_TITLE, LIVE_TRACK, TRACKS
+    from tui.demo.service import DemoService
+
+    if service is None:
+        service = DemoService(demo_options(args)).start()
+        resources.callback(service.stop)
+    half = len(TRACKS) // 2
+    refs = [f"demo:{t.id}" if i < half else service.watch_url(t.id)
+            for i, t in enumerate(TRACKS)]
+    queue = Queue(QueueItem(ref=r, title=t.title, artist=t.artist, duration=float(t.seconds))
+                  for r, t in zip(refs, TRACKS))
+    queue.extend([QueueItem(ref=service.hls_url(LIVE_TRACK.id), artist=LIVE_TRACK.artist,
+                            title=f"{LIVE_TRACK.title} (HLS)",
+                            duration=float(LIVE_TRACK.seconds)),
+                  QueueItem(ref=service.hls_url(LIVE_ID), title=LIVE_TITLE,
+                            artist=LIVE_TRACK.artist)])
+    return Begun(FirstFrame(queue, resting(queue, 0.0), looks), play_index=0, demo=service)
+
+
+def demo_options(args: argparse.Namespace) -> DemoOptions:
+    from tui.demo.options import DemoOptions
+
+    knobs = {"token_ttl": args.demo_token_ttl, "url_ttl": args.demo_url_ttl,
+             "stream_limit": args.demo_stream_limit, "fail_rate": args.demo_fail_rate,
+             "latency": args.demo_latency, "drop_rate": args.demo_drop_rate,
+             "media_rate": args.demo_media_rate,
+             "clock_offset": args.demo_clock_offset, "segment_ttl": args.demo_segment_ttl}
+    return dataclasses.replace(DemoOptions(port=args.demo_port),
+                               **{k: v for k, v in knobs.items() if v is not None})
+
+
+def find_libmpv() -> None:
+    """Raises PlayerUnavailable when libmpv is not installed, without loading it: the
+    look-up python-mpv makes when it is imported."""
+    import ctypes.util
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("mpv")
+    if spec is None or spec.origin is None:
+        detail = "No module named 'mpv'"
+    elif os.name == "nt":  # a DLL on %PATH%, or beside python-mpv
+        beside = Path(spec.origin).parent
+        names = ("mpv-2.dll", "libmpv-2.dll", "mpv-1.dll")
+        if any(ctypes.util.find_library(n) or (beside / n).is_file() for n in names):
+            return
+        detail = "Cannot find mpv-1.dll, mpv-2.dll or libmpv-2.dll in your system %PATH%"
+    elif ctypes.util.find_library("mpv") is None:
+        detail = "Cannot find libmpv in the usual places"
+    else:
+        return
+    raise PlayerUnavailable(LIBMPV_MISSING.format(detail=detail))

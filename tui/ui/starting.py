@@ -1,0 +1,90 @@
+"""Start-up in two halves (docs/ARCHITECTURE.md, "Start-up"). The first frame is drawn from
+what a person sees first: the saved queue, where space resumes it, the screen's settings.
+The rest — the session and its services, the config's full validation, libmpv — is built on
+a thread once that frame is drawn, and handed to the app as `Started`. Keys pressed
+meanwhile wait for it and are applied in order."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
+
+from tui.core.nowplaying import NowPlaying
+from tui.core.queue import Queue
+
+from .panels import PANELS
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from tui.config.schema import Config
+    from tui.session.downloads import Downloads
+    from tui.session.playback import Playback
+
+    from .config_host import ConfigHost
+    from .widgets.cover import CoverFetch
+
+
+class Background(Protocol):
+    """Something that runs beside the UI for as long as the app does (MPRIS)."""
+
+    async def start(self) -> bool: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Looks:
+    """The config's settings the screen is drawn with: the theme, the panels, the cover and
+    the keys."""
+
+    theme: str = "textual-dark"
+    panels: tuple[str, ...] = PANELS
+    cover: str = "auto"
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: Config) -> Looks:
+        return cls(theme=config.ui.theme, panels=tuple(config.ui.panels),
+                   cover=config.ui.cover, keys=dict(config.keys))
+
+
+@dataclass
+class FirstFrame:
+    """What the first frame shows. `queue` is the very queue the playback gets later."""
+
+    queue: Queue
+    now: NowPlaying
+    looks: Looks = field(default_factory=Looks)
+
+
+@dataclass
+class Started:
+    """What the app drives once start-up is done.
+    `config`: where the config comes from; without it, nothing is edited or watched.
+    `notices`: what start-up found wrong with saved files (set aside, entries skipped).
+    `covers`: finds a cover's image file (the session's cover store) for Now Playing.
+    `downloads`: keeps items for listening offline (none without a media cache).
+    `at_start`: run on the loop before anything else (what the command line queues)."""
+
+    playback: Playback
+    config: ConfigHost | None = None
+    background: list[Background] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    covers: CoverFetch | None = None
+    downloads: Downloads | None = None
+    at_start: Callable[[], None] = lambda: None
+
+
+class CannotStart(Exception):
+    """Start-up's second half met something the person must fix; the message says what
+    and how, in one paragraph (ytplay ends with it and exit status 2)."""
+
+
+async def frames_drawn(app: App[object], frames: int) -> None:
+    """Once `app` has drawn `frames` more frames. (Not App.wait_for_refresh: it wants the app
+    in a task of its own.)"""
+    for _ in range(frames):
+        drawn = asyncio.Event()
+        app.call_after_refresh(drawn.set)
+        await drawn.wait()
