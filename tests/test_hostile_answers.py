@@ -128,3 +128,24 @@ async def test_a_retry_after_that_is_not_a_number_is_ignored(garbage, value: str
         with pytest.raises(ServiceError) as e:
             await SessionApiClient(garbage.url, "ytplay", http).library("t")
     assert e.value.failure_class is FailureClass.TRANSIENT and e.value.retry_after is None
+
+
+@pytest.mark.parametrize("body", ['{"error": {"nested": 1}}', '{"error": ["invalid_grant"]}',
+                                  '{"error": 5, "message": {"x": 1}}',
+                                  '{"error": "Bearer SECRETVALUE \\u001b[2J' + "x" * 5000 + '"}',
+                                  '{"error": "invalid_grant", "message": "' + "y" * 5000 + '"}'],
+                         ids=["dict", "list", "numbers", "secret-and-long", "long-message"])
+async def test_an_error_body_of_the_wrong_shape_is_classified_and_kept_short(
+        garbage, body: str) -> None:
+    """`error` is a short code (RFC 6749, 5.2) that decides what happens next: anything else
+    there is no code (it was unhashable: a traceback), and neither it nor a long `message`
+    reaches an error text whole."""
+    garbage.status, garbage.body = 400, body
+    async with httpx.AsyncClient() as http:
+        client = SessionApiClient(garbage.url, "ytplay", http)
+        with pytest.raises(ServiceError) as e:
+            await client.refresh_grant("r")
+    assert e.value.failure_class is FailureClass.DETERMINISTIC
+    assert e.value.failure.code in (None, "invalid_grant")
+    text = str(e.value)
+    assert "SECRETVALUE" not in text and "\x1b" not in text and len(text) < 400, text

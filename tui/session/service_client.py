@@ -3,6 +3,7 @@ raised as a ServiceError carrying a core Failure, so one table decides what happ
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -14,6 +15,7 @@ from tui.core.jwt_claims import unverified_exp
 from tui.core.origins import redirect_target, same_origin
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
+from tui.core.sanitize import printable
 
 if TYPE_CHECKING:
     import httpx
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DEFAULT_HEARTBEAT = 30.0    # s, when the service names none that makes sense
 MAX_REDIRECTS = 5
+MESSAGE_CHARS = 200         # of an error body's `message` kept in the error's text
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,15 @@ async def failure_of(response: httpx.Response, *, signed_url: bool = False) -> S
         code, message = body.get("error"), body.get("message")
     except (ValueError, AttributeError, httpx.HTTPError):
         pass
+    # `error` decides what happens next (tui/core/failures.py): only a short code counts
+    # (RFC 6749, 5.2); a hostile server's object or paragraph there is no code at all.
+    code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
+    message = printable(redact(message))[:MESSAGE_CHARS] if isinstance(message, str) else None
     retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
     where = redact(str(response.request.url.copy_with(query=None)))
     text = f"{response.status_code} {code or response.reason_phrase} from {where}"
     if message:
-        text += f": {redact(str(message))}"
+        text += f": {message}"
     return ServiceError(text, Failure(response.status_code, code, signed_url=signed_url),
                         retry_after=retry_after)
 
