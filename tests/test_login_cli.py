@@ -4,6 +4,7 @@ a user would, at the server's verification page."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
@@ -112,3 +113,47 @@ def test_a_service_with_another_grant_is_told_why(served) -> None:
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.count("\n") == 1 and 'grant = "password"' in err
+
+
+@pytest.fixture
+async def portal(tmp_path: Path):
+    """A device endpoint that works and a token endpoint behind a captive portal: every
+    poll is answered with an HTML page."""
+    from aiohttp import web
+
+    async def device(_request: web.Request) -> web.Response:
+        return web.json_response({"device_code": "d", "user_code": "WXYZ-1234",
+                                  "verification_uri": "http://127.0.0.1/device",
+                                  "expires_in": 3, "interval": 1})
+
+    async def token(_request: web.Request) -> web.Response:
+        return web.Response(text="<html>sign in to the hotel wifi</html>",
+                            content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/device", device)
+    app.router.add_post("/token", token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(base=base, client=PUBLIC_CLIENT)
+                      .replace("/oauth/", "/"))
+    yield config
+    await runner.cleanup()
+
+
+async def test_a_token_endpoint_that_never_answered_is_not_blamed_on_the_user(portal) -> None:
+    """The code ran out while every poll failed: the line says the server could not be
+    asked, not that the code was never entered (the user may well have entered it)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui", "login", "files", "--config", str(portal),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1, out + err
+    line = err.decode()
+    assert line.count("\n") == 1 and "Traceback" not in line, line
+    assert "before it was entered" not in line, line
+    assert "WXYZ-1234" in line and "not the answer" in line, line

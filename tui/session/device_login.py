@@ -39,15 +39,21 @@ async def device_login(client: OAuth2Client, service: str, show: Callable[[Devic
     show(code)
     deadline = clock() + code.expires_in
     interval = code.interval
+    trouble: ServiceError | None = None   # the last poll's, when it could not be answered
     while True:
         await sleep(interval)
         if clock() >= deadline:
+            if trouble is not None:  # the user may have entered it: we could not ask
+                raise DeviceLoginFailed(f"{service}: the code {code.user_code} expired while "
+                                        f"the server could not be asked about it ({trouble}); "
+                                        "log in again for a new one")
             raise DeviceLoginFailed(f"{service}: the code {code.user_code} expired before it "
                                     "was entered; log in again for a new one")
         try:
             return await client.device_token(code.device_code)
         except ServiceError as e:
             why = e.failure.code
+            trouble = None
             if why == "authorization_pending":
                 continue
             if why == "slow_down":
@@ -61,6 +67,7 @@ async def device_login(client: OAuth2Client, service: str, show: Callable[[Devic
                                         "before it was entered; log in again for a new one") \
                     from None
             if e.failure_class is FailureClass.TRANSIENT:
+                trouble = e
                 interval = min(MAX_INTERVAL, interval * 2)  # RFC 8628, 3.5: back off
                 continue
             raise DeviceLoginFailed(f"{service}: the server ended the login "
