@@ -129,7 +129,7 @@ async def test_the_bearer_goes_with_media_only_to_allowed_origins(demo_options, 
         own = session.upstream("k")
         assert own is not None and own.headers["Authorization"].startswith("Bearer ")
         # The service hands out a URL on a CDN origin (as many do).
-        opened = session._open["k"]  # noqa: SLF001 - the stream the service granted
+        opened = session.leases.open["k"]  # the stream the service granted
         opened.stream = replace(opened.stream, url=cdn.url + "/media/t1.wav")
         async with httpx.AsyncClient() as c:
             r = await c.get(url)

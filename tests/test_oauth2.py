@@ -199,7 +199,7 @@ async def test_rotation_is_stored_and_reused_after_a_restart(oauth: OAuthServer,
     first = make_session(resolver, token_store=TokenStore(path))
     shown: list[str] = []
     add_service(first, oauth, device=approving(oauth, shown))
-    tokens = first.oauth2["files"].tokens
+    tokens = first.services.oauth2["files"].tokens
     await tokens.token()
     assert len(shown) == 1
     before = path.read_text()
@@ -215,7 +215,7 @@ async def test_rotation_is_stored_and_reused_after_a_restart(oauth: OAuthServer,
     second = make_session(resolver, token_store=TokenStore(path))
     add_service(second, oauth, device=no_login)
     devices = oauth.state.count(DEVICE)
-    await second.oauth2["files"].tokens.token()
+    await second.services.oauth2["files"].tokens.token()
     assert oauth.state.count(DEVICE) == devices
     assert path.read_text() != after                       # rotated again, and stored
     await second.aclose()
@@ -285,7 +285,7 @@ async def test_client_credentials_and_password_grants(oauth: OAuthServer,
         "machine", token_url=f"{oauth.base_url}/oauth/token", client_id=CONFIDENTIAL_CLIENT,
         secret_env="TEST_CLIENT_SECRET", scopes=["media"], grant="client_credentials",
         media_origins=[oauth.base_url])
-    assert await session.oauth2["machine"].tokens.token()
+    assert await session.services.oauth2["machine"].tokens.token()
     assert oauth.state.count("client_credentials") == 1
     rows = {(lease.kind, lease.owner) for lease in session.book.values()}
     assert (LeaseKind.ACCESS_TOKEN, "machine") in rows     # and no refresh token: it has none
@@ -297,7 +297,7 @@ async def test_client_credentials_and_password_grants(oauth: OAuthServer,
         "person", token_url=f"{oauth.base_url}/oauth/token", client_id=PUBLIC_CLIENT,
         scopes=["media"], grant="password", username="alice", password=password,
         media_origins=[oauth.base_url])
-    assert await session.oauth2["person"].tokens.token()
+    assert await session.services.oauth2["person"].tokens.token()
     assert oauth.state.count("password") == 1
 
     session.add_oauth2_service(
@@ -305,8 +305,8 @@ async def test_client_credentials_and_password_grants(oauth: OAuthServer,
         secret_env="TEST_WRONG_SECRET", grant="client_credentials",
         media_origins=[oauth.base_url])
     with pytest.raises(LoginRequired, match="refused the client credentials"):
-        await session.oauth2["wrong"].tokens.token()
+        await session.services.oauth2["wrong"].tokens.token()
 
     monkeypatch.delenv("TEST_WRONG_SECRET")                # named, but not set
     with pytest.raises(LoginRequired, match=r"\$TEST_WRONG_SECRET is not set"):
-        await session.oauth2["wrong"].tokens.token()
+        await session.services.oauth2["wrong"].tokens.token()

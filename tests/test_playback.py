@@ -154,7 +154,7 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
     pb.add([demo.watch_url(t) for t in ("t1", "t2", "t3", "t4")])
     pb.play(0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING)
-    ahead = list(session._ahead.values())
+    ahead = list(session.ahead.streams.values())
     assert len(ahead) == 2                                 # t2 and t3, not t4
     await asyncio.gather(*ahead)
     assert sorted(counting.calls) == sorted(demo.watch_url(t) for t in ("t1", "t2", "t3"))
@@ -164,9 +164,9 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
     assert demo.watch_url("t2") in counting.calls and counting.calls.count(demo.watch_url("t2")) == 1
     # t4 now comes up; removing it drops its pre-resolved stream.
     t4 = pb.queue[3].uid
-    assert t4 in session._ahead
+    assert t4 in session.ahead.streams
     pb.edits.remove(3)
-    assert t4 not in session._ahead
+    assert t4 not in session.ahead.streams
     pb.detach()
     await session.aclose()
 

@@ -190,8 +190,8 @@ def assert_only_current_open(r: Rig) -> None:
     allowed = {r.pb._key}
     if r.pb.ahead.prepared is not None:
         allowed.add(r.pb.ahead.prepared.opening.key)
-    assert r.pb._key in r.session._open, _picture(r)
-    assert set(r.session._open) <= allowed, f"open: {list(r.session._open)}\n{_picture(r)}"
+    assert r.pb._key in r.session.leases.open, _picture(r)
+    assert set(r.session.leases.open) <= allowed, f"open: {list(r.session.leases.open)}\n{_picture(r)}"
 
 
 def service_sessions(demo: DemoService) -> list[str]:
@@ -469,7 +469,7 @@ async def test_removing_the_playing_item_while_the_next_resolves(
         # Let go of with the removal: nothing opened for it is kept.
         assert opening.task.cancelled(), (f"the abandoned look-ahead open went on and "
                                           f"opened {opening.task.result()!r}\n{_picture(r)}")
-        assert r.session._open == {}, _picture(r)
+        assert r.session.leases.open == {}, _picture(r)
         assert r.rec.now.state is PlayState.IDLE, _picture(r)
         assert_clean(r, caplog)
 
@@ -498,7 +498,7 @@ async def test_stop_in_the_middle_of_a_storm_then_space_resumes_there(
         await until(r, lambda: r.rec.now.state is PlayState.IDLE, "stopping")
         assert r.rec.now.index == 2 and (r.rec.now.position or 0) < 1, _picture(r)
         await settled(r.session)
-        assert service_sessions(r.demo) == [] and r.session._open == {}, _picture(r)
+        assert service_sessions(r.demo) == [] and r.session.leases.open == {}, _picture(r)
         r.pb.toggle_pause()
         await plays(r, 2, "Glass Orchard", at_most_from=2.0)
 
@@ -512,7 +512,7 @@ async def test_stop_in_the_middle_of_a_storm_then_space_resumes_there(
         kept = r.rec.now.position
         assert kept is not None and 40 <= kept < 43, _picture(r)
         await settled(r.session)
-        assert service_sessions(r.demo) == [] and r.session._open == {}, _picture(r)
+        assert service_sessions(r.demo) == [] and r.session.leases.open == {}, _picture(r)
         r.pb.toggle_pause()
         await until(r, lambda: r.rec.now.state is PlayState.PLAYING and r.rec.now.index == 2,
                     "playing item 2 again")

@@ -53,7 +53,7 @@ async def _ytplay(player: MpvPlayer, session: SessionManager, demo: DemoService,
     pb.add([demo.watch_url("t2"), demo.watch_url("t5")])
     pb.play(0, start=100.0)
     await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING, 20)
-    await asyncio.gather(*session._ahead.values())  # noqa: SLF001 - wait for the pre-resolve
+    await asyncio.gather(*session.ahead.streams.values())  # wait for the pre-resolve
     while gapless and (pb.ahead.prepared is None or pb.ahead.prepared.entry is None):
         await asyncio.sleep(0.01)                   # and for the hand-over
     await asyncio.sleep(0.5)                        # let libmpv prefetch, as it would mid-track

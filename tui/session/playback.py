@@ -34,11 +34,12 @@ from tui.core.verdicts import Act, after_end, after_open_error
 
 from .library_files import History, Playlists
 from .lookahead import LookAhead, Opening
-from .manager import RECOVERABLE, SessionManager
+from .manager import SessionManager
 from .queue_editor import QueueEditor
 from .queue_store import QueueStore
 from .saving import QueueSaver
 from .settings import PlaybackSettings
+from .stream_leases import RECOVERABLE
 from .tasks import Tasks
 from .transport import Transport, Whose
 
