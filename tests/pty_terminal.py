@@ -66,6 +66,23 @@ class Terminal:
                 self.stream.feed(data)
         return time.monotonic()
 
+    def read_to_end(self, timeout: float) -> bytes:
+        """Everything the program writes until it exits (all of `raw`)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            try:
+                data = os.read(self.master, 65536) if ready else b""
+            except OSError:  # the program's side closed: it exited
+                break
+            if ready and not data:
+                break
+            self.raw += data
+            self.stream.feed(data)
+        else:
+            raise AssertionError(f"the program did not exit; screen:\n{self.text()}")
+        return self.raw
+
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)
 

@@ -178,3 +178,27 @@ def test_quitting_before_the_second_half_is_done_closes_what_it_built(tmp_path: 
                        text=True, timeout=60, env=env)
     assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, r.stderr[-2000:]
     assert "CLOSED" in r.stdout
+
+
+def test_on_a_terminal_a_wrong_config_ends_ytplay_after_its_first_frame(tmp_path: Path) -> None:
+    """On a terminal the config's schema is checked in start-up's second half: the first
+    frame shows, then ytplay ends with status 2, the terminal given back, and the reason
+    and the fix on it; the file is untouched."""
+    from tests.pty_terminal import Terminal
+
+    path = tmp_path / "config.toml"
+    path.write_text("[playback]\nvolume = 300\n")
+    env = {**os.environ, "TERM": "xterm-256color",
+           **{f"XDG_{n}_HOME": str(tmp_path / n.lower()) for n in ("STATE", "DATA", "CACHE")}}
+    term = Terminal([sys.executable, "-m", "tui", "--config", str(path), "--ao", "null"], env,
+                    cols=100, rows=30)
+    try:
+        term.wait_for(lambda s: "Now Playing" in s, timeout=20)
+        said = term.read_to_end(timeout=30).decode(errors="replace")
+        assert term.proc.wait(timeout=10) == 2
+        after = " ".join(said.rsplit("\x1b[?1049l", 1)[1].split())  # once the screen is given back
+        assert f"{path}:2: playback.volume" in after and "ytplay config edit" in after
+        assert "Traceback" not in said
+    finally:
+        term.close()
+    assert path.read_text() == "[playback]\nvolume = 300\n"

@@ -10,8 +10,13 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui import cli
+
+if TYPE_CHECKING:
+    from tui.config.paths import ConfigLocation
+    from tui.config.schema import Config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,51 +40,48 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parser().parse_args(argv)
 
     from tui.config.paths import locate_config, log_dir
-    from tui.config.store import ConfigFileError
     from tui.core.errors import YtplayError
+    from tui.first_frame import Settings
     from tui.logsetup import LogFileError, divert_native_stderr, setup_logging
-    from tui.runtime_config import load_config
+    from tui.ui.starting import CannotStart
 
     where = locate_config(args.config)
+    # On a terminal, what the first frame needs of the config is read as it is and the whole
+    # file is validated in start-up's second half, which ends ytplay with the reason when it
+    # is wrong. With no terminal there is no frame to hurry: the file is validated first, and
+    # what is wrong is said alone on stderr.
+    config = None
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        try:
+            config = _load_config(where)
+        except CannotStart as e:
+            print(f"ytplay: {e}", file=sys.stderr)
+            return 2
+    settings = Settings.read(where.path) if config is None else Settings.of(config)
+    log_file = Path(settings.log_file) if settings.log_file else log_dir() / "ytplay.log"
     try:
-        config = load_config(where.path, make_folder=not where.named_by)
-    except ConfigFileError as e:
-        from tui.config_cli import explain  # on errors only: starting needs none of it
-
-        print(explain(e, where), file=sys.stderr)
-        return 2
-    except YtplayError as e:
-        from tui.config_cli import hint
-
-        print(f"ytplay: the config file has errors:\n{e}\nFix them with: {hint('edit', where)}",
-              file=sys.stderr)
-        return 2
-    log_file = Path(config.log.file) if config.log.file else log_dir() / "ytplay.log"
-    try:
-        setup_logging(log_file, config.log.level.upper())
+        setup_logging(log_file, settings.log_level)
     except LogFileError as e:
         from tui.config_cli import hint
 
-        where_to = ("set [log] file to a file you can write" if config.log.file else
+        where_to = ("set [log] file to a file you can write" if settings.log_file else
                     f"make {log_dir()} writable for your user, or set [log] file to another file")
         print(f"ytplay: {e}. To start, "
               f"{where_to} with `{hint('edit', where)}` (empty means {log_dir()}).",
               file=sys.stderr)
         return 2
-    _clean_up(where.path)
     with ExitStack() as resources:
         from tui.ui import graphics
 
-        if config.ui.cover != "off":
+        if settings.looks.cover != "off":
             graphics.prepare()  # the terminal is asked what it can draw while the rest loads
             resources.callback(graphics.settle)  # its reply read, even when start-up fails
         try:
             if sys.stderr.isatty():
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))
             from tui.first_frame import begin
-            from tui.ui.starting import Looks
 
-            begun = begin(args, Looks.of(config), resources)
+            begun = begin(args, settings.looks, resources)
         except (YtplayError, OSError) as e:
             print(f"ytplay: {_cannot_start(e)}", file=sys.stderr)
             return 2
@@ -87,14 +89,16 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         graphics.settle()  # before the app takes the terminal
         from tui.ui.app import YtplayApp
-        from tui.ui.starting import CannotStart, Started
+        from tui.ui.starting import Started
 
         def second_half() -> Started:
             # What the first frame does not show, built once it is drawn (tui/ui/starting.py).
             from tui.factory import build_rest
 
+            valid = config or _load_config(where)
+            _clean_up(where.path)
             try:
-                return build_rest(begun, args, config, where.path, resources, lambda: app)
+                return build_rest(begun, args, valid, where.path, resources, lambda: app)
             except (YtplayError, OSError) as e:
                 raise CannotStart(_cannot_start(e)) from None
         app = YtplayApp.starting(begun.frame, second_half)
@@ -105,6 +109,24 @@ def main(argv: list[str] | None = None) -> int:
     # Textual prints an exception that ended the app and sets a non-zero return code;
     # the exit status must say so too.
     return app.return_code or 0
+
+
+def _load_config(where: ConfigLocation) -> Config:
+    """The whole config, validated (written with the defaults on the first run); what is
+    wrong with it as CannotStart, in one paragraph that says how to fix it."""
+    from tui.config.store import ConfigFileError
+    from tui.config_cli import explain, hint
+    from tui.core.errors import YtplayError
+    from tui.runtime_config import load_config
+    from tui.ui.starting import CannotStart
+
+    try:
+        return load_config(where.path, make_folder=not where.named_by)
+    except ConfigFileError as e:
+        raise CannotStart(explain(e, where).removeprefix("ytplay: ")) from None
+    except YtplayError as e:
+        raise CannotStart(f"the config file has errors:\n{e}\nFix them with: "
+                          f"{hint('edit', where)}") from None
 
 
 def _cannot_start(error: Exception) -> str:

@@ -19,9 +19,11 @@ from tui.core.models import QueueItem
 from tui.core.nowplaying import resting
 from tui.core.queue import Queue
 from tui.session.queue_store import QueueStore
+from tui.ui.panels import PANELS
 from tui.ui.starting import FirstFrame, Looks
 
 if TYPE_CHECKING:
+    from tui.config.schema import Config
     from tui.demo.options import DemoOptions
     from tui.demo.service import DemoService
 
@@ -30,6 +32,51 @@ ytplay needs libmpv, the library behind the mpv player, and could not load it ({
 Install it from your system's packages — Debian/Ubuntu: sudo apt install libmpv2;
 Fedora: sudo dnf install mpv-libs; Arch: sudo pacman -S mpv; macOS: brew install mpv —
 then run ytplay again."""
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What start-up needs of the config before the first frame: the screen's looks and
+    the log. Read as the file has them, without its schema (pydantic and the schema cost
+    ~50 ms, a third of Textual's own start): a value that is missing or not of its kind is
+    the default here, and the whole file is validated in start-up's second half, which
+    ends ytplay with the reason when it is wrong."""
+
+    looks: Looks = field(default_factory=Looks)
+    log_file: str = ""
+    log_level: str = "INFO"
+
+    @classmethod
+    def of(cls, config: Config) -> Settings:
+        return cls(Looks.of(config), config.log.file, config.log.level.upper())
+
+    @classmethod
+    def read(cls, path: Path) -> Settings:
+        import tomllib
+
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no file yet, unreadable, not UTF-8, not TOML
+            return cls()
+        ui, log, keys = (doc.get(k) if isinstance(doc.get(k), dict) else {}
+                         for k in ("ui", "log", "keys"))
+        default = Looks()
+        panels = ui.get("panels")
+        looks = Looks(
+            theme=_text(ui.get("theme"), default.theme),
+            panels=tuple(panels) if isinstance(panels, list) and set(panels) <= set(PANELS)
+            else default.panels,
+            cover=ui.get("cover") if ui.get("cover") in ("auto", "off") else default.cover,
+            keys={k: v for k, v in keys.items() if isinstance(v, str)})
+        level = _text(log.get("level"), "info").upper()
+        return cls(looks, _text(log.get("file"), ""), level if level in LEVELS else "INFO")
+
+
+def _text(value: object, default: str) -> str:
+    return value if isinstance(value, str) else default
 
 
 @dataclass
