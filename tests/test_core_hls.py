@@ -118,6 +118,14 @@ def test_audio_plays_the_best_audio_only_variant_video_the_best() -> None:
     "", "<html>not a playlist</html>", "#EXTM3U\nseg.ts\n",            # no #EXTINF
     "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n", "#EXTM3U\n#EXTINF:abc,\na.ts\n",
     "#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:12\na.ts\n",                # no offset to follow
+    # Hostile: digits str.isdigit() takes and int() does not (a ValueError, not a
+    # PlaylistError: the proxy answered 500 with a traceback), a sequence number no
+    # segment name can carry, durations that are negative or not numbers at all.
+    "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:\u00b2\n#EXTINF:1,\na.ts\n",
+    "#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:\u00b3@0\na.ts\n",
+    "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:" + "9" * 40 + "\n#EXTINF:1,\na.ts\n",
+    "#EXTM3U\n#EXTINF:-5,\na.ts\n", "#EXTM3U\n#EXTINF:nan,\na.ts\n",
+    "#EXTM3U\n#EXTINF:inf,\na.ts\n", "#EXTM3U\n#EXTINF:1e309,\na.ts\n",
 ])
 def test_what_is_not_a_relayable_playlist_says_so(text: str) -> None:
     with pytest.raises(PlaylistError):
@@ -127,3 +135,10 @@ def test_what_is_not_a_relayable_playlist_says_so(text: str) -> None:
 def test_a_master_without_variants_says_so() -> None:
     with pytest.raises(PlaylistError):
         parse_master("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n", BASE)
+
+
+def test_odd_digits_where_a_number_is_optional_count_as_none() -> None:
+    variants = parse_master("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=\u00b2\na.m3u8\n", BASE)
+    assert [v.bandwidth for v in variants] == [0]
+    text = "#EXTM3U\n#EXT-X-DISCONTINUITY-SEQUENCE:\u00b9\n#EXTINF:1,\na.ts\n"
+    assert parse_media(text, BASE).discontinuity_seq == 0

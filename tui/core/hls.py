@@ -11,6 +11,7 @@ have to be rendered back to text with its own ideas of what to keep.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -22,6 +23,9 @@ _PLAYLIST_TAGS = ("#EXT-X-VERSION", "#EXT-X-TARGETDURATION", "#EXT-X-PLAYLIST-TY
                   "#EXT-X-SERVER-CONTROL", "#EXT-X-PART-INF")
 _URI_ATTR = re.compile(r'URI="([^"]*)"')
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+# A decimal-integer (RFC 8216, 4.2) of ASCII digits (str.isdigit() takes '²', which int()
+# refuses), short enough to name a segment by: the proxy's route takes 15 digits.
+_INTEGER = re.compile(r"[0-9]{1,15}")
 
 # How many segments from the end a relayed live playlist offers: where a player starts a
 # live stream, and where it lands when it must skip segments that left the window.
@@ -86,6 +90,10 @@ def _lines(text: str) -> list[str]:
     return [line for line in lines[1:] if line]
 
 
+def _integer(value: str) -> int | None:
+    return int(value) if _INTEGER.fullmatch(value) else None
+
+
 def is_master(text: str) -> bool:
     return "#EXT-X-STREAM-INF:" in text
 
@@ -101,9 +109,8 @@ def parse_master(text: str, base: str) -> list[Variant]:
         if line.startswith("#EXT-X-STREAM-INF:"):
             attrs = {k: v.strip('"') for k, v in _ATTR.findall(line.split(":", 1)[1])}
         elif not line.startswith("#") and attrs is not None:
-            bandwidth = attrs.get("BANDWIDTH", "0")
             variants.append(Variant(urljoin(base, line),
-                                    int(bandwidth) if bandwidth.isdigit() else 0,
+                                    _integer(attrs.get("BANDWIDTH", "")) or 0,
                                     attrs.get("CODECS", "")))
             attrs = None
     if not variants:
@@ -120,11 +127,12 @@ def choose_variant(variants: list[Variant], *, video: bool = False) -> Variant:
 
 def _byterange(value: str, previous_end: int | None) -> tuple[int, int]:
     length, _, offset = value.partition("@")
-    if not length.isdigit() or (offset and not offset.isdigit()):
+    size, at = _integer(length), _integer(offset) if offset else previous_end
+    if size is None or (offset and at is None):
         raise PlaylistError(f"a bad #EXT-X-BYTERANGE: {value[:40]}")
-    if not offset and previous_end is None:
+    if at is None:
         raise PlaylistError("#EXT-X-BYTERANGE without an offset after no range")
-    return (int(offset) if offset else previous_end or 0), int(length)
+    return at, size
 
 
 def parse_media(text: str, base: str) -> MediaPlaylist:
@@ -138,13 +146,12 @@ def parse_media(text: str, base: str) -> MediaPlaylist:
     range_end: dict[str, int] = {}
     for line in _lines(text):
         if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            value = line.split(":", 1)[1]
-            if not value.isdigit():
+            number = _integer(line.split(":", 1)[1])
+            if number is None:
                 raise PlaylistError("a bad #EXT-X-MEDIA-SEQUENCE")
-            seq = int(value)
+            seq = number
         elif line.startswith("#EXT-X-DISCONTINUITY-SEQUENCE:"):
-            value = line.split(":", 1)[1]
-            disc_seq = int(value) if value.isdigit() else 0
+            disc_seq = _integer(line.split(":", 1)[1]) or 0
         elif line == "#EXT-X-ENDLIST":
             ended = True
         elif line.startswith(_PLAYLIST_TAGS):
@@ -154,6 +161,8 @@ def parse_media(text: str, base: str) -> MediaPlaylist:
                 duration = float(line.split(":", 1)[1].split(",", 1)[0])
             except ValueError:
                 raise PlaylistError("a bad #EXTINF") from None
+            if not (math.isfinite(duration) and duration >= 0):
+                raise PlaylistError("a bad #EXTINF")  # handed to libmpv as it is
         elif line.startswith("#EXT-X-BYTERANGE:"):
             pending.append(line)  # its offset may depend on the URI that follows
         elif line.startswith("#"):
