@@ -11,7 +11,8 @@ and the same segment is fetched again from the new playlist, so libmpv sees a sl
 the same place. A live segment that left the window meanwhile is answered 404: libmpv then
 skips to the window, which the relayed playlist keeps at the live edge.
 
-Segments are relayed whole (they are seconds long); the session manager is told when the
+A playlist is read up to MAX_PLAYLIST_BYTES and parsed on a worker thread (this is the
+UI's loop). Segments are relayed whole (they are seconds long); the session manager is told when the
 segment URLs expire, so its one refresh schedule renews the stream before they do, and
 whether the stream is live (a paused live stream resumes at its live edge: `Playback`).
 """
@@ -27,8 +28,8 @@ from tui.core.errors import ServiceError
 from tui.core.events import SessionEvent
 from tui.core.expiry import parse_url_expiry
 from tui.core.failures import Failure
-from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, choose_variant, expiry,
-                          for_player, is_master, parse_master, parse_media)
+from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, Variant, choose_variant,
+                          expiry, for_player, is_master, parse_master, parse_media)
 from tui.core.origins import origin
 
 from .relay import Upstream, UpstreamProvider
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 # A segment URL with less life than this left is not used: the playlist is fetched again.
 EXPIRY_MARGIN = 1.5  # s
+MAX_PLAYLIST_BYTES = 16 << 20
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 # Makes the next attempt worth making after `error` on `failed`, the `n`th failure in a
@@ -76,7 +78,8 @@ class HlsRelay:
     async def playlist(self, key: str) -> str:
         """The media playlist for libmpv, fetched afresh (a live one grows)."""
         loaded = await self._load(key)
-        return for_player(loaded.playlist, lambda s: f"{s.seq}.{s.extension}")
+        return await asyncio.to_thread(for_player, loaded.playlist,
+                                       lambda s: f"{s.seq}.{s.extension}")
 
     async def segment(self, key: str, seq: int) -> tuple[bytes, str]:
         """Segment `seq`'s bytes and content type, from the freshest URL; raises
@@ -141,38 +144,51 @@ class HlsRelay:
             if upstream is None:
                 raise SegmentGone("the stream was closed")
             try:
-                playlist = await self._media_playlist(upstream)
+                playlist, expires_at = await self._media_playlist(upstream)
             except ServiceError as error:
                 failures += 1
                 await self.recover(key, upstream, error, failures)
                 continue
             loaded = _Loaded(upstream, playlist)
             self._loaded[key] = loaded
-            self.provider.playlist_read(key, expiry(playlist, parse_url_expiry), playlist.live)
+            self.provider.playlist_read(key, expires_at, playlist.live)
             return loaded
 
-    async def _media_playlist(self, upstream: Upstream) -> MediaPlaylist:
-        text, url = await self._get_text(upstream.url, dict(upstream.headers))
+    async def _media_playlist(self, upstream: Upstream) -> tuple[MediaPlaylist, float | None]:
+        """The media playlist and when its segment URLs expire. Read on a worker thread: a
+        long VOD's playlist takes 10-100 ms to parse, a hostile one seconds, and this is
+        the UI's loop."""
         try:
-            if is_master(text):
-                variant = choose_variant(parse_master(text, url))
-                text, url = await self._get_text(variant.uri, _headers_for(variant.uri, upstream))
-            return parse_media(text, url)
+            body, url = await self._get(upstream.url, dict(upstream.headers))
+            read = await asyncio.to_thread(_read, body, url)
+            if isinstance(read, list):  # a master playlist: its variant's media playlist
+                variant = choose_variant(read)
+                body, url = await self._get(variant.uri, _headers_for(variant.uri, upstream))
+                read = await asyncio.to_thread(_read, body, url)
+                if isinstance(read, list):
+                    raise PlaylistError("a master playlist whose variant is a master playlist")
+            return read
         except PlaylistError as e:
             raise ServiceError(f"the HLS playlist cannot be relayed: {e}",
                                Failure(400)) from None
 
-    async def _get_text(self, url: str, headers: dict[str, str]) -> tuple[str, str]:
+    async def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, str]:
+        """The playlist at `url`, at most MAX_PLAYLIST_BYTES of it, and where it ended up."""
         import httpx  # loaded on first use: after the first frame
 
+        body = bytearray()
         try:
-            response = await self.http.get(url, headers=headers)
+            async with self.http.stream("GET", url, headers=headers) as response:
+                if response.status_code >= 400:
+                    raise await failure_of(response, signed_url=True)
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_PLAYLIST_BYTES:
+                        raise PlaylistError(f"larger than {MAX_PLAYLIST_BYTES >> 20} MiB")
         except httpx.TransportError as e:
             raise ServiceError(f"{type(e).__name__} fetching the HLS playlist",
                                network_failure(e)) from None
-        if response.status_code >= 400:
-            raise await failure_of(response, signed_url=True)
-        return response.text, str(response.url)
+        return bytes(body), str(response.url)
 
     # --- segments ---------------------------------------------------------------------
 
@@ -200,3 +216,11 @@ class HlsRelay:
                                             "on at the live edge"))
         return SegmentGone(f"no segment {seq}")
 
+
+def _read(body: bytes, url: str) -> list[Variant] | tuple[MediaPlaylist, float | None]:
+    """A master playlist's variants; or a media playlist and when its segment URLs expire."""
+    text = body.decode("utf-8", "replace")  # UTF-8 (RFC 8216, 4.1)
+    if is_master(text):
+        return parse_master(text, url)
+    playlist = parse_media(text, url)
+    return playlist, expiry(playlist, parse_url_expiry)

@@ -1,0 +1,149 @@
+"""A hostile HLS server against the relay (tui/session/hls_relay.py): a real aiohttp server
+on loopback serving playlists no real one would, fetched by the relay through real httpx.
+The relay runs on the UI loop, so what it does with a playlist must not hold the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiohttp import web
+
+from tui.core.errors import ServiceError
+from tui.core.failures import FailureClass
+from tui.session.hls_relay import MAX_PLAYLIST_BYTES, HlsRelay
+from tui.session.relay import Upstream
+
+SIGNED = "?expire=4102444800&sig=" + "a" * 64   # long, like a CDN's, valid until 2100
+
+
+def _media(segments: int) -> str:
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:0"]
+    for i in range(segments):
+        lines += ["#EXTINF:2.000,", f"/seg/{i}.ts{SIGNED}"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
+
+
+@pytest.fixture
+async def hostile():
+    huge = _media(100_000).encode()  # made before the test: the server shares its loop
+
+    async def big(_request: web.Request) -> web.Response:
+        return web.Response(body=huge, content_type="application/vnd.apple.mpegurl")
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        line = ("#EXT-X-COMMENT:" + "x" * 1000 + "\n").encode()
+        await response.write(b"#EXTM3U\n")
+        for _ in range(2 * MAX_PLAYLIST_BYTES // len(line)):
+            await response.write(line)
+        return response
+
+    async def segment(request: web.Request) -> web.Response:
+        return web.Response(body=b"\x47" * 188, content_type="video/mp2t")
+
+    async def loop(_request: web.Request) -> web.Response:
+        return web.Response(text="#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nloop.m3u8\n")
+
+    app = web.Application()
+    app.router.add_get("/loop.m3u8", loop)
+    app.router.add_get("/big.m3u8", big)
+    app.router.add_get("/endless.m3u8", endless)
+    app.router.add_get("/seg/{n}.ts", segment)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+class _Provider:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.read: list[tuple[float | None, bool]] = []
+
+    def upstream(self, key: str) -> Upstream:
+        return Upstream(self.url)
+
+    def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
+        self.read.append((expires_at, live))
+
+    def emit(self, event) -> None:
+        pass
+
+
+class _Stop(Exception):
+    pass
+
+
+async def _lateness_while(work) -> tuple[object, float]:
+    """`work`'s result, and the longest the loop was late meanwhile for a 5 ms timer."""
+    worst = 0.0
+    done = False
+
+    async def tick() -> None:
+        nonlocal worst
+        while not done:
+            start = time.perf_counter()
+            await asyncio.sleep(0.005)
+            worst = max(worst, time.perf_counter() - start - 0.005)
+
+    ticker = asyncio.ensure_future(tick())
+    try:
+        result = await work
+    finally:
+        done = True
+        await ticker  # its last tick measures the last stretch of `work`
+    return result, worst
+
+
+async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(hostile) -> None:
+    """13 MB, 100,000 segments (a VOD of 55 hours): read, checked and rewritten off the loop
+    (it held it for seconds)."""
+    import httpx
+
+    errors: list[ServiceError] = []
+
+    async def recover(key, upstream, error, failures) -> None:
+        errors.append(error)
+        raise _Stop
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        provider = _Provider(hostile + "/big.m3u8")
+        relay = HlsRelay(provider, http, recover)  # type: ignore[arg-type]
+        text, late = await _lateness_while(relay.playlist("k"))
+        assert errors == []
+        assert isinstance(text, str) and "\n99999.ts\n" in text and "sig=" not in text
+        # ~2 s when it was parsed on the loop; ~0.1 s now (the collector's pauses, which
+        # stop every thread, and the worker's turns at the GIL)
+        assert late < 0.5, f"the loop was held {late * 1000:.0f} ms"
+        body, _ = await relay.segment("k", 99_999)
+    assert body[:1] == b"\x47"
+    [(expires_at, live)] = provider.read
+    assert expires_at == 4102444800 and not live
+
+
+@pytest.mark.parametrize("path, says", [
+    # A body past MAX_PLAYLIST_BYTES is not read on (it was read whole, into memory).
+    ("/endless.m3u8", "larger than 16 MiB"),
+    ("/loop.m3u8", "a master playlist whose variant is a master playlist"),
+])
+async def test_a_playlist_without_end_is_refused(hostile, path: str, says: str) -> None:
+    """The stream cannot be relayed, deterministic (no retry), said once."""
+    import httpx
+
+    errors: list[ServiceError] = []
+
+    async def recover(key, upstream, error, failures) -> None:
+        errors.append(error)
+        raise _Stop
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        relay = HlsRelay(_Provider(hostile + path), http, recover)  # type: ignore[arg-type]
+        with pytest.raises(_Stop):
+            await relay.playlist("k")
+    [error] = errors
+    assert error.failure_class is FailureClass.DETERMINISTIC
+    assert f"the HLS playlist cannot be relayed: {says}" in str(error), str(error)
