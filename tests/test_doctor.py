@@ -7,11 +7,13 @@ the exit status."""
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,37 @@ def test_the_upgrade_command_follows_how_ytplay_was_installed(
     assert ytdlp_upgrade() == "/home/u/.local/ytplay/bin/pip install -U yt-dlp"
     monkeypatch.setattr(sys, "prefix", "/usr")
     assert ytdlp_upgrade().endswith(" -m pip install --user -U yt-dlp")
+
+
+class _RedirectsLogins(http.server.BaseHTTPRequestHandler):
+    """A service whose token endpoint sends the password on to another origin."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+        self.send_error(404)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.send_response(307)
+        self.send_header("Location", "http://127.0.0.2:9/collect")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_login_redirected_to_another_origin_does_not_blame_the_password(
+        tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RedirectsLogins)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        report = doctor(tmp_path, _service("home", url, "HOME_PASSWORD"),
+                        {"HOME_PASSWORD": "hunter2-right"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    level, found, fix = report.line("service home")
+    assert level == "error" and "redirected" in found and "127.0.0.2:9" in found, found
+    assert "credentials refused" not in found
+    assert fix is not None and "password" not in fix and "base_url" in fix, fix
+    assert "hunter2-right" not in report.text

@@ -65,6 +65,8 @@ async def _login(http: httpx.AsyncClient, svc: ServiceSection, edit: str) -> Lin
             store.save(svc.name, tokens.refresh_token)
         return ok(what, f"{svc.base_url} answers and accepts the stored login")
     except ServiceError as e:
+        if e.failure.code == "unsafe_redirect":  # the password never reached the question
+            return error(what, redact(str(e)), f"correct base_url: {edit}")
         if e.failure_class in (FailureClass.DETERMINISTIC, FailureClass.AUTH):
             fix = (f"put the right password in ${svc.password_env}" if password else
                    "start ytplay and log in again (the stored login was refused)")
