@@ -151,3 +151,12 @@ def test_a_terminal_too_narrow_for_a_cover_is_not_asked_what_it_can_draw(tmp_pat
     once the app runs, the terminal's answers would go to Textual."""
     assert _loaded_in_a_terminal(80, ("textual_image", "PIL"), tmp_path / "80") == set()
     assert "textual_image" in _loaded_in_a_terminal(120, ("textual_image",), tmp_path / "120")
+
+
+def test_on_a_terminal_neither_the_session_nor_the_schemas_load_before_the_app(
+        tmp_path: Path) -> None:
+    """Start-up's first half (tui/first_frame.py) reads what the first frame shows and no
+    more: the config's schema, pydantic, the session and the composition root wait for
+    the second half."""
+    heavy = ("pydantic", "tui.config.schema", "tui.session.manager", "tui.factory")
+    assert _loaded_in_a_terminal(80, heavy, tmp_path) == set()

@@ -202,3 +202,32 @@ def test_on_a_terminal_a_wrong_config_ends_ytplay_after_its_first_frame(tmp_path
     finally:
         term.close()
     assert path.read_text() == "[playback]\nvolume = 300\n"
+
+
+@pytest.mark.parametrize("text", [
+    None,  # the first run: no file yet
+    "",
+    '[ui]\ntheme = "nord"\npanels = ["retries"]\ncover = "off"\n[keys]\nnext = "j"\n'
+    '[log]\nlevel = "debug"\nfile = "/tmp/ytplay-test.log"\n',
+])
+def test_the_first_frame_reads_the_config_as_its_schema_does(tmp_path: Path,
+                                                             text: str | None) -> None:
+    """What the first frame reads of the config without its schema is what the schema
+    makes of the same file, defaults included."""
+    from tui.config.defaults import default_text
+    from tui.first_frame import Settings
+
+    path = tmp_path / "config.toml"
+    path.write_text(default_text() if text is None else text)
+    assert Settings.read(path) == Settings.of(load_config(path))
+
+
+def test_what_the_first_frame_cannot_read_of_the_config_is_the_default(tmp_path: Path) -> None:
+    from tui.first_frame import Settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\npanels = ["nope"]\ntheme = 3\ncover = "sometimes"\n'
+                    '[log]\nlevel = "loud"\n[keys]\nnext = 7\n')
+    assert Settings.read(path) == Settings()
+    path.write_bytes(b"\xff\xfe not text")
+    assert Settings.read(path) == Settings()

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError
+import msgspec
 
 from tui.config.atomic import SECRET, atomic_write, remove_abandoned_temps
 
@@ -27,10 +27,10 @@ from .persisted import Record, Seconds
 log = logging.getLogger(__name__)
 
 VERSION = 1
-Offset = Annotated[int, Field(ge=0)]
+Offset = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class ItemMeta(Record):
+class ItemMeta(Record, kw_only=True):
     """What the queue and Now Playing show of an item, kept so offline looks like online."""
 
     title: str | None = None
@@ -40,13 +40,13 @@ class ItemMeta(Record):
     cover: str | None = None       # where its artwork is (QueueItem.cover)
 
 
-class EntryRecord(Record):
+class EntryRecord(Record, kw_only=True):
     """One `<hash>.json`."""
 
-    version: Annotated[int, Field(ge=1, le=VERSION)] = VERSION
-    ref: Annotated[str, Field(min_length=1)]
+    version: Annotated[int, msgspec.Meta(ge=1, le=VERSION)] = VERSION
+    ref: Annotated[str, msgspec.Meta(min_length=1)]
     length: Offset | None = None                 # the whole file's, once a response said
-    ranges: list[tuple[Offset, Offset]] = Field(default_factory=list)
+    ranges: list[tuple[Offset, Offset]] = msgspec.field(default_factory=list)
     complete: bool = False
     checksum: str | None = None    # "sha256:<hex>" or "md5:<hex>"
     checksum_from: str | None = None   # "source" (a header said) or "cache" (ours, at completion)
@@ -54,7 +54,7 @@ class EntryRecord(Record):
     content_type: str | None = None
     pinned: bool = False
     last_used: Seconds = 0.0       # wall clock
-    meta: ItemMeta = Field(default_factory=ItemMeta)
+    meta: ItemMeta = msgspec.field(default_factory=ItemMeta)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -92,10 +92,10 @@ def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
             removed.append(f"{name} (no metadata)")
     for key in sorted(stems):
         try:
-            record = EntryRecord.model_validate(json.loads(meta_path(root, key).read_bytes()))
+            record = msgspec.convert(json.loads(meta_path(root, key).read_bytes()), EntryRecord)
             if key_for(record.ref) != key:
                 raise ValueError("named for another reference")
-        except (OSError, ValueError, ValidationError, RecursionError) as e:
+        except (OSError, ValueError, msgspec.ValidationError, RecursionError) as e:
             drop_files(root, key)
             removed.append(f"{key}.json ({type(e).__name__})")
             continue
@@ -114,7 +114,7 @@ def write_meta(root: Path, key: str, record: EntryRecord, data_fd: int | None) -
     written (fetched again), never list bytes that are not there."""
     if data_fd is not None:
         os.fdatasync(data_fd)
-    atomic_write(meta_path(root, key), record.model_dump_json(), new_mode=SECRET,
+    atomic_write(meta_path(root, key), msgspec.json.encode(record).decode(), new_mode=SECRET,
                  keep_mode=False)
 
 

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import msgspec
+
 from tui.core.ranges import Ranges, Usage, share, to_evict
 
 from .media_files import EntryRecord, ItemMeta, key_for
@@ -72,8 +74,8 @@ class MediaIndex:
                     if s < size:
                         ranges.add(s, min(e, size))
                 if ranges.spans() != list(record.ranges):
-                    record = record.model_copy(update={"complete": False,
-                                                       "ranges": ranges.spans()})
+                    record = msgspec.structs.replace(record, complete=False,
+                                                     ranges=ranges.spans())
                 self.entries[key] = Entry(key, record, ranges)
                 self.size += ranges.total
 
@@ -113,7 +115,7 @@ class MediaIndex:
             e = self.entries.get(key)
             if e is None:
                 return None
-            e.record = e.record.model_copy(update=fields)
+            e.record = msgspec.structs.replace(e.record, **fields)
             return e.record
 
     def describe(self, ref: str, meta: ItemMeta) -> bool:
@@ -143,9 +145,9 @@ class MediaIndex:
             self.size -= e.ranges.total
             if unpin or not e.record.pinned:
                 return None
-            record = e.record.model_copy(update={
-                "ranges": [], "complete": False, "checksum": None, "checksum_from": None,
-                "length": None, "etag": None})
+            record = msgspec.structs.replace(
+                e.record, ranges=[], complete=False, checksum=None, checksum_from=None,
+                length=None, etag=None)
             self.entries[key] = Entry(key, record, Ranges())
             return record
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
 
 from tui.config.atomic import SECRET, atomic_write
 
-from .persisted import TokenRecord, partly_unreadable, read_json, unreadable, why
+from .persisted import TokenRecord, partly_unreadable, read_json, unreadable, valid_record, why
 
 
 class TokenStore:
@@ -37,10 +36,8 @@ class TokenStore:
             return {}
         tokens: dict[str, str] = {}
         for name, entry in services.items():
-            try:
-                tokens[name] = TokenRecord.model_validate(entry).refresh_token
-            except ValidationError:
-                continue
+            if (record := valid_record(TokenRecord, entry)) is not None:
+                tokens[name] = record.refresh_token
         if len(tokens) < len(services):
             self.notices.append(partly_unreadable(self.path, "the token file",
                                                   len(services) - len(tokens), len(services)))
