@@ -97,6 +97,24 @@ async def test_a_url_no_extractor_supports_is_unsupported(site: MisbehavingSite)
     assert not e.value.transient
 
 
+async def test_a_format_the_page_does_not_have_is_not_called_unavailable(
+        site: MisbehavingSite) -> None:
+    """`[ytdlp] format` asking for what the page does not offer: the item is there, so
+    "unavailable (removed, or never there)" would send the user looking in the wrong place
+    (yt-dlp's "Requested format is not available" matched "is not available")."""
+    from tui.adapters.ytdlp_resolver import YtDlpResolver
+
+    resolver = YtDlpResolver(options={"format": "bestvideo[height>9999]"})
+    try:
+        with pytest.raises(ExtractionError) as e:
+            await resolver.resolve(site.url("ok", "fmt1"))
+    finally:
+        resolver.close()
+    assert "Requested format is not available" in str(e.value)
+    assert e.value.kind is Extraction.FORMAT and not e.value.transient
+    assert str(e.value).startswith("no format that [ytdlp] format asks for"), str(e.value)
+
+
 async def test_a_503_is_transient(site: MisbehavingSite) -> None:
     site.failures["b1"] = 1
     resolver = _resolver()

@@ -22,6 +22,7 @@ class Extraction(enum.Enum):
     GEO_BLOCKED = "geo-blocked"
     LOGIN = "login needed"
     UNSUPPORTED = "unsupported URL"
+    FORMAT = "no such format"
     NETWORK = "network"
     OTHER = "failed"
 
@@ -52,6 +53,8 @@ _PATTERNS: tuple[tuple[Extraction, re.Pattern[str]], ...] = tuple(
                            r"|registered users|requires? (a )?(login|authentication|account)"
                            r"|age.restricted|inappropriate for some users|use --cookies"),
         (Extraction.UNSUPPORTED, r"unsupported url"),
+        # Before UNAVAILABLE: the item is there, the format asked for is not.
+        (Extraction.FORMAT, r"requested format is not available"),
         (Extraction.UNAVAILABLE, r"video unavailable|is (no longer|not) available|has been "
                                  r"removed|does not exist|not found|no longer exists"
                                  r"|account .* terminated"),
@@ -68,6 +71,7 @@ _PLAIN = {
     Extraction.LOGIN: "needs a login (age-restricted, members-only or sign-in): give yt-dlp "
                       "a cookies file with [ytdlp] cookies_file",
     Extraction.UNSUPPORTED: "not a URL yt-dlp can play",
+    Extraction.FORMAT: "no format that [ytdlp] format asks for (ytplay config edit)",
     Extraction.NETWORK: "a network or server problem",
     Extraction.OTHER: "yt-dlp could not resolve it",
 }
