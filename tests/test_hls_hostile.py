@@ -12,7 +12,7 @@ from aiohttp import web
 
 from tui.core.errors import ServiceError
 from tui.core.failures import FailureClass
-from tui.session.hls_relay import MAX_PLAYLIST_BYTES, HlsRelay
+from tui.session.hls_relay import MAX_PLAYLIST_BYTES, MAX_SEGMENT_BYTES, HlsRelay
 from tui.session.relay import Upstream
 
 SIGNED = "?expire=4102444800&sig=" + "a" * 64   # long, like a CDN's, valid until 2100
@@ -41,14 +41,25 @@ async def hostile():
             await response.write(line)
         return response
 
-    async def segment(request: web.Request) -> web.Response:
-        return web.Response(body=b"\x47" * 188, content_type="video/mp2t")
+    async def segment(request: web.Request) -> web.StreamResponse:
+        if request.match_info["n"] != "endless":
+            return web.Response(body=b"\x47" * 188, content_type="video/mp2t")
+        response = web.StreamResponse()
+        await response.prepare(request)
+        block = b"\x47" * (1 << 20)
+        for _ in range((MAX_SEGMENT_BYTES >> 20) + 8):
+            await response.write(block)
+        return response
+
+    async def endless_segment(_request: web.Request) -> web.Response:
+        return web.Response(text="#EXTM3U\n#EXTINF:2,\n/seg/endless.ts\n#EXT-X-ENDLIST\n")
 
     async def loop(_request: web.Request) -> web.Response:
         return web.Response(text="#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nloop.m3u8\n")
 
     app = web.Application()
     app.router.add_get("/loop.m3u8", loop)
+    app.router.add_get("/endless-segment.m3u8", endless_segment)
     app.router.add_get("/big.m3u8", big)
     app.router.add_get("/endless.m3u8", endless)
     app.router.add_get("/seg/{n}.ts", segment)
@@ -127,8 +138,9 @@ async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(hostile) -> No
 
 @pytest.mark.parametrize("path, says", [
     # A body past MAX_PLAYLIST_BYTES is not read on (it was read whole, into memory).
-    ("/endless.m3u8", "larger than 16 MiB"),
-    ("/loop.m3u8", "a master playlist whose variant is a master playlist"),
+    ("/endless.m3u8", "the HLS playlist is larger than 16 MiB; it cannot be relayed"),
+    ("/loop.m3u8", "the HLS playlist cannot be relayed: a master playlist whose variant is a "
+                   "master playlist"),
 ])
 async def test_a_playlist_without_end_is_refused(hostile, path: str, says: str) -> None:
     """The stream cannot be relayed, deterministic (no retry), said once."""
@@ -146,4 +158,24 @@ async def test_a_playlist_without_end_is_refused(hostile, path: str, says: str) 
             await relay.playlist("k")
     [error] = errors
     assert error.failure_class is FailureClass.DETERMINISTIC
-    assert f"the HLS playlist cannot be relayed: {says}" in str(error), str(error)
+    assert says in str(error), str(error)
+
+
+async def test_a_segment_that_never_ends_is_refused_at_the_cap(hostile) -> None:
+    """It was read whole into memory, however long; now not past MAX_SEGMENT_BYTES."""
+    import httpx
+
+    errors: list[ServiceError] = []
+
+    async def recover(key, upstream, error, failures) -> None:
+        errors.append(error)
+        raise _Stop
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        relay = HlsRelay(_Provider(hostile + "/endless-segment.m3u8"), http,
+                         recover)  # type: ignore[arg-type]
+        with pytest.raises(_Stop):
+            await relay.segment("k", 0)
+    [error] = errors
+    assert error.failure_class is FailureClass.DETERMINISTIC
+    assert "a segment is larger than 128 MiB; it cannot be relayed" in str(error), str(error)

@@ -98,6 +98,24 @@ def test_an_expired_code_says_so(tmp_path: Path) -> None:
     assert err.count("\n") == 1 and "expired" in err
 
 
+def test_a_token_file_that_cannot_be_written_is_one_line(served, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Approved, then the data folder is a file: one line saying where and why (it was a
+    traceback), exit 1; the refresh token is not printed."""
+    srv, config = served
+    blocked = tmp_path / "data-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    proc = login(config)
+    code, _ = code_shown(proc)
+    srv.approve(code)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "could not be stored" in err and str(blocked) in err, err
+    assert not any(t.refresh_token and t.refresh_token in err for t in srv.state.tokens), err
+
+
 def test_an_unknown_service_is_one_line(served) -> None:
     _srv, config = served
     proc = login(config, "nope")

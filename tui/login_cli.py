@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from tui.config.paths import locate_config, tokens_file
@@ -39,6 +40,9 @@ def _fail(text: str, status: int) -> int:
 
 def run(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    # What goes wrong is said in one line below; the modules' log records (a token file
+    # that could not be read, say) would reach stderr through logging's last resort.
+    logging.getLogger("tui").addHandler(logging.NullHandler())
     where = locate_config(args.config)
     try:
         config = load_config(where.path, make_folder=False)
@@ -90,6 +94,11 @@ async def _login(svc: OAuth2ServiceSection) -> int:
         return _fail(f"{svc.name}: the server approved the login but gave no refresh token, "
                      "so there is nothing to keep; ytplay will ask when it plays", FAILED)
     store = TokenStore(tokens_file())
-    await asyncio.to_thread(store.save, svc.name, tokens.refresh_token)
+    try:
+        await asyncio.to_thread(store.save, svc.name, tokens.refresh_token)
+    except OSError as e:
+        return _fail(f"{svc.name}: approved, but its refresh token could not be stored in "
+                     f"{store.path} ({e.strerror or type(e).__name__}); make that folder "
+                     "writable and log in again", FAILED)
     print(f"Logged in to {svc.name}; its refresh token is stored in {store.path}.")
     return 0

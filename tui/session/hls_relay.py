@@ -12,9 +12,9 @@ the same place. A live segment that left the window meanwhile is answered 404: l
 skips to the window, which the relayed playlist keeps at the live edge.
 
 A playlist is read up to MAX_PLAYLIST_BYTES and parsed on a worker thread (this is the
-UI's loop). Segments are relayed whole (they are seconds long); the session manager is told when the
-segment URLs expire, so its one refresh schedule renews the stream before they do, and
-whether the stream is live (a paused live stream resumes at its live edge: `Playback`).
+UI's loop). Segments are relayed whole (they are seconds long: MAX_SEGMENT_BYTES at
+most); the session manager is told when the segment URLs expire, so its one refresh
+schedule renews the stream before they do, and whether the stream is live (a paused live stream resumes at its live edge: `Playback`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 # A segment URL with less life than this left is not used: the playlist is fetched again.
 EXPIRY_MARGIN = 1.5  # s
 MAX_PLAYLIST_BYTES = 16 << 20
+# Segments are seconds long: 10 s of 4K at 50 Mbit/s is about 60 MiB.
+MAX_SEGMENT_BYTES = 128 << 20
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 # Makes the next attempt worth making after `error` on `failed`, the `n`th failure in a
@@ -159,11 +161,12 @@ class HlsRelay:
         long VOD's playlist takes 10-100 ms to parse, a hostile one seconds, and this is
         the UI's loop."""
         try:
-            body, url = await self._get(upstream.url, dict(upstream.headers))
+            body, url = await self._get_playlist(upstream.url, dict(upstream.headers))
             read = await asyncio.to_thread(_read, body, url)
             if isinstance(read, list):  # a master playlist: its variant's media playlist
                 variant = choose_variant(read)
-                body, url = await self._get(variant.uri, _headers_for(variant.uri, upstream))
+                body, url = await self._get_playlist(variant.uri,
+                                                       _headers_for(variant.uri, upstream))
                 read = await asyncio.to_thread(_read, body, url)
                 if isinstance(read, list):
                     raise PlaylistError("a master playlist whose variant is a master playlist")
@@ -172,8 +175,10 @@ class HlsRelay:
             raise ServiceError(f"the HLS playlist cannot be relayed: {e}",
                                Failure(400)) from None
 
-    async def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, str]:
-        """The playlist at `url`, at most MAX_PLAYLIST_BYTES of it, and where it ended up."""
+    async def _get(self, url: str, headers: dict[str, str], *, limit: int,
+                   what: str) -> tuple[bytes, httpx.Response]:
+        """The body at `url`, at most `limit` bytes of it (a hostile server's endless one
+        is not read on: it would be held in memory), and the response it came with."""
         import httpx  # loaded on first use: after the first frame
 
         body = bytearray()
@@ -183,30 +188,29 @@ class HlsRelay:
                     raise await failure_of(response, signed_url=True)
                 async for chunk in response.aiter_bytes():
                     body += chunk
-                    if len(body) > MAX_PLAYLIST_BYTES:
-                        raise PlaylistError(f"larger than {MAX_PLAYLIST_BYTES >> 20} MiB")
+                    if len(body) > limit:
+                        raise ServiceError(f"{what} is larger than {limit >> 20} MiB; it "
+                                           "cannot be relayed", Failure(400))
         except httpx.TransportError as e:
-            raise ServiceError(f"{type(e).__name__} fetching the HLS playlist",
+            raise ServiceError(f"{type(e).__name__} fetching {what}",
                                network_failure(e)) from None
-        return bytes(body), str(response.url)
+        return bytes(body), response
+
+    async def _get_playlist(self, url: str, headers: dict[str, str]) -> tuple[bytes, str]:
+        body, response = await self._get(url, headers, limit=MAX_PLAYLIST_BYTES,
+                                         what="the HLS playlist")
+        return body, str(response.url)
 
     # --- segments ---------------------------------------------------------------------
 
     async def _fetch_segment(self, segment: Segment, upstream: Upstream) -> tuple[bytes, str]:
-        import httpx  # loaded on first use: after the first frame
-
         headers = _headers_for(segment.uri, upstream)
         if segment.byterange is not None:
             offset, length = segment.byterange
             headers["Range"] = f"bytes={offset}-{offset + length - 1}"
-        try:
-            response = await self.http.get(segment.uri, headers=headers)
-        except httpx.TransportError as e:
-            raise ServiceError(f"{type(e).__name__} fetching a segment",
-                               network_failure(e)) from None
-        if response.status_code >= 400:
-            raise await failure_of(response, signed_url=True)
-        return response.content, response.headers.get("Content-Type", "video/mp2t")
+        body, response = await self._get(segment.uri, headers, limit=MAX_SEGMENT_BYTES,
+                                         what="a segment")
+        return body, response.headers.get("Content-Type", "video/mp2t")
 
     def _gone(self, key: str, playlist: MediaPlaylist, seq: int) -> SegmentGone:
         first = playlist.segments[0].seq if playlist.segments else 0
