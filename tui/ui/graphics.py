@@ -10,12 +10,15 @@ takes the terminal. Where stdout is no terminal (the tests,
 headless runs) nothing is asked and the import can happen whenever it is first needed.
 
 A terminal too narrow for a cover at start (80 columns, the size most open at) is not
-asked at all: the queries cost ~40 ms of CPU and up to 0.1 s of waiting for an answer
-(kitty's) that most terminals never send, for a picture that would not show."""
+asked at all: the queries cost ~40 ms of CPU, for a picture that would not show. Where the
+terminal draws neither kitty graphics nor sixel, textual-image's question about kitty
+graphics would wait 0.1 s for an answer most terminals never send; terminal_query makes it
+end at once."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -35,14 +38,38 @@ COVER_MIN_WIDTH = 100
 def _load() -> None:
     global _image_class, _failed
     try:
-        from textual_image import widget
-
+        if (_on_a_terminal() and os.name == "posix" and sys.__stdin__ is not None
+                and sys.__stdin__.isatty()):
+            widget = _import_asking(sys.__stdin__.fileno(), sys.__stdout__.fileno())
+        else:
+            from textual_image import widget
         # With no terminal to ask (screenshots, tests), coloured half-blocks: Textual draws
         # colours whatever its output is.
         _image_class = widget.Image if _on_a_terminal() else widget.HalfcellImage
     except Exception as e:  # no such library, no stdout, a terminal that answers oddly
         log.warning("cover art unavailable: %s: %s", type(e).__name__, e)
         _failed = True
+
+
+def _import_asking(read_fd: int, write_fd: int) -> Any:
+    """textual-image's widgets, imported as it asks the terminal what it can draw; where
+    the terminal draws neither kitty graphics nor sixel, its kitty question is answered
+    at once (tui/ui/terminal_query.py says how and why)."""
+    from . import terminal_query
+
+    with terminal_query.quiet(read_fd):
+        drawing = terminal_query.ask(read_fd, write_fd)
+        early = drawing.answered and not (drawing.kitty or drawing.sixel)
+        if early:
+            terminal_query.answered_early(write_fd)
+        try:
+            from textual_image import widget
+        finally:
+            if early:
+                terminal_query.drain(read_fd)
+    log.info("the terminal draws %s", "kitty graphics" if drawing.kitty else
+             "sixel" if drawing.sixel else "neither kitty graphics nor sixel")
+    return widget
 
 
 def _on_a_terminal() -> bool:

@@ -1,0 +1,101 @@
+"""Asking the terminal what it can draw (tui/ui/terminal_query.py), against a pseudo-terminal
+whose other end plays a terminal: one that speaks kitty graphics, one that draws sixel, and
+one that speaks neither and never answers the graphics query (most of them). Then through
+textual-image, in ytplay's own start: its question about kitty graphics ends at once and
+nothing of the answers is left for Textual to read as keys."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.pty_terminal import Terminal
+from tui.ui import terminal_query
+
+KITTY = {terminal_query.GRAPHICS_QUERY: b"\x1b_Gi=31;OK\x1b\\",
+         terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
+SIXEL = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;4;22c"}
+NEITHER = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
+
+
+def _play_terminal(master: int, answers: dict[bytes, bytes], stop: threading.Event) -> None:
+    """Answer each query read on `master` as `answers` says, in order; never the others."""
+    pending = b""
+    while not stop.is_set():
+        try:
+            pending += os.read(master, 1024)
+        except OSError:
+            return
+        for query in sorted(answers, key=pending.find):
+            while query in pending:
+                at = pending.index(query)
+                if any(q in pending[:at] for q in answers if q != query):
+                    break
+                pending = pending[at + len(query):]
+                os.write(master, answers[query])
+
+
+@pytest.mark.parametrize("answers, kitty, sixel", [(KITTY, True, False),
+                                                    (SIXEL, False, True),
+                                                    (NEITHER, False, False)])
+def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes],
+                                                    kitty: bool, sixel: bool) -> None:
+    master, slave = os.openpty()
+    stop = threading.Event()
+    player = threading.Thread(target=_play_terminal, args=(master, answers, stop), daemon=True)
+    player.start()
+    try:
+        with terminal_query.quiet(slave):
+            start = time.monotonic()
+            drawing = terminal_query.ask(slave, slave, timeout=10)
+            took = time.monotonic() - start
+    finally:
+        stop.set()
+        os.close(slave)
+        os.close(master)
+    assert drawing == terminal_query.Drawing(answered=True, kitty=kitty, sixel=sixel)
+    # Not waiting for a graphics answer that never comes: done on the attributes' answer.
+    assert took < 5
+
+
+def test_a_terminal_that_answers_nothing_is_said_so() -> None:
+    master, slave = os.openpty()
+    try:
+        with terminal_query.quiet(slave):
+            assert terminal_query.ask(slave, slave, timeout=0.2) == terminal_query.Drawing()
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+ASK_AT_START = """
+import os, select, sys, time
+from tui.ui import graphics
+
+graphics.prepare()
+graphics.settle()
+cls = graphics.image_class()
+ready, _, _ = select.select([sys.stdin], [], [], 0.3)
+left = os.read(sys.stdin.fileno(), 1024) if ready else b""
+print(f"CLASS:{cls.__name__}:LEFT:{left!r}:END", flush=True)
+"""
+
+
+def test_textual_image_on_a_terminal_that_draws_neither_leaves_nothing_to_read(
+        tmp_path: Path) -> None:
+    """The pty's emulator answers device attributes and nothing else, like most terminals:
+    textual-image settles on half-blocks, and no answer is left in the input for Textual."""
+    env = {**os.environ, "TERM": "xterm-256color"}
+    term = Terminal([sys.executable, "-c", ASK_AT_START], env, cols=120, rows=36)
+    try:
+        term.wait_for(lambda s: ":END" in s.replace("\n", ""), timeout=30)
+    finally:
+        term.close()
+    line = term.text().replace("\n", "").split("CLASS:", 1)[1].split(":END", 1)[0]
+    name, left = line.split(":LEFT:")
+    assert name == "AutoImage" and left.strip() == "b''"
