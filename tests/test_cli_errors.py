@@ -111,6 +111,20 @@ def test_a_demo_port_out_of_range_is_a_usage_error(port: str) -> None:
     assert f"argument --demo-port: '{port}' is not a port" in r.stderr
 
 
+@pytest.mark.parametrize("option, value", [
+    ("--demo-segment-ttl", "-5"), ("--demo-segment-ttl", "0"), ("--demo-url-ttl", "0"),
+    ("--demo-token-ttl", "-1"), ("--demo-stream-limit", "0"), ("--demo-fail-rate", "2"),
+    ("--demo-drop-rate", "-0.5"), ("--demo-fail-rate", "nan"), ("--demo-latency", "-1"),
+    ("--demo-media-rate", "-100"),
+])
+def test_a_demo_option_out_of_range_is_a_usage_error(option: str, value: str) -> None:
+    """A lifetime of 0 or -5 s started a demo whose every URL was born expired (and a
+    fail rate of 2 one that failed everything): said at once instead, exit 2."""
+    r = ytplay("--demo", f"{option}={value}")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"argument {option}: '{value}' is not" in r.stderr, r.stderr
+
+
 # --- hints are commands that work ---------------------------------------------------------
 
 @pytest.mark.parametrize("where", [

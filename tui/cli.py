@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Callable
 
 from tui import __version__
 
@@ -45,6 +46,25 @@ def port(text: str) -> int:
     return value
 
 
+def _bounded(kind: type[int] | type[float], low: float, high: float,
+             what: str) -> Callable[[str], int | float]:
+    """An argparse type for a demo knob: a number from `low` to `high`, else a usage error
+    (a lifetime of 0 s, say, starts a demo whose every URL is born expired)."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:  # nan is in no range
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+    return parse
+
+
+SECONDS = _bounded(int, 1, 86400, "a lifetime: use whole seconds from 1 to 86400")
+SHARE = _bounded(float, 0.0, 1.0, "a share: use a number from 0 to 1")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ytplay", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,21 +95,24 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--demo", action="store_true", help="queue and play the demo tracks")
     demo.add_argument("--demo-port", type=port, default=8765, metavar="PORT",
                       help="preferred port; a free one is taken when it is in use (8765)")
-    demo.add_argument("--demo-token-ttl", type=int, default=None, metavar="S",
+    demo.add_argument("--demo-token-ttl", type=SECONDS, default=None, metavar="S",
                       help="access token lifetime in seconds (60)")
-    demo.add_argument("--demo-url-ttl", type=int, default=None, metavar="S",
+    demo.add_argument("--demo-url-ttl", type=SECONDS, default=None, metavar="S",
                       help="signed stream URL lifetime in seconds (90)")
-    demo.add_argument("--demo-segment-ttl", type=int, default=None, metavar="S",
+    demo.add_argument("--demo-segment-ttl", type=SECONDS, default=None, metavar="S",
                       help="signed HLS segment URL lifetime in seconds (30)")
-    demo.add_argument("--demo-stream-limit", type=int, default=None, metavar="N",
+    demo.add_argument("--demo-stream-limit",
+                      type=_bounded(int, 1, 1000, "a limit: use a number from 1 to 1000"), default=None, metavar="N",
                       help="concurrent playback sessions allowed per user (2)")
-    demo.add_argument("--demo-fail-rate", type=float, default=None, metavar="F",
+    demo.add_argument("--demo-fail-rate", type=SHARE, default=None, metavar="F",
                       help="share of requests answered 503, 0..1 (0)")
-    demo.add_argument("--demo-latency", type=float, default=None, metavar="S",
+    demo.add_argument("--demo-latency",
+                      type=_bounded(float, 0.0, 600.0, "a delay: use seconds from 0 to 600"), default=None, metavar="S",
                       help="seconds added before every answer (0)")
-    demo.add_argument("--demo-drop-rate", type=float, default=None, metavar="F",
+    demo.add_argument("--demo-drop-rate", type=SHARE, default=None, metavar="F",
                       help="share of media responses cut off mid-body, 0..1 (0)")
-    demo.add_argument("--demo-media-rate", type=int, default=None, metavar="BPS",
+    demo.add_argument("--demo-media-rate",
+                      type=_bounded(int, 0, 1 << 40, "a rate: use bytes per second, 0 or more"), default=None, metavar="BPS",
                       help="bytes per second media bodies are sent at, to watch a download "
                            "(0: as fast as they go)")
     demo.add_argument("--demo-clock-offset", type=float, default=None, metavar="S",
