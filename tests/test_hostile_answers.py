@@ -149,3 +149,17 @@ async def test_an_error_body_of_the_wrong_shape_is_classified_and_kept_short(
     assert e.value.failure.code in (None, "invalid_grant")
     text = str(e.value)
     assert "SECRETVALUE" not in text and "\x1b" not in text and len(text) < 400, text
+
+
+async def test_a_bad_answer_names_the_endpoint_that_gave_it(garbage) -> None:
+    """An OAuth2 client's device endpoint answering HTML: the error names that endpoint, not
+    the token endpoint (the client's base URL), which was never asked."""
+    from tui.session.oauth2_client import OAuth2Client
+
+    async with httpx.AsyncClient() as http:
+        client = OAuth2Client(f"{garbage.url}/oauth/token", http, client_id="ytplay",
+                              device_url=f"{garbage.url}/oauth/device")
+        with pytest.raises(ServiceError) as e:
+            await client.device_authorization()
+    assert e.value.failure.code == "bad_answer"
+    assert f"{garbage.url}/oauth/device" in str(e.value) and "/oauth/token" not in str(e.value)

@@ -168,8 +168,9 @@ class SessionApiClient:
         try:
             return read(r.json())
         except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise ServiceError(f"{r.status_code} from {self.base_url}{path}: not the answer "
-                               f"the protocol describes ({type(e).__name__})",
+            where = redact(str(r.request.url.copy_with(query=None)))  # the endpoint asked
+            raise ServiceError(f"{r.status_code} from {where}: not the answer the protocol "
+                               f"describes ({type(e).__name__})",
                                Failure(r.status_code, "bad_answer")) from None
 
     async def password_grant(self, username: str, password: str) -> TokenSet:
