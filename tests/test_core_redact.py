@@ -9,6 +9,16 @@ def test_signatures_and_tokens_in_urls() -> None:
     assert "expire=1795367789" in text and "x=1" in text
 
 
+def test_signatures_in_the_path_as_youtube_puts_them() -> None:
+    """YouTube's HLS manifests and segments carry their parameters in the path."""
+    url = ("https://rr3---sn-a5m.googlevideo.com/videoplayback/id/abc.1/itag/140/expire/"
+           "1700000000/sparams/expire,id,itag/sig/AJfQdSswRgIhAKsecret1/lsig/AG3C_secret2/"
+           "playlist/index.m3u8/sq/5")
+    text = redact(f"403 Forbidden from {url}")
+    assert "secret1" not in text and "secret2" not in text, text
+    assert "/expire/1700000000/" in text and "/sq/5" in text
+
+
 def test_bearer_and_jwt() -> None:
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
     assert jwt not in redact(f"Authorization: Bearer {jwt}")

@@ -16,6 +16,7 @@ from tui.session.hls_relay import MAX_PLAYLIST_BYTES, MAX_SEGMENT_BYTES, HlsRela
 from tui.session.relay import Upstream
 
 SIGNED = "?expire=4102444800&sig=" + "a" * 64   # long, like a CDN's, valid until 2100
+PATH_SECRET = "AJfQdSswRgIhAKpathSecret"
 
 
 def _media(segments: int) -> str:
@@ -51,6 +52,13 @@ async def hostile():
             await response.write(block)
         return response
 
+    async def refused(_request: web.Request) -> web.Response:
+        return web.Response(status=403, text="expired")
+
+    async def path_signed(_request: web.Request) -> web.Response:
+        return web.Response(text=f"#EXTM3U\n#EXTINF:2,\n/videoplayback/expire/4102444800/"
+                                 f"sig/{PATH_SECRET}/lsig/{PATH_SECRET}L/sq/0\n")
+
     async def endless_segment(_request: web.Request) -> web.Response:
         return web.Response(text="#EXTM3U\n#EXTINF:2,\n/seg/endless.ts\n#EXT-X-ENDLIST\n")
 
@@ -59,6 +67,8 @@ async def hostile():
 
     app = web.Application()
     app.router.add_get("/loop.m3u8", loop)
+    app.router.add_get("/path-signed.m3u8", path_signed)
+    app.router.add_get("/videoplayback/{tail:.*}", refused)
     app.router.add_get("/endless-segment.m3u8", endless_segment)
     app.router.add_get("/big.m3u8", big)
     app.router.add_get("/endless.m3u8", endless)
@@ -179,3 +189,25 @@ async def test_a_segment_that_never_ends_is_refused_at_the_cap(hostile) -> None:
     [error] = errors
     assert error.failure_class is FailureClass.DETERMINISTIC
     assert "a segment is larger than 128 MiB; it cannot be relayed" in str(error), str(error)
+
+
+async def test_a_refused_segment_signed_in_its_path_is_reported_without_the_signature(
+        hostile) -> None:
+    """YouTube puts `sig` and `lsig` in the path of HLS segment URLs: the error that reaches
+    the retry log, the Session panel and the log names the URL without them."""
+    import httpx
+
+    errors: list[ServiceError] = []
+
+    async def recover(key, upstream, error, failures) -> None:
+        errors.append(error)
+        raise _Stop
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        relay = HlsRelay(_Provider(hostile + "/path-signed.m3u8"), http,
+                         recover)  # type: ignore[arg-type]
+        with pytest.raises(_Stop):
+            await relay.segment("k", 0)
+    [error] = errors
+    assert "403" in str(error) and "/videoplayback/" in str(error), str(error)
+    assert PATH_SECRET not in str(error), str(error)

@@ -14,6 +14,8 @@ _SECRET_PARAMS = (
 _PARAM_RE = re.compile(
     r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)[^&#\s\"']+"
 )
+# YouTube puts its parameters in the path too (HLS manifests and segments): /sig/<value>/.
+_PATH_PARAM_RE = re.compile(r"(?i)(/(?:sig|lsig|signature)/)[^/?#\s\"']+")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 # A JWT anywhere in text: three base64url segments, the first starting like '{"'.
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -27,6 +29,7 @@ REDACTED = "***"
 def redact(text: str) -> str:
     """`text` with every secret we know how to spot replaced by ***."""
     text = _PARAM_RE.sub(r"\1" + REDACTED, text)
+    text = _PATH_PARAM_RE.sub(r"\1" + REDACTED, text)
     text = _BEARER_RE.sub(r"\1" + REDACTED, text)
     text = _JWT_RE.sub(REDACTED, text)
     text = _USERINFO_RE.sub(r"\1" + REDACTED + "@", text)
