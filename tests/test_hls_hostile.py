@@ -99,6 +99,25 @@ class _Stop(Exception):
     pass
 
 
+async def _first_failure(url: str, segment: int | None = None) -> ServiceError:
+    """What the relay hands its recovery first when libmpv asks for the playlist (or for
+    `segment`); the recovery gives up at once."""
+    import httpx
+
+    errors: list[ServiceError] = []
+
+    async def recover(key, upstream, error, failures) -> None:
+        errors.append(error)
+        raise _Stop
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        relay = HlsRelay(_Provider(url), http, recover)  # type: ignore[arg-type]
+        with pytest.raises(_Stop):
+            await (relay.playlist("k") if segment is None else relay.segment("k", segment))
+    [error] = errors
+    return error
+
+
 async def _lateness_while(work) -> tuple[object, float]:
     """`work`'s result, and the longest the loop was late meanwhile for a 5 ms timer."""
     worst = 0.0
@@ -125,17 +144,13 @@ async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(hostile) -> No
     (it held it for seconds)."""
     import httpx
 
-    errors: list[ServiceError] = []
-
     async def recover(key, upstream, error, failures) -> None:
-        errors.append(error)
-        raise _Stop
+        raise AssertionError(f"nothing should fail here: {error}")
 
     async with httpx.AsyncClient(timeout=60) as http:
         provider = _Provider(hostile + "/big.m3u8")
         relay = HlsRelay(provider, http, recover)  # type: ignore[arg-type]
         text, late = await _lateness_while(relay.playlist("k"))
-        assert errors == []
         assert isinstance(text, str) and "\n99999.ts\n" in text and "sig=" not in text
         # ~2 s when it was parsed on the loop; ~0.1 s now (the collector's pauses, which
         # stop every thread, and the worker's turns at the GIL)
@@ -154,39 +169,14 @@ async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(hostile) -> No
 ])
 async def test_a_playlist_without_end_is_refused(hostile, path: str, says: str) -> None:
     """The stream cannot be relayed, deterministic (no retry), said once."""
-    import httpx
-
-    errors: list[ServiceError] = []
-
-    async def recover(key, upstream, error, failures) -> None:
-        errors.append(error)
-        raise _Stop
-
-    async with httpx.AsyncClient(timeout=60) as http:
-        relay = HlsRelay(_Provider(hostile + path), http, recover)  # type: ignore[arg-type]
-        with pytest.raises(_Stop):
-            await relay.playlist("k")
-    [error] = errors
+    error = await _first_failure(hostile + path)
     assert error.failure_class is FailureClass.DETERMINISTIC
     assert says in str(error), str(error)
 
 
 async def test_a_segment_that_never_ends_is_refused_at_the_cap(hostile) -> None:
     """It was read whole into memory, however long; now not past MAX_SEGMENT_BYTES."""
-    import httpx
-
-    errors: list[ServiceError] = []
-
-    async def recover(key, upstream, error, failures) -> None:
-        errors.append(error)
-        raise _Stop
-
-    async with httpx.AsyncClient(timeout=60) as http:
-        relay = HlsRelay(_Provider(hostile + "/endless-segment.m3u8"), http,
-                         recover)  # type: ignore[arg-type]
-        with pytest.raises(_Stop):
-            await relay.segment("k", 0)
-    [error] = errors
+    error = await _first_failure(hostile + "/endless-segment.m3u8", 0)
     assert error.failure_class is FailureClass.DETERMINISTIC
     assert "a segment is larger than 128 MiB; it cannot be relayed" in str(error), str(error)
 
@@ -195,19 +185,6 @@ async def test_a_refused_segment_signed_in_its_path_is_reported_without_the_sign
         hostile) -> None:
     """YouTube puts `sig` and `lsig` in the path of HLS segment URLs: the error that reaches
     the retry log, the Session panel and the log names the URL without them."""
-    import httpx
-
-    errors: list[ServiceError] = []
-
-    async def recover(key, upstream, error, failures) -> None:
-        errors.append(error)
-        raise _Stop
-
-    async with httpx.AsyncClient(timeout=60) as http:
-        relay = HlsRelay(_Provider(hostile + "/path-signed.m3u8"), http,
-                         recover)  # type: ignore[arg-type]
-        with pytest.raises(_Stop):
-            await relay.segment("k", 0)
-    [error] = errors
+    error = await _first_failure(hostile + "/path-signed.m3u8", 0)
     assert "403" in str(error) and "/videoplayback/" in str(error), str(error)
     assert PATH_SECRET not in str(error), str(error)
