@@ -156,7 +156,7 @@ async def test_a_track_played_once_plays_again_with_the_service_stopped(rig) -> 
     assert rec.now.title == "Low Tide" and rec.now.artist == "Demo Ensemble"
     assert not [e for e in rec.session_events[events:] if e.failure]
     assert not [e for e in rec.logs if e.level is Level.ERROR]
-    assert r.session.book.get(f"url:{pb._key}") is None  # a cached item: nothing expires
+    assert r.session.book.get(f"url:{pb.target.key}") is None  # a cached item: nothing expires
 
 
 @pytest.mark.timeout(150)

@@ -187,10 +187,10 @@ async def settled(session: SessionManager) -> None:
 def assert_only_current_open(r: Rig) -> None:
     """The session manager holds the stream of what plays, and at most the one opened
     ahead for the next item: nothing abandoned on the way."""
-    allowed = {r.pb._key}
+    allowed = {r.pb.target.key}
     if r.pb.ahead.prepared is not None:
         allowed.add(r.pb.ahead.prepared.opening.key)
-    assert r.pb._key in r.session.leases.open, _picture(r)
+    assert r.pb.target.key in r.session.leases.open, _picture(r)
     assert set(r.session.leases.open) <= allowed, f"open: {list(r.session.leases.open)}\n{_picture(r)}"
 
 

@@ -106,9 +106,9 @@ def playing(index: int, position: float) -> Callable[[Pilot[Any]], Any]:
             pb.queue.set_status(i, ItemStatus.READY)
         item = pb.queue.jump(index)
         pb.queue.set_status(index, ItemStatus.PLAYING)
-        pb.now = NowPlaying(state=PlayState.PLAYING, index=index, title=item.label,
-                                  artist=item.artist, position=position,
-                                  duration=item.duration, volume=80.0)
+        pb.news.now = NowPlaying(state=PlayState.PLAYING, index=index, title=item.label,
+                                 artist=item.artist, position=position,
+                                 duration=item.duration, volume=80.0)
         bus = pb.bus
         bus.publish(QueueChanged())
         bus.publish(NowPlayingChanged(pb.now))
