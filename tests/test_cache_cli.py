@@ -133,3 +133,20 @@ def test_a_cache_folder_that_is_a_file_is_one_line(tmp_path: Path, action: str) 
     assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
     assert str(where) in r.stderr and "not a folder" in r.stderr.lower(), r.stderr
     assert where.read_text() == "a file where the cache folder should be"
+
+
+@pytest.mark.parametrize("command", [["cache", "ls"], ["cache", "size"], ["config", "path"]])
+def test_output_into_a_closed_pipe_is_no_traceback(tmp_path: Path, command: list[str]) -> None:
+    """`ytplay cache ls | head -1` closes the pipe early: no traceback on stderr (there was
+    one, BrokenPipeError), the status a pipe's reader that left makes (128 + SIGPIPE)."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\ndir = "{tmp_path / "media"}"\n')
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        r = subprocess.run([sys.executable, "-m", "tui", *command, "--config", str(config)],
+                           stdout=write, stderr=subprocess.PIPE, text=True, timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    finally:
+        os.close(write)
+    assert r.stderr == "" and r.returncode == 141, (r.returncode, r.stderr)

@@ -19,24 +19,21 @@ if TYPE_CHECKING:
     from tui.config.schema import Config
 
 
+SUBCOMMANDS = ("config", "doctor", "cache", "login")
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a command whose reader left exits with
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["config"]:
-        from tui.config_cli import run
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        try:
+            return _subcommand(argv[0], argv[1:])
+        except BrokenPipeError:  # `ytplay cache ls | head -1`: the reader has what it wanted
+            import os
 
-        return run(cli.config_parser().parse_args(argv[1:]))
-    if argv[:1] == ["doctor"]:
-        from tui import doctor
-
-        return doctor.run(cli.doctor_parser().parse_args(argv[1:]))
-    if argv[:1] == ["cache"]:
-        from tui import cache_cli
-
-        return cache_cli.run(cache_cli.parser().parse_args(argv[1:]))
-    if argv[:1] == ["login"]:
-        from tui import login_cli
-
-        return login_cli.run(argv[1:])
+            # Python flushes stdout again at exit: that write goes nowhere instead.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return SIGPIPE_STATUS
     args = cli.parser().parse_args(argv)
 
     from tui.config.paths import locate_config, log_dir
@@ -109,6 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     # Textual prints an exception that ended the app and sets a non-zero return code;
     # the exit status must say so too.
     return app.return_code or 0
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    if name == "config":
+        from tui.config_cli import run
+
+        return run(cli.config_parser().parse_args(argv))
+    if name == "doctor":
+        from tui import doctor
+
+        return doctor.run(cli.doctor_parser().parse_args(argv))
+    if name == "cache":
+        from tui import cache_cli
+
+        return cache_cli.run(cache_cli.parser().parse_args(argv))
+    from tui import login_cli
+
+    return login_cli.run(argv)
 
 
 def _load_config(where: ConfigLocation) -> Config:
