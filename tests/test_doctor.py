@@ -265,3 +265,27 @@ def test_a_login_redirected_to_another_origin_does_not_blame_the_password(
     assert "credentials refused" not in found
     assert fix is not None and "password" not in fix and "base_url" in fix, fix
     assert "hunter2-right" not in report.text
+
+
+def test_an_oauth2_service_whose_client_secret_is_not_set_is_an_error(tmp_path: Path) -> None:
+    """The token endpoint answers, but ytplay could not log in: it said ok."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RedirectsLogins)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        config = (f'[[services]]\nname = "files"\nkind = "oauth2"\ntoken_url = "{url}/token"\n'
+                  f'device_url = "{url}/device"\nclient_id = "ytplay"\n'
+                  f'client_secret_env = "FILES_SECRET_FOR_DOCTOR"\nmedia_origins = ["{url}"]\n')
+        env = {k: v for k, v in os.environ.items() if k != "FILES_SECRET_FOR_DOCTOR"}
+        unset = doctor(tmp_path, config, env | {"FILES_SECRET_FOR_DOCTOR": ""})
+        fresh = doctor(tmp_path, config, {"FILES_SECRET_FOR_DOCTOR": "s3cret-value"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    level, found, fix = unset.line("service files")
+    assert level == "error" and "$FILES_SECRET_FOR_DOCTOR is not set" in found, found
+    assert fix is not None and "FILES_SECRET_FOR_DOCTOR" in fix
+    level, found, fix = fresh.line("service files")
+    assert level == "warning" and "not logged in" in found, found  # device_code, no token yet
+    assert fix == "ytplay login files"
+    assert "s3cret-value" not in fresh.text

@@ -75,13 +75,29 @@ async def _login(http: httpx.AsyncClient, svc: ServiceSection, edit: str) -> Lin
                      "try again later; the service is answering with errors")
 
 
+def _oauth2_login(svc: OAuth2ServiceSection, what: str) -> Line:
+    """Whether ytplay has what it needs to log in to an OAuth2 service (nothing is sent:
+    a device login cannot be checked without a person, and the others would spend a
+    token)."""
+    needed = [(svc.client_secret_env, "the client secret"),
+              (svc.refresh_token_env if svc.grant == "refresh_token" else None,
+               "the refresh token to start from")]
+    for env, holds in needed:
+        if env and not os.environ.get(env):
+            return error(what, f"${env} is not set: it holds {holds} of {svc.client_id}",
+                         f"export {env}=… before starting ytplay")
+    if svc.grant == "device_code" and TokenStore(tokens_file()).load(svc.name) is None:
+        return warning(what, f"{svc.token_url} answers; not logged in yet",
+                       f"ytplay login {svc.name}")
+    return ok(what, f"{svc.token_url} answers (OAuth2, grant = \"{svc.grant}\")")
+
+
 async def _check_one(svc: Any, edit: str) -> list[Line]:
     what = f"service {svc.name}"
     async with httpx.AsyncClient(timeout=TIMEOUT) as http:
         if isinstance(svc, OAuth2ServiceSection):
             down = await _reachable(http, what, svc.token_url, edit)
-            return [down or ok(what, f"{svc.token_url} answers (OAuth2: log in with "
-                               f"`ytplay login {svc.name}`)")]
+            return [down or _oauth2_login(svc, what)]
         down = await _reachable(http, what, svc.base_url, edit)
         if down is not None:
             return [down]
