@@ -171,6 +171,7 @@ async def test_a_token_endpoint_that_never_answered_is_not_blamed_on_the_user(po
         stdin=asyncio.subprocess.DEVNULL)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1, out + err
+    assert "the code works for 3 s;" in out.decode(), out  # not "0 min"
     line = err.decode()
     assert line.count("\n") == 1 and "Traceback" not in line, line
     assert "before it was entered" not in line, line

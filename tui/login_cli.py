@@ -77,8 +77,10 @@ async def _login(svc: OAuth2ServiceSection) -> int:
               f"and enter the code {printable(code.user_code)}")
         if code.verification_uri_complete:
             print(f"(or open {printable(code.verification_uri_complete)})")
-        print(f"Waiting for you to approve it (the code works for "
-              f"{code.expires_in / 60:.0f} min; Ctrl+C cancels)…", flush=True)
+        lasts = (f"{code.expires_in / 60:.0f} min" if code.expires_in >= 90 else
+                 f"{code.expires_in:.0f} s")  # a short-lived code is not "0 min"
+        print(f"Waiting for you to approve it (the code works for {lasts}; Ctrl+C "
+              "cancels)…", flush=True)
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)) as http:
         client = OAuth2Client(svc.token_url, http, client_id=svc.client_id,
