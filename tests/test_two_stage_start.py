@@ -75,8 +75,8 @@ async def test_keys_pressed_before_the_session_exists_apply_in_order(
             assert app.playback is not None
             assert app.playback.now.index == 2 and app.playback.now.title == TRACKS[2].title
             assert not [it for it in app.playback.queue if it.status is ItemStatus.FAILED]
-            await until(pilot, lambda: "panels = [" in path.read_text(), 10)
-            assert load_config(path).ui.panels == ["events", "retries"]
+            # The defaults already name the panels: what is awaited is the choice written.
+            await until(pilot, lambda: load_config(path).ui.panels == ["events", "retries"], 10)
             assert not app.query_one(SessionPanel).display
         app.join_start_up()
 
@@ -231,3 +231,17 @@ def test_what_the_first_frame_cannot_read_of_the_config_is_the_default(tmp_path:
     assert Settings.read(path) == Settings()
     path.write_bytes(b"\xff\xfe not text")
     assert Settings.read(path) == Settings()
+
+
+@pytest.mark.parametrize("option", [["--playlist", "nope"], ["--import", "/no/such/list.m3u"]])
+def test_a_playlist_on_the_command_line_that_cannot_be_read_is_said_before_the_screen(
+        tmp_path: Path, option: list[str]) -> None:
+    """Read in start-up's first half: the reason alone on stderr, before any screen."""
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, "-m", "tui", "--ao", "null", *option],
+                       capture_output=True, text=True, timeout=60, env=env,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert r.stderr.startswith("ytplay: ") and len(r.stderr.strip().splitlines()) == 1
+    assert option[1].split("/")[-1] in r.stderr and "\x1b" not in r.stderr + r.stdout

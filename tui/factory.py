@@ -21,7 +21,7 @@ from tui.core.ports import Player, Resolver
 from tui.first_frame import LIBMPV_MISSING, Begun, begin
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_fallbacks, ytdlp_options)
-from tui.session.library_files import History, Playlists, read_m3u
+from tui.session.library_files import History, Playlists
 from tui.session.cache_tee import CacheTee
 from tui.session.manager import SessionManager
 from tui.session.media_cache import MediaCache
@@ -323,15 +323,12 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
                             resume_position=begun.position,
                             playlists=Playlists(playlists_dir()),
                             history=History(history_file()), tags=tags)
-    # What the command line adds: read here (a playlist that cannot be read stops start-up
-    # with the reason), added on the loop once the app drives the playback.
-    added = playback.edits.read_playlist(args.playlist) if args.playlist else []
-    for path in args.imports:
-        added += [e.item() for e in read_m3u(Path(path).expanduser())]
+    # What the command line adds (the playlists read in the first half), added on the loop
+    # once the app drives the playback.
     refs = list(args.refs)
 
     def add_to_queue() -> None:
-        playback.edits.add_items(added)
+        playback.edits.add_items(begun.added)
         playback.edits.add(refs)
     from tui.session.covers import CoverStore
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.config.paths import queue_file
+from tui.config.paths import playlists_dir, queue_file
 from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.nowplaying import resting
 from tui.core.queue import Queue
+from tui.session.library_files import Playlists, read_m3u, read_playlist
 from tui.session.queue_store import QueueStore
 from tui.ui.panels import PANELS
 from tui.ui.starting import FirstFrame, Looks
@@ -89,21 +90,29 @@ class Begun:
     play_index: int | None = None     # the item to play once the app is up
     notices: list[str] = field(default_factory=list)  # what reading the queue file found
     demo: DemoService | None = None
+    added: list[QueueItem] = field(default_factory=list)  # from --playlist and --import
 
 
 def begin(args: argparse.Namespace, looks: Looks, resources: ExitStack,
           demo: DemoService | None = None) -> Begun:
     """The first frame for this command line: the demo's queue with --demo (its service
     started, or `demo` when one runs already), else the queue saved last time. Raises
-    PlayerUnavailable when libmpv is missing."""
+    PlayerUnavailable when libmpv is missing, YtplayError or OSError when a playlist on
+    the command line cannot be read (said before the screen, like libmpv's absence)."""
     find_libmpv()  # loaded once the first frame is drawn; missing, said before the screen
+    added = read_playlist(args.playlist, Playlists(playlists_dir())) if args.playlist else []
+    for path in args.imports:
+        added += [e.item() for e in read_m3u(Path(path).expanduser())]
     if args.demo:
-        return _demo_queue(args, looks, resources, demo)
-    store = QueueStore(queue_file())
-    queue, position = store.load()
-    play_index = len(queue) if (args.refs or args.playlist) else None
-    return Begun(FirstFrame(queue, resting(queue, position), looks), store, position,
-                 play_index, store.notices)
+        begun = _demo_queue(args, looks, resources, demo)
+    else:
+        store = QueueStore(queue_file())
+        queue, position = store.load()
+        play_index = len(queue) if (args.refs or args.playlist) else None
+        begun = Begun(FirstFrame(queue, resting(queue, position), looks), store, position,
+                      play_index, store.notices)
+    begun.added = added
+    return begun
 
 
 def _demo_queue(args: argparse.Namespace, looks: Looks, resources: ExitStack,

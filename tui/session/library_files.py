@@ -66,6 +66,15 @@ def is_playlist_file(ref: str) -> bool:
     return "://" not in ref and ref.lower().endswith((".m3u", ".m3u8")) and Path(ref).expanduser().is_file()
 
 
+def read_playlist(target: str, playlists: Playlists | None) -> list[QueueItem]:
+    """The items of an .m3u/.m3u8 file, or of the saved playlist `target` names."""
+    if target.lower().endswith((".m3u", ".m3u8")) or playlists is None:
+        entries = read_m3u(Path(target).expanduser())
+    else:
+        entries = playlists.load(target)
+    return [e.item() for e in entries]
+
+
 class Playlists:
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -18,7 +18,8 @@ from tui.core.queue import Queue
 from tui.core.redact import redact
 from tui.core.refs import RefKind
 
-from .library_files import PlaylistError, Playlists, is_playlist_file, read_m3u, write_m3u
+from .library_files import (PlaylistError, Playlists, is_playlist_file, read_m3u, read_playlist,
+                            write_m3u)
 from .manager import SessionManager
 from .tasks import Tasks
 
@@ -201,12 +202,4 @@ class QueueEditor:
 
     def open_playlist(self, target: str) -> list[int]:
         """Append a named playlist or an .m3u/.m3u8 file to the queue."""
-        return self.add_items(self.read_playlist(target))
-
-    def read_playlist(self, target: str) -> list[QueueItem]:
-        """The items of a named playlist or an .m3u/.m3u8 file."""
-        if target.lower().endswith((".m3u", ".m3u8")) or self.playlists is None:
-            entries = read_m3u(Path(target).expanduser())
-        else:
-            entries = self.playlists.load(target)
-        return [e.item() for e in entries]
+        return self.add_items(read_playlist(target, self.playlists))
