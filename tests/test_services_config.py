@@ -30,6 +30,17 @@ password_env = "YTPLAY_TEST_PASSWORD"
 """
 
 
+OAUTH2 = """
+[[services]]
+name = "{name}"
+kind = "oauth2"
+token_url = "https://auth.example/token"
+device_url = "https://auth.example/device"
+client_id = "ytplay"
+media_origins = ["{origin}"]
+"""
+
+
 def load_services(f: Path):
     return load_text(f, f.read_text()).services
 
@@ -51,6 +62,12 @@ def test_loads_services(tmp_path: Path) -> None:
     (GOOD.format(base="https://a").replace("session-api", "jellyfin"), ":5: services[0].kind"),
     (GOOD.format(base="https://a") + "pasword = 'x'\n",
      ":10: services[0].pasword: unknown key 'pasword' (did you mean 'password_env'?)"),
+    # Two OAuth2 services over one origin (spelled two ways): a URL there would get the
+    # first's bearer token only, the second would never be used.
+    (OAUTH2.format(name="a", origin="https://files.example") +
+     OAUTH2.format(name="b", origin="https://FILES.example:443"),
+     ":16: services[1].media_origins: https://FILES.example:443 is already a media origin of "
+     "services[0]"),
 ])
 def test_errors_name_the_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
     f = tmp_path / "config.toml"

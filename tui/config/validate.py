@@ -13,9 +13,10 @@ from typing import Any, Callable, Mapping
 from pydantic import BaseModel, ValidationError
 
 from tui.core.errors import YtplayError
+from tui.core.origins import origin
 
 from .locate import key_lines, line_of
-from .schema import Config, SECTIONS
+from .schema import SECTIONS, Config, OAuth2ServiceSection
 
 # Checks raw libmpv options; returns {option: error} for the ones libmpv refuses.
 MpvCheck = Callable[[Mapping[str, Any]], dict[str, str]]
@@ -129,12 +130,31 @@ def validate_text(text: str, check_mpv: MpvCheck | None = None) -> tuple[Config 
                 loc += ("kind",)
             path = _path(loc)
             issues.append(Issue(line_of(lines, path), path, _message(err)))
+    if config is not None:
+        issues += _shared_media_origins(config, lines)
     if check_mpv is not None and isinstance(doc.get("mpv"), dict) and doc["mpv"]:
         for option, problem in check_mpv(doc["mpv"]).items():
             path = f"mpv.{option}"
             issues.append(Issue(line_of(lines, path), path, problem))
     issues.sort(key=lambda i: (i.line or 0, i.path))
     return (config if not issues else None), issues
+
+
+def _shared_media_origins(config: Config, lines: dict[str, int]) -> list[Issue]:
+    """An origin under two OAuth2 services: a URL there would get the first one's bearer
+    token only, whatever was meant, and the second would never be used."""
+    first: dict[str, int] = {}
+    issues: list[Issue] = []
+    for i, svc in enumerate(config.services):
+        if not isinstance(svc, OAuth2ServiceSection):
+            continue
+        for where in svc.media_origins:
+            owner = first.setdefault(origin(where), i)
+            if owner != i:
+                path = f"services[{i}].media_origins"
+                issues.append(Issue(line_of(lines, path), path,
+                                    f"{where} is already a media origin of services[{owner}]"))
+    return issues
 
 
 def load_text(path: Path, text: str, check_mpv: MpvCheck | None = None) -> Config:
