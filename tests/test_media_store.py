@@ -196,3 +196,21 @@ async def test_folders_named_like_cache_files_are_left_alone(tmp_path) -> None:
     await asyncio.sleep(0)
     assert notices == []
     cache.close()
+
+
+async def test_metadata_with_a_range_that_is_no_span_is_removed_at_load(tmp_path) -> None:
+    """A range backwards (a hand edit, another program): that entry is dropped like any
+    metadata that does not fit; it raised out of the load, a traceback from `ytplay
+    cache` and no cache at all in the app."""
+    cache = _store(tmp_path)
+    await _write(cache, "other", 0, len(BODY))
+    cache.close()
+    key = media_files.key_for(REF)
+    (tmp_path / f"{key}.media").write_bytes(BODY[:1000])
+    (tmp_path / f"{key}.json").write_text(json.dumps({"ref": REF, "length": 1000,
+                                                      "ranges": [[500, 100]]}))
+    cache = MediaCache(tmp_path, 1 << 20)
+    assert cache.load() == [f"{key}.json (ValueError)"]
+    assert cache.lookup(REF).state is CacheState.ABSENT
+    assert cache.lookup("other").state is CacheState.COMPLETE
+    cache.close()

@@ -95,6 +95,8 @@ def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
             record = msgspec.convert(json.loads(meta_path(root, key).read_bytes()), EntryRecord)
             if key_for(record.ref) != key:
                 raise ValueError("named for another reference")
+            if any(start > end for start, end in record.ranges):
+                raise ValueError("a range that ends before it starts")
         except (OSError, ValueError, msgspec.ValidationError, RecursionError) as e:
             drop_files(root, key)
             removed.append(f"{key}.json ({type(e).__name__})")
