@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, TypeVar
 
@@ -27,7 +26,9 @@ from tui.core.queue import Queue
 
 from . import messages
 from .panels import toggled
-from .starting import Background, CannotStart, FirstFrame, Looks, Started, frames_drawn
+from .live_config import LiveConfig
+from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
+                       frames_drawn)
 from .widgets.event_log import EventLog
 from .widgets.logs_pane import LogsPane
 from .widgets.cover import CoverArt, CoverFetch
@@ -117,6 +118,7 @@ class YtplayApp(App[None]):
         self.play_index = play_index
         self.playback: Playback | None = None
         self.config_host: ConfigHost | None = None
+        self.live_config: LiveConfig | None = None
         self.background: list[Background] = []
         self.covers: CoverFetch | None = None
         self.downloads: Downloads | None = None
@@ -129,8 +131,7 @@ class YtplayApp(App[None]):
         self.first = first
         self.queue: Queue = first.queue
         self.panels: tuple[str, ...] = first.looks.panels
-        self._second_half: Callable[[], Started] | None = None
-        self._start_thread: threading.Thread | None = None
+        self._second_half: SecondHalf | None = None
         self._pending: list[Callable[[], None]] = []  # keys pressed before the session was
         self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -140,7 +141,7 @@ class YtplayApp(App[None]):
         """An app that draws `first`, then runs `start` on a thread and drives what it
         returns. `start` raises CannotStart for what the person must fix."""
         app = cls(first=first)
-        app._second_half = start
+        app._second_half = SecondHalf(start)
         return app
 
     def compose(self) -> ComposeResult:
@@ -175,32 +176,8 @@ class YtplayApp(App[None]):
         refresh later) is drawn; then the app drives what it built."""
         assert self._second_half is not None
         await frames_drawn(self, 2)
-        loop = asyncio.get_running_loop()
-        built: asyncio.Future[Started] = loop.create_future()
-
-        def settle(result: Started | None, error: BaseException | None) -> None:
-            if built.done():
-                return
-            if error is not None:
-                built.set_exception(error)
-            else:
-                built.set_result(result)  # type: ignore[arg-type]
-
-        def run(start: Callable[[], Started]) -> None:
-            result, error = None, None
-            try:
-                result = start()
-            except BaseException as e:  # handed to the loop, which says what it was
-                error = e
-            try:
-                loop.call_soon_threadsafe(settle, result, error)
-            except RuntimeError:  # the app ended meanwhile; __main__ closes what was built
-                pass
-        self._start_thread = threading.Thread(target=run, args=(self._second_half,),
-                                              name="start-up")
-        self._start_thread.start()
         try:
-            started = await built
+            started = await self._second_half.run()
         except CannotStart as e:
             from rich.text import Text
 
@@ -212,8 +189,8 @@ class YtplayApp(App[None]):
 
     def join_start_up(self) -> None:
         """Wait for start-up's second half to end (when the app ended before it did)."""
-        if self._start_thread is not None:
-            self._start_thread.join()
+        if self._second_half is not None:
+            self._second_half.join()
 
     def _adopt(self, started: Started) -> None:
         self.playback = started.playback
@@ -236,13 +213,17 @@ class YtplayApp(App[None]):
         for cover in self.query(CoverArt):
             cover.reload()  # the store that finds covers is here now
         if self.config_host is not None:
+            live = self.live_config = LiveConfig(
+                self.config_host, lambda config, panels: self._apply_looks(Looks.of(config),
+                                                                           panels),
+                self._note, lambda notes: self.post_message(self.ConfigApplied(notes)),
+                lambda: self.post_message(self.ConfigRejected()))
             # A panel key pressed before this is newer than the file.
-            self._apply_looks(Looks.of(self.config_host.config),
-                              panels=self._panels_wanted is None)
+            self._apply_looks(Looks.of(live.config), panels=self._panels_wanted is None)
             if self._panels_wanted is not None:
                 self._remember_panels()
             # After the first frame: watchfiles and anyio take ~25 ms to load and start.
-            self.call_after_refresh(self._watch_config, self.config_host.path)
+            self.call_after_refresh(self._watch_config, live)
         for service in self.background:
             self._start_background(service)
         if self.play_index is not None and self.play_index < len(playback.queue):
@@ -394,14 +375,6 @@ class YtplayApp(App[None]):
                                       f"the actions are {', '.join(sorted(known))}")
         self.set_keymap({k: v for k, v in looks.keys.items() if k in known})
 
-    def _apply(self, config: Config, panels: bool = True) -> None:
-        assert self.config_host is not None
-        notes = self.config_host.apply(config)
-        self._apply_looks(Looks.of(config), panels)
-        for note in notes:
-            self._note(Level.INFO, f"config: {note}")
-        self.post_message(self.ConfigApplied(notes))
-
     def _toast(self, text: str, severity: Literal["information", "warning", "error"]
                = "information", timeout: float | None = None) -> None:
         """A notification with text that may come from outside (paths, playlist names,
@@ -414,57 +387,22 @@ class YtplayApp(App[None]):
             log.add(LogEvent(level, text))
 
     @work(exclusive=True, group="config-watch")
-    async def _watch_config(self, path: Path) -> None:
-        """Reload when the file changes on disk (inotify via watchfiles; no polling)."""
-        from watchfiles import awatch
-
-        assert self.config_host is not None
-        host = self.config_host
-        async for _changes in awatch(path.parent, watch_filter=lambda _c, p: Path(p) == path,
-                                     debounce=200, recursive=False):
-            try:
-                text = await self._settled_text(path)
-            except OSError:
-                continue  # replaced mid-read; the next event brings the new file
-            except UnicodeDecodeError:
-                self._note(Level.ERROR, f"{path} changed but is not UTF-8 text; keeping the "
-                           "running config (save it as UTF-8)")
-                self.post_message(self.ConfigRejected())
-                continue
-            config, issues = await asyncio.to_thread(host.validate, text)
-            if config is None:
-                self._note(Level.ERROR, "config file changed but has errors; keeping the "
-                           "running config:\n" + "\n".join(i.render(path) for i in issues))
-                self.post_message(self.ConfigRejected())
-            elif config != host.config:
-                self._apply(config)
-
-    @staticmethod
-    async def _settled_text(path: Path) -> str:
-        """The file once it stops changing: an editor that truncates and then writes can
-        be caught half-way, and a half-written file is not an invalid one."""
-        text = await asyncio.to_thread(path.read_text, "utf-8")
-        for _ in range(5):
-            await asyncio.sleep(0.05)
-            again = await asyncio.to_thread(path.read_text, "utf-8")
-            if again == text:
-                break
-            text = again
-        return text
+    async def _watch_config(self, live: LiveConfig) -> None:
+        await live.watch()
 
     @once_started
     def action_edit_config(self) -> None:
         # Imported here: its TextArea brings tree-sitter, which the first frame never needs.
         from .screens.config_editor import ConfigEditor
 
-        if self.config_host is None or isinstance(self.screen, ConfigEditor):
+        live = self.live_config
+        if live is None or isinstance(self.screen, ConfigEditor):
             return
 
         def saved(config: Config | None) -> None:
-            if config is not None and self.config_host is not None \
-                    and config != self.config_host.config:
-                self._apply(config)
-        self.push_screen(ConfigEditor(self.config_host), saved)
+            if config is not None and config != live.config:
+                live.apply(config)
+        self.push_screen(ConfigEditor(live.host), saved)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -585,7 +523,7 @@ class YtplayApp(App[None]):
         wanted, self._panels_wanted = self._panels_wanted, self.panels
         # Else the writer under way picks up the newer choice, or the one started with the
         # config once start-up is done.
-        if wanted is None and self.config_host is not None:
+        if wanted is None and self.live_config is not None:
             self._remember_panels()
 
     def action_switch_log(self) -> None:
@@ -593,30 +531,9 @@ class YtplayApp(App[None]):
 
     @work(group="panels")
     async def _remember_panels(self) -> None:
-        """Write the panels into `[ui] panels`, the latest choice last. Presses that come
-        while a write is under way make one more write, never one each."""
-        from tui.config.edit import with_option
-        from tui.config.validate import ConfigError
-
-        host = self.config_host
-        assert host is not None
+        assert self.live_config is not None
         try:
-            await asyncio.sleep(0.3)  # a burst of presses: write once, after it
-            while (wanted := self._panels_wanted) is not None \
-                    and list(wanted) != host.config.ui.panels:
-                text = await asyncio.to_thread(host.read)
-                new = with_option(text, "ui", "panels", list(wanted))
-                try:
-                    if new is None:
-                        raise ValueError("not TOML")
-                    config = await asyncio.to_thread(host.save, new)
-                except (ConfigError, ValueError, OSError):
-                    # The file is the person's: one that does not validate is theirs to fix.
-                    self._note(Level.WARNING, f"panels not remembered: {host.path} has "
-                               "errors or cannot be written (`ytplay config check`)")
-                    return
-                if config != host.config:
-                    self._apply(config, panels=False)
+            await self.live_config.remember_panels(lambda: self._panels_wanted)
         finally:
             self._panels_wanted = None
 

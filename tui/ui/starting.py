@@ -7,6 +7,7 @@ meanwhile wait for it and are applied in order."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
@@ -74,6 +75,48 @@ class Started:
     covers: CoverFetch | None = None
     downloads: Downloads | None = None
     at_start: Callable[[], None] = lambda: None
+
+
+class SecondHalf:
+    """Start-up's second half on a thread of its own, what it returns (or raises) handed
+    back to the loop."""
+
+    def __init__(self, build: Callable[[], Started]) -> None:
+        self._build = build
+        self._thread: threading.Thread | None = None
+
+    async def run(self) -> Started:
+        """Build on the thread; raises what building raised (CannotStart: what the person
+        must fix)."""
+        loop = asyncio.get_running_loop()
+        built: asyncio.Future[Started] = loop.create_future()
+
+        def settle(result: Started | None, error: BaseException | None) -> None:
+            if built.done():
+                return
+            if error is not None:
+                built.set_exception(error)
+            else:
+                built.set_result(result)  # type: ignore[arg-type]
+
+        def build() -> None:
+            result, error = None, None
+            try:
+                result = self._build()
+            except BaseException as e:  # handed to the loop, which says what it was
+                error = e
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:  # the app ended meanwhile; what was built is closed by
+                pass              # whoever holds its resources, after `join`
+        self._thread = threading.Thread(target=build, name="start-up")
+        self._thread.start()
+        return await built
+
+    def join(self) -> None:
+        """Wait for the thread to end (when the app ended before it did)."""
+        if self._thread is not None:
+            self._thread.join()
 
 
 class CannotStart(Exception):
