@@ -198,17 +198,20 @@ async def test_folders_named_like_cache_files_are_left_alone(tmp_path) -> None:
     cache.close()
 
 
-async def test_metadata_with_a_range_that_is_no_span_is_removed_at_load(tmp_path) -> None:
-    """A range backwards (a hand edit, another program): that entry is dropped like any
-    metadata that does not fit; it raised out of the load, a traceback from `ytplay
-    cache` and no cache at all in the app."""
+@pytest.mark.parametrize("ranges", [[[500, 100]], [[0, 1000], [1000, 5000]]])
+async def test_metadata_with_a_range_that_is_no_span_is_removed_at_load(tmp_path,
+                                                                        ranges) -> None:
+    """A range backwards, or past the file's length (a hand edit, another program): that
+    entry is dropped like any metadata that does not fit (a backwards one raised out of
+    the load: a traceback from `ytplay cache`, no cache at all in the app; one past the
+    length was listed as "5000 B of 1000 B")."""
     cache = _store(tmp_path)
     await _write(cache, "other", 0, len(BODY))
     cache.close()
     key = media_files.key_for(REF)
     (tmp_path / f"{key}.media").write_bytes(BODY[:1000])
     (tmp_path / f"{key}.json").write_text(json.dumps({"ref": REF, "length": 1000,
-                                                      "ranges": [[500, 100]]}))
+                                                      "ranges": ranges}))
     cache = MediaCache(tmp_path, 1 << 20)
     assert cache.load() == [f"{key}.json (ValueError)"]
     assert cache.lookup(REF).state is CacheState.ABSENT

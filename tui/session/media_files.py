@@ -95,8 +95,9 @@ def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
             record = msgspec.convert(json.loads(meta_path(root, key).read_bytes()), EntryRecord)
             if key_for(record.ref) != key:
                 raise ValueError("named for another reference")
-            if any(start > end for start, end in record.ranges):
-                raise ValueError("a range that ends before it starts")
+            limit = record.length if record.length is not None else float("inf")
+            if any(not start <= end <= limit for start, end in record.ranges):
+                raise ValueError("a range that is no span of the file")
         except (OSError, ValueError, msgspec.ValidationError, RecursionError) as e:
             drop_files(root, key)
             removed.append(f"{key}.json ({type(e).__name__})")
