@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tui.core.expiry import parse_url_expiry
@@ -142,3 +144,16 @@ def test_odd_digits_where_a_number_is_optional_count_as_none() -> None:
     assert [v.bandwidth for v in variants] == [0]
     text = "#EXTM3U\n#EXT-X-DISCONTINUITY-SEQUENCE:\u00b9\n#EXTINF:1,\na.ts\n"
     assert parse_media(text, BASE).discontinuity_seq == 0
+
+
+@pytest.mark.parametrize("uri, ext", [
+    ("seg/1.ts?sig=x", "ts"), ("seg/1.M4S", "m4s"), ("seg/1", "ts"), ("seg/1.toolong", "ts"),
+    # str.isalnum() takes these; the proxy's route ([a-z0-9]{1,5}) does not: every segment
+    # named so was answered 404
+    ("seg/1.\uff54\uff53", "ts"), ("seg/1.\u00b2", "ts"),
+])
+def test_a_segment_is_named_by_an_extension_the_proxy_routes(uri: str, ext: str) -> None:
+    text = f"#EXTM3U\n#EXTINF:1,\n{uri}\n#EXT-X-ENDLIST\n"
+    [segment] = parse_media(text, BASE).segments
+    assert segment.extension == ext
+    assert re.fullmatch(r"[a-z0-9]{1,5}", segment.extension)

@@ -62,7 +62,8 @@ class Segment:
         """The file name extension to name it by (players check it): `ts` when none."""
         name = urlsplit(self.uri).path.rsplit("/", 1)[-1]
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        return ext if ext.isalnum() and len(ext) <= 5 else "ts"
+        # ASCII: the proxy routes [a-z0-9]{1,5} (str.isalnum() takes 'ｔｓ' and '²')
+        return ext if ext.isascii() and ext.isalnum() and len(ext) <= 5 else "ts"
 
 
 @dataclass(frozen=True)
