@@ -112,3 +112,18 @@ def test_a_device_answer_fills_in_what_it_leaves_out() -> None:
                          "verification_url": "https://a/device", "interval": 0})
     assert (code.verification_uri, code.verification_uri_complete, code.interval) == \
         ("https://a/device", None, 5.0)
+
+
+async def test_an_interval_of_a_day_is_not_waited_out() -> None:
+    """A server naming `interval: 86400` (hostile, or a typo) would have the user approve
+    and then wait a day, past the code's life: polls come at most a minute apart."""
+    server = ScriptedServer(refused("authorization_pending"), TOKENS, interval=86400)
+    assert await server.run() == TOKENS
+    assert server.sleeps == [60, 60]
+
+
+async def test_no_sleep_runs_past_the_code_s_life() -> None:
+    server = ScriptedServer(*[refused("slow_down")] * 10, expires_in=40, interval=5)
+    with pytest.raises(DeviceLoginFailed, match="expired"):
+        await server.run()
+    assert server.now == 40  # 5, 10, 15, then the 10 s left: not 20

@@ -16,7 +16,7 @@ from .oauth2_client import DeviceCode, OAuth2Client
 from .service_client import TokenSet
 
 SLOW_DOWN_STEP = 5.0        # s added to the interval by each slow_down (RFC 8628, 3.5)
-MAX_INTERVAL = 60.0         # s; network trouble doubles the interval up to this
+MAX_INTERVAL = 60.0         # s; the longest between polls (network trouble doubles up to it)
 
 
 class DeviceLoginFailed(LoginRequired):
@@ -38,10 +38,11 @@ async def device_login(client: OAuth2Client, service: str, show: Callable[[Devic
         raise
     show(code)
     deadline = clock() + code.expires_in
-    interval = code.interval
+    # The server's interval, but not a day: the user who approved would wait it out.
+    interval = min(code.interval, MAX_INTERVAL)
     trouble: ServiceError | None = None   # the last poll's, when it could not be answered
     while True:
-        await sleep(interval)
+        await sleep(min(interval, max(0.0, deadline - clock())))  # not past the code's life
         if clock() >= deadline:
             if trouble is not None:  # the user may have entered it: we could not ask
                 raise DeviceLoginFailed(f"{service}: the code {code.user_code} expired while "
