@@ -38,23 +38,30 @@ def _saved_queue(demo: DemoService, current: int, position: float) -> None:
     QueueStore(queue_file()).save(Queue(items, current), position)
 
 
+def _held_back(argv: list[str], path: Path, resources: ExitStack, release: threading.Event,
+               demo: DemoService | None = None) -> YtplayApp:
+    """ytplay's app for `argv`, its second half held until `release` is set."""
+    from tui.factory import build_rest
+
+    config = load_config(path)
+    args = cli.parser().parse_args(argv)
+    begun = begin(args, Looks.of(config), resources, demo)
+
+    def second_half() -> Started:
+        release.wait(60)
+        return build_rest(begun, args, config, path, resources, lambda: app)
+    app = YtplayApp.starting(begun.frame, second_half)
+    return app
+
+
 @pytest.mark.timeout(120)
 async def test_keys_pressed_before_the_session_exists_apply_in_order(
         demo: DemoService, tmp_path: Path) -> None:
-    from tui.factory import build_rest
-
     _saved_queue(demo, current=1, position=42.0)
     path = tmp_path / "config.toml"
-    config = load_config(path)
-    args = cli.parser().parse_args(["--ao", "null"])
     release = threading.Event()
     with ExitStack() as resources:
-        begun = begin(args, Looks.of(config), resources)
-
-        def second_half() -> Started:
-            release.wait(60)
-            return build_rest(begun, args, config, path, resources, lambda: app)
-        app = YtplayApp.starting(begun.frame, second_half)
+        app = _held_back(["--ao", "null"], path, resources, release)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
             # The first frame: what space resumes, and where, with no session yet.
@@ -78,6 +85,30 @@ async def test_keys_pressed_before_the_session_exists_apply_in_order(
             # The defaults already name the panels: what is awaited is the choice written.
             await until(pilot, lambda: load_config(path).ui.panels == ["events", "retries"], 10)
             assert not app.query_one(SessionPanel).display
+        app.join_start_up()
+
+
+@pytest.mark.timeout(120)
+async def test_keys_pressed_before_the_demo_plays_are_not_undone_by_its_start(
+        demo: DemoService, tmp_path: Path) -> None:
+    """The demo (and `ytplay URL`) plays an item once the app is up: n n pressed on the
+    first frame are the person's choice, and the play at start must not take it back."""
+    from tui.ui.starting import frames_drawn
+
+    release = threading.Event()
+    with ExitStack() as resources:
+        app = _held_back(["--ao", "null", "--demo"], tmp_path / "config.toml", resources,
+                         release, demo)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("n", "n")
+            release.set()
+            await until(pilot, lambda: app.playback is not None
+                        and app.playback.now.state is PlayState.PLAYING, 60)
+            await frames_drawn(app, 3)  # the play at start waits two frames after the app
+            assert app.playback is not None
+            # n from no current item plays the first, the second n the next: item 1.
+            assert app.playback.now.index == 1 and app.playback.now.title == TRACKS[1].title
         app.join_start_up()
 
 

@@ -225,14 +225,17 @@ class AfterFirstFrame:
 
 
 class PlayAtStart:
-    """Plays the queue item `index`, as the app would at its start (`play_index`)."""
+    """Plays the queue item `index`, as the app would at its start (`play_index`), unless
+    the person chose what plays first: keys pressed on the first frame (n, space, ⏎) are
+    applied before this runs, and are not taken back."""
 
     def __init__(self, playback: Playback, index: int) -> None:
         self.playback = playback
         self.index = index
+        self._ticket = playback.target.ticket  # bumps whenever what should play changes
 
     async def start(self) -> bool:
-        if self.index < len(self.playback.queue):
+        if self.index < len(self.playback.queue) and self.playback.target.ticket == self._ticket:
             self.playback.play(self.index)
         return True
 
@@ -356,6 +359,6 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
 
     background.append(OfflineMarks(playback))  # offline, what is not cached says so
     if begun.play_index is not None:
-        background.append(AfterFirstFrame(the_app,
-                                          partial(PlayAtStart, playback, begun.play_index)))
+        play = PlayAtStart(playback, begun.play_index)  # now: before any key is applied
+        background.append(AfterFirstFrame(the_app, lambda: play))
     return Started(playback, host, background, notices, covers.path, downloads, add_to_queue)
