@@ -276,3 +276,46 @@ async def test_transient_failures_are_retried_and_shown(rig) -> None:
                if e.action == "retrying" and e.resource == "download · Paper Kites"]
     assert len(retries) == 2 and retries[0].failure == "transient", rec.session_events
     assert cache.verify_now("demo:t4") is True
+
+
+@pytest.mark.timeout(60)
+async def test_a_file_that_does_not_match_the_servers_checksum_says_so(resolver,
+                                                                        tmp_path: Path) -> None:
+    """The server sends a `Repr-Digest` the body does not match: the completed file is
+    dropped, and the download fails saying why, after one fetch (it said "the media cache
+    is full of downloads" of an empty cache)."""
+    import base64
+    import hashlib
+
+    from aiohttp import web
+
+    body = os.urandom(300_000)
+    wrong = base64.b64encode(hashlib.sha256(b"another file").digest()).decode()
+    fetched: list[str | None] = []
+
+    async def song(request: web.Request) -> web.Response:
+        if request.method == "GET":
+            fetched.append(request.headers.get("Range"))
+        return web.Response(body=body, content_type="audio/wav",
+                            headers={"Repr-Digest": f"sha-256=:{wrong}:"})
+
+    app = web.Application()
+    app.router.add_route("*", "/song.wav", song)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    cache = MediaCache(tmp_path / "media", 1 << 30)
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                           cache=cache)
+    downloads = Downloads(session, cache)
+    try:
+        d = downloads.keep(f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
+        await until(downloads, lambda: d.state in (DownloadState.FAILED, DownloadState.DONE))
+    finally:
+        await downloads.aclose()
+        await session.aclose()
+        cache.close()
+        await runner.cleanup()
+    assert d.state is DownloadState.FAILED
+    assert "checksum" in (d.reason or "") and "full" not in (d.reason or ""), d.reason
+    assert len(fetched) <= 2, fetched  # yt-dlp's look, and the one download: no loop

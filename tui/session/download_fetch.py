@@ -28,6 +28,10 @@ SETTLE_EVERY = 8 << 20    # bytes handed to the cache between waits for its writ
                           # queue holds 32 MiB; past that it would drop what it is given)
 
 
+DID_NOT_CHECK_OUT = ("the whole file came but did not check out against the checksum the "
+                     "server sent with it: the server sends a broken file or a wrong checksum")
+
+
 class CacheRefused(Exception):
     """The cache took no more of the bytes (bypassed, or the cap is full of downloads)."""
 
@@ -96,6 +100,7 @@ class Fetcher:
                                        "the server's answer cannot be kept (no length or "
                                        "range, or compressed)")
                 begun, handed = time.monotonic(), 0
+                total = self.cache.length(self.ref)
                 try:
                     async for chunk in up.aiter_raw(CHUNK):
                         writer.write(chunk)
@@ -122,6 +127,9 @@ class Fetcher:
                     writer.close()
             await asyncio.to_thread(self.cache.flush_now)
             if self.cache.run_end(self.ref, start) < offset:
+                if total is not None and offset >= total:
+                    # All of it was there: the store dropped it at completion, not the cap.
+                    raise ServiceError(DID_NOT_CHECK_OUT, Failure(status=422))
                 raise CacheRefused(self._refusal())
             return
         except httpx.TransportError as e:
