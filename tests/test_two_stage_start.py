@@ -276,3 +276,30 @@ def test_a_playlist_on_the_command_line_that_cannot_be_read_is_said_before_the_s
     assert r.returncode == 2
     assert r.stderr.startswith("ytplay: ") and len(r.stderr.strip().splitlines()) == 1
     assert option[1].split("/")[-1] in r.stderr and "\x1b" not in r.stderr + r.stdout
+
+
+CTRL_C_AT = """
+import signal
+import sys
+import {module} as where
+from tui.__main__ import main
+
+def pressed(*args, **kwargs):  # Ctrl-C pressed while ytplay starts, before the app runs
+    signal.raise_signal(signal.SIGINT)
+setattr(where, "{name}", pressed)
+sys.exit(main(["--ao", "null", "--demo", "--demo-port", "0"]))
+"""
+
+
+@pytest.mark.parametrize("module, name", [("tui.first_frame", "find_libmpv"),
+                                          ("tui.config.paths", "locate_config"),
+                                          ("tui.ui.graphics", "settle")])
+def test_ctrl_c_while_ytplay_starts_ends_it_quietly(tmp_path: Path, module: str,
+                                                   name: str) -> None:
+    """Ctrl-C anywhere before the app takes the terminal: status 130 (128 + SIGINT) and
+    no traceback."""
+    env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+                            for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    r = subprocess.run([sys.executable, "-c", CTRL_C_AT.format(module=module, name=name)],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 130 and "Traceback" not in r.stderr, r.stderr[-2000:]

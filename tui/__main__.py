@@ -3,7 +3,8 @@ run the UI. `ytplay config â€¦` manages the config file instead, `ytplay cache â
 cache.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
-to do) with exit status 2, never as a traceback; an app that ended on an error exits 1."""
+to do) with exit status 2, never as a traceback; an app that ended on an error exits 1;
+Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 quietly."""
 
 from __future__ import annotations
 
@@ -21,10 +22,17 @@ if TYPE_CHECKING:
 
 SUBCOMMANDS = ("config", "doctor", "cache", "login")
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a command whose reader left exits with
+INTERRUPTED_STATUS = 130  # 128 + SIGINT: what a shell says of a command ended by Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        return INTERRUPTED_STATUS
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] and argv[0] in SUBCOMMANDS:
         try:
             return _subcommand(argv[0], argv[1:])
@@ -82,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         except (YtplayError, OSError) as e:
             print(f"ytplay: {_cannot_start(e)}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
-            return 130
         graphics.settle()  # before the app takes the terminal
         from tui.ui.app import YtplayApp
         from tui.ui.starting import Started
