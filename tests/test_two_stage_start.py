@@ -303,3 +303,29 @@ def test_ctrl_c_while_ytplay_starts_ends_it_quietly(tmp_path: Path, module: str,
     r = subprocess.run([sys.executable, "-c", CTRL_C_AT.format(module=module, name=name)],
                        capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 130 and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
+def test_sigterm_ends_ytplay_as_q_does_and_gives_the_terminal_back(tmp_path: Path) -> None:
+    """`kill`, a logout or a service manager's stop: the app ends as q ends it, so the
+    terminal is given back (out of raw mode, the screen restored), instead of dying with
+    the terminal as the app left it."""
+    import signal
+    import termios
+
+    from tests.pty_terminal import Terminal
+
+    env = {**os.environ, "TERM": "xterm-256color",
+           **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    term = Terminal([sys.executable, "-m", "tui", "--ao", "null", "--demo", "--demo-port", "0"],
+                    env, cols=100, rows=30)
+    try:
+        term.wait_for(lambda s: "Now Playing" in s and "Low Tide" in s, timeout=20)
+        shown = len(term.raw)
+        term.proc.send_signal(signal.SIGTERM)
+        said = term.read_to_end(timeout=30)[shown:]
+        assert term.proc.wait(timeout=10) == 128 + signal.SIGTERM
+        assert b"\x1b[?1049l" in said and b"Traceback" not in said
+        assert termios.tcgetattr(term.master)[3] & termios.ICANON
+    finally:
+        term.close()

@@ -8,6 +8,7 @@ Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 
 
 from __future__ import annotations
 
+import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 from tui import cli
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from tui.config.paths import ConfigLocation
     from tui.config.schema import Config
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 SUBCOMMANDS = ("config", "doctor", "cache", "login")
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a command whose reader left exits with
 INTERRUPTED_STATUS = 130  # 128 + SIGINT: what a shell says of a command ended by Ctrl-C
+TERMINATED_STATUS = 143  # 128 + SIGTERM
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,13 +109,31 @@ def _main(argv: list[str]) -> int:
             except (YtplayError, OSError) as e:
                 raise CannotStart(_cannot_start(e)) from None
         app = YtplayApp.starting(begun.frame, second_half)
+        _end_on_sigterm(app)
         try:
             app.run()
         finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the terminal is given back
             app.join_start_up()  # what it built is closed with the rest of `resources`
     # Textual prints an exception that ended the app and sets a non-zero return code;
     # the exit status must say so too.
     return app.return_code or 0
+
+
+def _end_on_sigterm(app: App[None]) -> None:
+    """SIGTERM (`kill`, a logout, a service manager's stop) ends the app as q does: the
+    terminal given back, the queue saved, what start-up built closed. By default it ends
+    the process at once, leaving the terminal in raw mode on the alternate screen."""
+    import asyncio
+    from functools import partial
+
+    def terminated(_signal: int, _frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not running yet
+            raise SystemExit(TERMINATED_STATUS) from None
+        loop.call_soon_threadsafe(partial(app.exit, return_code=TERMINATED_STATUS))
+    signal.signal(signal.SIGTERM, terminated)
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
