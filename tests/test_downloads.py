@@ -319,3 +319,48 @@ async def test_a_file_that_does_not_match_the_servers_checksum_says_so(resolver,
     assert d.state is DownloadState.FAILED
     assert "checksum" in (d.reason or "") and "full" not in (d.reason or ""), d.reason
     assert len(fetched) <= 2, fetched  # yt-dlp's look, and the one download: no loop
+
+
+@pytest.mark.timeout(60)
+async def test_a_server_that_ignores_range_and_cuts_every_body_is_not_hammered(
+        resolver, tmp_path: Path) -> None:
+    """Every answer is the whole file from byte 0 (Range ignored), cut at the same place:
+    no request gets past what is cached, which is no progress, so it counts against the
+    retry policy and ends (it went on from the same byte ~180 times a second, forever)."""
+    from aiohttp import web
+
+    body = os.urandom(300_000)
+    fetched: list[str | None] = []
+
+    async def song(request: web.Request) -> web.StreamResponse:
+        if request.method != "GET":
+            return web.Response(headers={"Content-Type": "audio/wav"}, body=body)
+        fetched.append(request.headers.get("Range"))
+        response = web.StreamResponse(headers={"Content-Type": "audio/wav"})
+        response.content_length = 1_000_000
+        await response.prepare(request)
+        await response.write(body)
+        assert request.transport is not None
+        request.transport.close()  # cut: 300,000 of the 1,000,000 bytes it announced
+        return response
+
+    app = web.Application()
+    app.router.add_route("*", "/song.wav", song)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    cache = MediaCache(tmp_path / "media", 1 << 30)
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                           cache=cache, policy=RetryPolicy(base=0.05, cap=0.1))
+    downloads = Downloads(session, cache)
+    try:
+        d = downloads.keep(f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
+        await until(downloads, lambda: d.state is DownloadState.FAILED or len(fetched) > 50)
+    finally:
+        await downloads.aclose()
+        await session.aclose()
+        cache.close()
+        await runner.cleanup()
+    assert d.state is DownloadState.FAILED, (d, len(fetched))
+    assert len(fetched) <= 10, len(fetched)  # the attempts of the policy, and the renewals
+    assert "cut off" in (d.reason or ""), d.reason

@@ -84,7 +84,7 @@ class Fetcher:
             raise GaveUp("the stream was closed")
         headers = dict(upstream.headers)
         headers["Range"] = f"bytes={start}-"
-        offset = start
+        offset = missing = start   # progress is a byte past `missing`, the first not cached
         try:
             async with self.session.http.stream("GET", upstream.url, headers=headers) as up:
                 if up.status_code >= 400:
@@ -106,7 +106,8 @@ class Fetcher:
                         writer.write(chunk)
                         offset += len(chunk)
                         handed += len(chunk)
-                        self._failures = 0
+                        if offset > missing:  # not bytes a Range-less answer repeats
+                            self._failures = 0
                         if handed >= SETTLE_EVERY:
                             handed = 0
                             await asyncio.to_thread(self.cache.flush_now)
@@ -136,7 +137,7 @@ class Fetcher:
             error = ServiceError(f"{type(e).__name__} reaching upstream", network_failure(e))
         except ServiceError as e:
             error = e
-        if offset > start and error.failure.network is Network.PREMATURE_EOF:
+        if offset > missing and error.failure.network is Network.PREMATURE_EOF:
             self.retrying(f"cut off at byte {offset}; going on from there")
             return  # progress: the next request starts where this one stopped
         self._failures += 1
