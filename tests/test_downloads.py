@@ -278,6 +278,33 @@ async def test_transient_failures_are_retried_and_shown(rig) -> None:
     assert cache.verify_now("demo:t4") is True
 
 
+async def _keep_from(handler, resolver, tmp_path: Path, stop: Callable[[], bool],
+                     policy: RetryPolicy | None = None):
+    """A download of the file `handler` serves from a server on loopback, followed until
+    it is done, failed, or `stop()`."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_route("*", "/song.wav", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    cache = MediaCache(tmp_path / "media", 1 << 30)
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                           cache=cache, **({"policy": policy} if policy else {}))
+    downloads = Downloads(session, cache)
+    try:
+        d = downloads.keep(f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
+        await until(downloads, lambda: stop() or d.state in (DownloadState.FAILED,
+                                                             DownloadState.DONE))
+        return d
+    finally:
+        await downloads.aclose()
+        await session.aclose()
+        cache.close()
+        await runner.cleanup()
+
+
 @pytest.mark.timeout(60)
 async def test_a_file_that_does_not_match_the_servers_checksum_says_so(resolver,
                                                                         tmp_path: Path) -> None:
@@ -299,23 +326,7 @@ async def test_a_file_that_does_not_match_the_servers_checksum_says_so(resolver,
         return web.Response(body=body, content_type="audio/wav",
                             headers={"Repr-Digest": f"sha-256=:{wrong}:"})
 
-    app = web.Application()
-    app.router.add_route("*", "/song.wav", song)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    cache = MediaCache(tmp_path / "media", 1 << 30)
-    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
-                           cache=cache)
-    downloads = Downloads(session, cache)
-    try:
-        d = downloads.keep(f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
-        await until(downloads, lambda: d.state in (DownloadState.FAILED, DownloadState.DONE))
-    finally:
-        await downloads.aclose()
-        await session.aclose()
-        cache.close()
-        await runner.cleanup()
+    d = await _keep_from(song, resolver, tmp_path, lambda: False)
     assert d.state is DownloadState.FAILED
     assert "checksum" in (d.reason or "") and "full" not in (d.reason or ""), d.reason
     assert len(fetched) <= 2, fetched  # yt-dlp's look, and the one download: no loop
@@ -344,23 +355,8 @@ async def test_a_server_that_ignores_range_and_cuts_every_body_is_not_hammered(
         request.transport.close()  # cut: 300,000 of the 1,000,000 bytes it announced
         return response
 
-    app = web.Application()
-    app.router.add_route("*", "/song.wav", song)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    cache = MediaCache(tmp_path / "media", 1 << 30)
-    session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
-                           cache=cache, policy=RetryPolicy(base=0.05, cap=0.1))
-    downloads = Downloads(session, cache)
-    try:
-        d = downloads.keep(f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
-        await until(downloads, lambda: d.state is DownloadState.FAILED or len(fetched) > 50)
-    finally:
-        await downloads.aclose()
-        await session.aclose()
-        cache.close()
-        await runner.cleanup()
+    d = await _keep_from(song, resolver, tmp_path, lambda: len(fetched) > 50,
+                         RetryPolicy(base=0.05, cap=0.1))
     assert d.state is DownloadState.FAILED, (d, len(fetched))
     assert len(fetched) <= 10, len(fetched)  # the attempts of the policy, and the renewals
     assert "cut off" in (d.reason or ""), d.reason
