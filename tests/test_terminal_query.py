@@ -99,3 +99,20 @@ def test_textual_image_on_a_terminal_that_draws_neither_leaves_nothing_to_read(
     line = term.text().replace("\n", "").split("CLASS:", 1)[1].split(":END", 1)[0]
     name, left = line.split(":LEFT:")
     assert name == "AutoImage" and left.strip() == "b''"
+
+
+def test_a_terminal_too_narrow_for_a_cover_is_not_promised_one(tmp_path: Path) -> None:
+    """At 80 columns the terminal is not asked what it draws (a cover would not fit), and
+    ytplay does not say that covers show from the next start: at that width they never do."""
+    env = {**os.environ, "TERM": "xterm-256color",
+           **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    term = Terminal([sys.executable, "-m", "tui", "--ao", "null", "--demo", "--demo-port", "0"],
+                    env, cols=80, rows=24)
+    try:
+        term.wait_for(lambda s: "▶ playing" in s, timeout=30)  # start-up's second half done
+        assert "cover art" not in term.text()
+        term.send(b"q")
+        assert term.proc.wait(timeout=15) == 0
+    finally:
+        term.close()

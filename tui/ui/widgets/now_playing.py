@@ -56,8 +56,10 @@ class NowPlayingPanel(Widget):
         for cover in self.query(CoverArt):
             cover.show(now.cover if now.index is not None else None)
 
-    def watch_cover_mode(self, mode: str) -> None:
-        if mode != "off" and not graphics.available_later():
+    def watch_cover_mode(self, old: str, mode: str) -> None:
+        # Turned on in a run that started with covers off: the terminal was not asked. (A
+        # terminal too narrow for a cover at start was not asked either, and is not told.)
+        if old == "off" and mode != "off" and not graphics.available_later():
             self.notify("cover art shows from the next start: the terminal is asked what "
                         "it can draw before the screen starts", markup=False)
         self._place_cover()
