@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import httpx
@@ -163,3 +164,51 @@ async def test_a_bad_answer_names_the_endpoint_that_gave_it(garbage) -> None:
             await client.device_authorization()
     assert e.value.failure.code == "bad_answer"
     assert f"{garbage.url}/oauth/device" in str(e.value) and "/oauth/token" not in str(e.value)
+
+
+async def test_a_recovery_answered_whole_despite_its_range_is_not_spliced_in(
+        resolver, tmp_path: Path, caplog) -> None:
+    """The body is cut half-way; the proxy asks again from that byte, and the server ignores
+    the Range and sends the whole file from byte 0. libmpv must get the file as it is: the
+    bytes before the cut are skipped (they were written again after it: the start of the
+    file, in the middle of the stream)."""
+    body = os.urandom(640_000)   # random: the start of it is like no other part
+    cut = asyncio.Event()
+
+    async def song(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "audio/wav"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        if request.method != "GET":
+            return response
+        if cut.is_set():
+            cut.clear()
+            await response.write(body[:300_000])
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        try:
+            await response.write(body)   # whole, Range or not
+        except ConnectionError:
+            pass  # the proxy hung up on an answer that was not what it asked for
+        return response
+
+    app = web.Application()
+    app.router.add_route("*", "/song.wav", song)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"),
+                           policy=RetryPolicy(base=0.05, cap=0.1))
+    try:
+        _info, url, proxied = await session.open(
+            "k", f"http://127.0.0.1:{runner.addresses[0][1]}/song.wav")
+        assert proxied
+        cut.set()   # yt-dlp has looked: the proxy's first request is the one cut
+        async with httpx.AsyncClient() as c:
+            got = (await c.get(url)).content
+    finally:
+        await session.aclose()
+        await runner.cleanup()
+    assert len(got) == len(body) and got == body
+    _no_tracebacks(caplog)

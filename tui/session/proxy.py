@@ -168,6 +168,9 @@ class StreamProxy:
                 async with self.http.stream("GET", upstream.url, headers=headers) as up:
                     if up.status_code >= 400:
                         raise await failure_of(up, signed_url=True)
+                    # The rest of an answer under way, asked from `offset`, came whole
+                    # (the Range ignored): the bytes before it are dropped, not spliced in.
+                    skip = offset if response is not None and up.status_code == 200 else 0
                     if response is None:
                         response, end = self._response_for(up, ranged=bool(m), offset=offset)
                         await response.prepare(request)
@@ -175,6 +178,10 @@ class StreamProxy:
                         self.tee.sink(key, up.status_code, up.headers, offset)
                     try:
                         async for chunk in up.aiter_raw(CHUNK):
+                            if skip:
+                                chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+                                if not chunk:
+                                    continue
                             if sink is not None:
                                 sink.write(chunk)
                             await response.write(chunk)
