@@ -166,18 +166,22 @@ async def test_a_bad_answer_names_the_endpoint_that_gave_it(garbage) -> None:
     assert f"{garbage.url}/oauth/device" in str(e.value) and "/oauth/token" not in str(e.value)
 
 
+@pytest.mark.parametrize("status", [200, 206])
 async def test_a_recovery_answered_whole_despite_its_range_is_not_spliced_in(
-        resolver, tmp_path: Path, caplog) -> None:
+        resolver, tmp_path: Path, caplog, status: int) -> None:
     """The body is cut half-way; the proxy asks again from that byte, and the server ignores
-    the Range and sends the whole file from byte 0. libmpv must get the file as it is: the
-    bytes before the cut are skipped (they were written again after it: the start of the
-    file, in the middle of the stream)."""
+    the Range and sends the whole file from byte 0 (a 200, or a 206 that says so). libmpv
+    must get the file as it is: the bytes before the cut are skipped (they were written
+    again after it: the start of the file, in the middle of the stream)."""
     body = os.urandom(640_000)   # random: the start of it is like no other part
     cut = asyncio.Event()
 
     async def song(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "audio/wav"})
         response.content_length = len(body)
+        if request.headers.get("Range") and status == 206:
+            response.set_status(206)
+            response.headers["Content-Range"] = f"bytes 0-{len(body) - 1}/{len(body)}"
         await response.prepare(request)
         if request.method != "GET":
             return response

@@ -38,9 +38,24 @@ log = logging.getLogger(__name__)
 
 # 15 digits: a petabyte. Longer is not a byte offset but an attempt on int().
 _RANGE = re.compile(r"^bytes=(\d{1,15})-(\d{0,15})$")
+_CONTENT_RANGE = re.compile(r"^bytes (\d{1,15})-\d{1,15}/(?:\d{1,15}|\*)$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _PASS_HEADERS = ("Content-Type", "Accept-Ranges", "Last-Modified", "ETag")
 CHUNK = 64 * 1024
+
+
+def _body_start(up: httpx.Response, asked: int) -> int:
+    """Where in the file the body of `up`, asked from byte `asked`, begins: 0 for a 200;
+    for a 206, its Content-Range (`asked` without one), which cannot be after `asked`."""
+    if up.status_code == 200:
+        return 0
+    m = _CONTENT_RANGE.match(up.headers.get("Content-Range", "").strip())
+    if m is None:
+        return asked
+    if int(m.group(1)) > asked:
+        raise ServiceError(f"upstream answered another range than bytes={asked}-",
+                           Failure(up.status_code, "bad_answer"))
+    return int(m.group(1))
 
 
 class _Stop(Exception):
@@ -168,9 +183,9 @@ class StreamProxy:
                 async with self.http.stream("GET", upstream.url, headers=headers) as up:
                     if up.status_code >= 400:
                         raise await failure_of(up, signed_url=True)
-                    # The rest of an answer under way, asked from `offset`, came whole
-                    # (the Range ignored): the bytes before it are dropped, not spliced in.
-                    skip = offset if response is not None and up.status_code == 200 else 0
+                    # The rest of an answer under way, asked from `offset`, came from an
+                    # earlier byte (the Range ignored): the bytes before it are dropped.
+                    skip = 0 if response is None else offset - _body_start(up, offset)
                     if response is None:
                         response, end = self._response_for(up, ranged=bool(m), offset=offset)
                         await response.prepare(request)
