@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 import threading
-from contextlib import ExitStack
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
+from textual.pilot import Pilot
 
 from tests.helpers import until
 from tui import cli
@@ -38,20 +40,30 @@ def _saved_queue(demo: DemoService, current: int, position: float) -> None:
     QueueStore(queue_file()).save(Queue(items, current), position)
 
 
-def _held_back(argv: list[str], path: Path, resources: ExitStack, release: threading.Event,
-               demo: DemoService | None = None) -> YtplayApp:
-    """ytplay's app for `argv`, its second half held until `release` is set."""
+@asynccontextmanager
+async def _on_its_first_frame(argv: list[str], path: Path, demo: DemoService | None = None
+                              ) -> AsyncIterator[tuple[YtplayApp, Pilot, threading.Event]]:
+    """ytplay's app for `argv` on its first frame, its second half held until the event is
+    set."""
     from tui.factory import build_rest
 
     config = load_config(path)
     args = cli.parser().parse_args(argv)
-    begun = begin(args, Looks.of(config), resources, demo)
+    release = threading.Event()
+    with ExitStack() as resources:
+        begun = begin(args, Looks.of(config), resources, demo)
 
-    def second_half() -> Started:
-        release.wait(60)
-        return build_rest(begun, args, config, path, resources, lambda: app)
-    app = YtplayApp.starting(begun.frame, second_half)
-    return app
+        def second_half() -> Started:
+            release.wait(60)
+            return build_rest(begun, args, config, path, resources, lambda: app)
+        app = YtplayApp.starting(begun.frame, second_half)
+        try:
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.pause()
+                yield app, pilot, release
+        finally:
+            release.set()
+            app.join_start_up()
 
 
 @pytest.mark.timeout(120)
@@ -59,33 +71,28 @@ async def test_keys_pressed_before_the_session_exists_apply_in_order(
         demo: DemoService, tmp_path: Path) -> None:
     _saved_queue(demo, current=1, position=42.0)
     path = tmp_path / "config.toml"
-    release = threading.Event()
-    with ExitStack() as resources:
-        app = _held_back(["--ao", "null"], path, resources, release)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            # The first frame: what space resumes, and where, with no session yet.
-            now = app.query_one(NowPlayingPanel).now
-            assert app.playback is None
-            assert (now.index, now.title, now.state) == (1, TRACKS[1].title, PlayState.IDLE)
-            assert "space resumes at 0:42" in now.status
-            assert app.query_one(SessionPanel).row_count == 0
-            # n n p: item 2, as if each had applied at once; S hides the session panel now
-            # (it needs no session) and is remembered in the config once there is one.
-            for key in ("n", "n", "p", "S"):
-                await pilot.press(key)
-            assert not app.query_one(SessionPanel).display
-            assert app.query_one(NowPlayingPanel).now.index == 1  # nothing moved yet
-            release.set()
-            await until(pilot, lambda: app.playback is not None
-                        and app.playback.now.state is PlayState.PLAYING, 60)
-            assert app.playback is not None
-            assert app.playback.now.index == 2 and app.playback.now.title == TRACKS[2].title
-            assert not [it for it in app.playback.queue if it.status is ItemStatus.FAILED]
-            # The defaults already name the panels: what is awaited is the choice written.
-            await until(pilot, lambda: load_config(path).ui.panels == ["events", "retries"], 10)
-            assert not app.query_one(SessionPanel).display
-        app.join_start_up()
+    async with _on_its_first_frame(["--ao", "null"], path) as (app, pilot, release):
+        # The first frame: what space resumes, and where, with no session yet.
+        now = app.query_one(NowPlayingPanel).now
+        assert app.playback is None
+        assert (now.index, now.title, now.state) == (1, TRACKS[1].title, PlayState.IDLE)
+        assert "space resumes at 0:42" in now.status
+        assert app.query_one(SessionPanel).row_count == 0
+        # n n p: item 2, as if each had applied at once; S hides the session panel now
+        # (it needs no session) and is remembered in the config once there is one.
+        for key in ("n", "n", "p", "S"):
+            await pilot.press(key)
+        assert not app.query_one(SessionPanel).display
+        assert app.query_one(NowPlayingPanel).now.index == 1  # nothing moved yet
+        release.set()
+        await until(pilot, lambda: app.playback is not None
+                    and app.playback.now.state is PlayState.PLAYING, 60)
+        assert app.playback is not None
+        assert app.playback.now.index == 2 and app.playback.now.title == TRACKS[2].title
+        assert not [it for it in app.playback.queue if it.status is ItemStatus.FAILED]
+        # The defaults already name the panels: what is awaited is the choice written.
+        await until(pilot, lambda: load_config(path).ui.panels == ["events", "retries"], 10)
+        assert not app.query_one(SessionPanel).display
 
 
 @pytest.mark.timeout(120)
@@ -95,21 +102,37 @@ async def test_keys_pressed_before_the_demo_plays_are_not_undone_by_its_start(
     first frame are the person's choice, and the play at start must not take it back."""
     from tui.ui.starting import frames_drawn
 
-    release = threading.Event()
-    with ExitStack() as resources:
-        app = _held_back(["--ao", "null", "--demo"], tmp_path / "config.toml", resources,
-                         release, demo)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            await pilot.press("n", "n")
-            release.set()
-            await until(pilot, lambda: app.playback is not None
-                        and app.playback.now.state is PlayState.PLAYING, 60)
-            await frames_drawn(app, 3)  # the play at start waits two frames after the app
-            assert app.playback is not None
-            # n from no current item plays the first, the second n the next: item 1.
-            assert app.playback.now.index == 1 and app.playback.now.title == TRACKS[1].title
-        app.join_start_up()
+    async with _on_its_first_frame(["--ao", "null", "--demo"], tmp_path / "config.toml",
+                                   demo) as (app, pilot, release):
+        await pilot.press("n", "n")
+        release.set()
+        await until(pilot, lambda: app.playback is not None
+                    and app.playback.now.state is PlayState.PLAYING, 60)
+        await frames_drawn(app, 3)  # the play at start waits two frames after the app
+        assert app.playback is not None
+        # n from no current item plays the first, the second n the next: item 1.
+        assert app.playback.now.index == 1 and app.playback.now.title == TRACKS[1].title
+
+
+@pytest.mark.timeout(120)
+async def test_text_typed_into_the_filter_or_the_add_dialog_on_the_first_frame_is_text(
+        demo: DemoService, tmp_path: Path) -> None:
+    """/ and a need no session: they open at once, and what is typed after them goes into
+    them, instead of waiting and letting the letters act as keys (l switched the log tab,
+    o and w opened the playlist dialogs once the session was there)."""
+    from tui.ui.widgets.filter_bar import FilterBar
+
+    async with _on_its_first_frame(["--ao", "null", "--demo"], tmp_path / "config.toml",
+                                   demo) as (app, pilot, release):
+        await pilot.press("slash", "l", "o", "w", "enter")
+        assert app.query_one(FilterBar).value == "low"
+        shown = len(app.queue)
+        await pilot.press("a", *"demo:t2", "enter")  # d would remove, p go back …
+        release.set()
+        await until(pilot, lambda: app.playback is not None
+                    and len(app.playback.queue) == shown + 1, 60)
+        assert app.playback is not None and app.playback.queue[-1].ref == "demo:t2"
+        assert len(app.screen_stack) == 1 and app.query_one(FilterBar).value == "low"
 
 
 async def test_what_the_second_half_cannot_start_ends_ytplay_with_its_reason() -> None:

@@ -280,8 +280,28 @@ class YtplayApp(App[None]):
         for log in self.query(EventLog):
             log.add(message.event)
 
-    @once_started
     def on_queue_view_action(self, message: QueueView.Action) -> None:
+        # The filter and the add dialog need no session: on the first frame they open at
+        # once, so that what is typed next goes into them rather than acting as keys.
+        match message.edit:
+            case QueueEdit.FILTER:
+                bar = self.query_one(FilterBar)
+                bar.display = True
+                bar.focus()
+            case QueueEdit.ADD | QueueEdit.ADD_NEXT:
+                from .screens.add import AddScreen
+
+                play_next = message.edit is QueueEdit.ADD_NEXT
+
+                def added(refs: list[str] | None) -> None:
+                    if refs:
+                        self._add(refs, play_next)
+                self.push_screen(AddScreen(play_next), added)
+            case _:
+                self._edit(message)
+
+    @once_started
+    def _edit(self, message: QueueView.Action) -> None:
         view, edits, i = self.query_one(QueueView), self._playback.edits, message.index
         match message.edit:
             case QueueEdit.PLAY if i is not None:
@@ -300,23 +320,13 @@ class YtplayApp(App[None]):
                 self.notify("shuffle on" if edits.toggle_shuffle() else "shuffle off")
             case QueueEdit.REPEAT:
                 self.notify(f"repeat {edits.cycle_repeat()}")
-            case QueueEdit.FILTER:
-                bar = self.query_one(FilterBar)
-                bar.display = True
-                bar.focus()
-            case QueueEdit.ADD | QueueEdit.ADD_NEXT:
-                self._add(play_next=message.edit is QueueEdit.ADD_NEXT)
 
-    def _add(self, play_next: bool) -> None:
-        def added(refs: list[str] | None) -> None:
-            if refs:
-                if play_next:
-                    self._playback.edits.insert_next(refs)
-                else:
-                    self._playback.edits.add(refs)
-        from .screens.add import AddScreen
-
-        self.push_screen(AddScreen(play_next), added)
+    @once_started
+    def _add(self, refs: list[str], play_next: bool) -> None:
+        if play_next:
+            self._playback.edits.insert_next(refs)
+        else:
+            self._playback.edits.add(refs)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterBar):
