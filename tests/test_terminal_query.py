@@ -21,6 +21,7 @@ KITTY = {terminal_query.GRAPHICS_QUERY: b"\x1b_Gi=31;OK\x1b\\",
          terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
 SIXEL = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;4;22c"}
 NEITHER = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
+TYPED = b"n?\x1b[A"  # n, ?, the up arrow
 
 
 def _play_terminal(master: int, answers: dict[bytes, bytes], stop: threading.Event) -> None:
@@ -51,6 +52,7 @@ def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes]
     player.start()
     try:
         with terminal_query.quiet(slave):
+            os.write(master, TYPED)  # typed before ytplay asked: read with the answers
             start = time.monotonic()
             drawing = terminal_query.ask(slave, slave, timeout=10)
             took = time.monotonic() - start
@@ -58,7 +60,8 @@ def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes]
         stop.set()
         os.close(slave)
         os.close(master)
-    assert drawing == terminal_query.Drawing(answered=True, kitty=kitty, sixel=sixel)
+    assert drawing == terminal_query.Drawing(answered=True, kitty=kitty, sixel=sixel,
+                                             typed=TYPED)
     # Not waiting for a graphics answer that never comes: done on the attributes' answer.
     assert took < 5
 
@@ -112,6 +115,30 @@ def test_a_terminal_too_narrow_for_a_cover_is_not_promised_one(tmp_path: Path) -
     try:
         term.wait_for(lambda s: "▶ playing" in s, timeout=30)  # start-up's second half done
         assert "cover art" not in term.text()
+        term.send(b"q")
+        assert term.proc.wait(timeout=15) == 0
+    finally:
+        term.close()
+
+
+def test_keys_typed_as_ytplay_starts_are_not_lost_to_the_terminals_answers(
+        tmp_path: Path) -> None:
+    """Keys typed before ytplay reads the terminal's answers (as it is launched) are read
+    with them: they reach the app as keys, in order (S hides the session panel, ? opens
+    the help), and nothing of the answers does (their final c would open the config
+    editor)."""
+    env = {**os.environ, "TERM": "xterm-256color",
+           **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    term = Terminal([sys.executable, "-m", "tui", "--ao", "null", "--demo", "--demo-port", "0"],
+                    env, cols=120, rows=36)
+    try:
+        term.send(b"S?")  # typed at once: waiting in the terminal before ytplay reads it
+        term.wait_for(lambda s: "ytplay — keys" in s, timeout=30)
+        term.send(b"\x1b")  # the help closed: what is under it shows
+        term.wait_for(lambda s: "Queue" in s and "ytplay — keys" not in s, timeout=10)
+        screen = term.text()
+        assert "Kind" not in screen and "Editing" not in screen  # the session panel hidden
         term.send(b"q")
         assert term.proc.wait(timeout=15) == 0
     finally:

@@ -24,7 +24,7 @@ from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, Queue
                              SessionEvent)
 from tui.core.queue import Queue
 
-from . import messages
+from . import graphics, messages
 from .panels import toggled
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
@@ -163,6 +163,8 @@ class YtplayApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(QueueView).focus()
+        for key in graphics.keys_typed():  # typed as ytplay was launched, read with the
+            self.post_message(key)         # terminal's answers to what it draws
         self.query_one(NowPlayingPanel).now = self.first.now
         if self.playback is not None:
             self._attach()

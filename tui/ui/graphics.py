@@ -22,7 +22,10 @@ import os
 import shutil
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.message import Message
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _image_class: Any = None
 _failed = False
+_typed = b""  # keys read with the terminal's answers, for the app
 
 # The columns from which Now Playing shows a cover (below, it takes room the title needs).
 COVER_MIN_WIDTH = 100
@@ -55,10 +59,12 @@ def _import_asking(read_fd: int, write_fd: int) -> Any:
     """textual-image's widgets, imported as it asks the terminal what it can draw; where
     the terminal draws neither kitty graphics nor sixel, its kitty question is answered
     at once (tui/ui/terminal_query.py says how and why)."""
+    global _typed
     from . import terminal_query
 
     with terminal_query.quiet(read_fd):
         drawing = terminal_query.ask(read_fd, write_fd)
+        _typed = drawing.typed
         early = drawing.answered and not (drawing.kitty or drawing.sixel)
         if early:
             terminal_query.answered_early(write_fd)
@@ -66,7 +72,7 @@ def _import_asking(read_fd: int, write_fd: int) -> Any:
             from textual_image import widget
         finally:
             if early:
-                terminal_query.drain(read_fd)
+                _typed += terminal_query.drain(read_fd)
     log.info("the terminal draws %s", "kitty graphics" if drawing.kitty else
              "sixel" if drawing.sixel else "neither kitty graphics nor sixel")
     return widget
@@ -98,6 +104,20 @@ def settle(timeout: float = 2.0) -> None:
     """Wait for `prepare()`'s queries to end; called before Textual takes the terminal."""
     if _thread is not None:
         _thread.join(timeout)
+
+
+def keys_typed() -> list[Message]:
+    """The keys typed while the terminal was asked (as ytplay was launched), as Textual's
+    key events, once; for the app to take as if typed into it."""
+    global _typed
+    settle()
+    typed, _typed = _typed, b""
+    if not typed:
+        return []
+    from textual._xterm_parser import XTermParser  # how Textual itself reads its input
+
+    parser = XTermParser()
+    return [*parser.feed(typed.decode(errors="ignore")), *parser.feed("")]  # "": the end
 
 
 def image_class() -> Any:
