@@ -79,6 +79,7 @@ def _main(argv: list[str]) -> int:
               f"{where_to} with `{hint('edit', where)}` (empty means {log_dir()}).",
               file=sys.stderr)
         return 2
+    _clean_up(where.path)  # before the queue is read: its killed saves' leftovers go first
     with ExitStack() as resources:
         from tui.ui import graphics
 
@@ -103,7 +104,6 @@ def _main(argv: list[str]) -> int:
             from tui.factory import build_rest
 
             valid = config or _load_config(where)
-            _clean_up(where.path)
             try:
                 return build_rest(begun, args, valid, where.path, resources, lambda: app)
             except (YtplayError, OSError) as e:

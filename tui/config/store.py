@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.core.errors import YtplayError
 
 from .atomic import SECRET, atomic_write, copy_atomic, remove_abandoned_temps
-from .defaults import default_text
-from .schema import Config
-from .validate import MpvCheck, load_text
+
+# The schema, its defaults and its validation (pydantic) are imported where a config is
+# read or written: `clean_up` runs before ytplay's first frame, which needs none of them.
+if TYPE_CHECKING:
+    from .schema import Config
+    from .validate import MpvCheck
 
 
 class Trouble(enum.Enum):
@@ -93,6 +97,8 @@ def read_or_create(path: Path, *, make_folder: bool = True) -> str:
     text = _read(path)
     if text is None:
         _writable_place(path, make_folder)
+        from .defaults import default_text
+
         text = default_text()
         _write(path, text)
     return text
@@ -101,6 +107,8 @@ def read_or_create(path: Path, *, make_folder: bool = True) -> str:
 def load(path: Path, check_mpv: MpvCheck | None = None, *, make_folder: bool = True) -> Config:
     """The validated config; raises ConfigError (with lines) or ConfigFileError, and leaves
     the file alone."""
+    from .validate import load_text
+
     return load_text(path, read_or_create(path, make_folder=make_folder), check_mpv)
 
 
@@ -111,6 +119,8 @@ def _keep_backup(path: Path) -> None:
 
 def replace(path: Path, text: str, check_mpv: MpvCheck | None = None) -> Config:
     """Validate `text`, keep the current file as .bak, then write `text` atomically."""
+    from .validate import load_text
+
     config = load_text(path, text, check_mpv)
     _keep_backup(path)
     atomic_write(path, text, new_mode=SECRET)
@@ -121,6 +131,8 @@ def reset(path: Path, *, make_folder: bool = True) -> None:
     """Back to the commented defaults, the current file kept as .bak."""
     _writable_place(path, make_folder)
     _keep_backup(path)
+    from .defaults import default_text
+
     _write(path, default_text())
 
 
