@@ -179,3 +179,53 @@ async def test_a_refused_segment_signed_in_its_path_is_reported_without_the_sign
     error = await _first_failure(hostile + "/path-signed.m3u8", 0)
     assert "403" in str(error) and "/videoplayback/" in str(error), str(error)
     assert PATH_SECRET not in str(error), str(error)
+
+
+async def test_the_bearer_goes_to_no_segment_or_variant_at_another_origin() -> None:
+    """A master at the stream's origin names a variant and segments at another origin
+    (another port: another origin): the bearer goes with the master only."""
+    import httpx
+
+    seen: list[tuple[str, str | None]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((f"{request.host}{request.path}", request.headers.get("Authorization")))
+        if request.path.endswith(".ts"):
+            return web.Response(body=b"\x47" * 188, content_type="video/mp2t")
+        return web.Response(text=playlists[request.path])
+
+    runners = []
+    for _ in range(2):
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", record)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runners.append(runner)
+    home, other = (f"http://127.0.0.1:{r.addresses[0][1]}" for r in runners)
+    playlists = {
+        "/master.m3u8": f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n{other}/media.m3u8\n",
+        "/media.m3u8": "#EXTM3U\n#EXTINF:2,\n/seg0.ts\n#EXT-X-ENDLIST\n",
+    }
+
+    class Bearing(_Provider):
+        def upstream(self, key: str) -> Upstream:
+            return Upstream(self.url, {"Authorization": "Bearer t0ken"}, token="t0ken")
+
+    async def recover(key, upstream, error, failures) -> None:
+        raise AssertionError(f"nothing should fail here: {error}")
+
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            relay = HlsRelay(Bearing(home + "/master.m3u8"), http,
+                             recover)  # type: ignore[arg-type]
+            await relay.playlist("k")
+            body, _ = await relay.segment("k", 0)
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+    assert body[:1] == b"\x47"
+    origin_of = {home.removeprefix("http://"): "home", other.removeprefix("http://"): "other"}
+    said = [(origin_of[path.split("/")[0]], path.split("/", 1)[1], auth) for path, auth in seen]
+    assert said == [("home", "master.m3u8", "Bearer t0ken"), ("other", "media.m3u8", None),
+                    ("other", "seg0.ts", None)], said
