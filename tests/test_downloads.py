@@ -358,5 +358,7 @@ async def test_a_server_that_ignores_range_and_cuts_every_body_is_not_hammered(
     d = await _keep_from(song, resolver, tmp_path, lambda: len(fetched) > 50,
                          RetryPolicy(base=0.05, cap=0.1))
     assert d.state is DownloadState.FAILED, (d, len(fetched))
-    assert len(fetched) <= 10, len(fetched)  # the attempts of the policy, and the renewals
+    # yt-dlp's look, the policy's 4 attempts and the renewals between them (each a look):
+    # about 8, against hundreds a second before
+    assert len(fetched) <= 15, len(fetched)
     assert "cut off" in (d.reason or ""), d.reason
