@@ -176,3 +176,17 @@ async def test_a_token_endpoint_that_never_answered_is_not_blamed_on_the_user(po
     assert line.count("\n") == 1 and "Traceback" not in line, line
     assert "before it was entered" not in line, line
     assert "WXYZ-1234" in line and "not the answer" in line, line
+
+
+def test_a_session_api_service_is_named_as_such(served) -> None:
+    """Its name is in the config, as another kind: saying there is no such service (and
+    listing the OAuth2 ones only) sent the user looking for a typo."""
+    _srv, config = served
+    config.write_text(config.read_text() + '\n[[services]]\nname = "home"\n'
+                      'kind = "session-api"\nbase_url = "https://media.example"\n'
+                      'client_id = "ytplay"\nusername = "demo"\n')
+    proc = login(config, "home")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert err.count("\n") == 1 and "no OAuth2 service named" not in err, err
+    assert 'home is a kind = "session-api" service' in err, err

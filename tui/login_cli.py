@@ -50,6 +50,11 @@ def run(argv: list[str]) -> int:
         return _fail(f"the config file cannot be used: {str(e).splitlines()[0]}", USAGE_ERROR)
     oauth2 = [s for s in config.services if isinstance(s, OAuth2ServiceSection)]
     svc = next((s for s in oauth2 if s.name == args.name), None)
+    other = next((s for s in config.services if s.name == args.name), None)
+    if svc is None and other is not None:
+        return _fail(f"{args.name} is a kind = \"{other.kind}\" service: ytplay logs in to it "
+                     "by itself when it plays (with password_env, or a dialog that asks); "
+                     "`ytplay login` is for kind = \"oauth2\"", USAGE_ERROR)
     if svc is None:
         known = ", ".join(s.name for s in oauth2) or "none"
         return _fail(f"no OAuth2 service named {args.name!r} in {where.path} "
