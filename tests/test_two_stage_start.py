@@ -328,6 +328,34 @@ def test_ctrl_c_while_ytplay_starts_ends_it_quietly(tmp_path: Path, module: str,
     assert r.returncode == 130 and "Traceback" not in r.stderr, r.stderr[-2000:]
 
 
+def test_sigterm_while_the_terminal_is_asked_what_it_draws_gives_it_back(
+        tmp_path: Path) -> None:
+    """Before the app, the terminal is in cbreak mode while ytplay waits for its answer (up
+    to a second from one that never answers): SIGTERM then unwinds start-up, and the
+    terminal is given back as it was."""
+    import signal
+    import termios
+
+    from tests.pty_terminal import Terminal
+    from tui.ui.terminal_query import GRAPHICS_QUERY
+
+    env = {**os.environ, "TERM": "xterm-256color",
+           **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
+              for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
+    term = Terminal([sys.executable, "-m", "tui", "--ao", "null"], env, cols=120, rows=36)
+    term.screen.write_process_input = lambda data: None  # a terminal that answers nothing
+    try:
+        term.wait_for(lambda s: GRAPHICS_QUERY in term.raw, timeout=20)
+        term.proc.send_signal(signal.SIGTERM)
+        term.read_to_end(timeout=30)
+        assert term.proc.wait(timeout=10) == 128 + signal.SIGTERM
+        assert b"Traceback" not in term.raw
+        lflag = termios.tcgetattr(term.master)[3]
+        assert lflag & termios.ICANON and lflag & termios.ECHO
+    finally:
+        term.close()
+
+
 def test_sigterm_ends_ytplay_as_q_does_and_gives_the_terminal_back(tmp_path: Path) -> None:
     """`kill`, a logout or a service manager's stop: the app ends as q ends it, so the
     terminal is given back (out of raw mode, the screen restored), instead of dying with

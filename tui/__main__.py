@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import signal
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from tui import cli
 
@@ -83,6 +83,8 @@ def _main(argv: list[str]) -> int:
     with ExitStack() as resources:
         from tui.ui import graphics
 
+        running: list[App[None]] = []  # the app, once there is one
+        resources.enter_context(_sigterm_ends(running))
         if settings.looks.cover != "off":
             graphics.prepare()  # the terminal is asked what it can draw while the rest loads
             resources.callback(graphics.settle)  # its reply read, even when start-up fails
@@ -109,31 +111,38 @@ def _main(argv: list[str]) -> int:
             except (YtplayError, OSError) as e:
                 raise CannotStart(_cannot_start(e)) from None
         app = YtplayApp.starting(begun.frame, second_half)
-        _end_on_sigterm(app)
+        running.append(app)
         try:
             app.run()
         finally:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the terminal is given back
             app.join_start_up()  # what it built is closed with the rest of `resources`
     # Textual prints an exception that ended the app and sets a non-zero return code;
     # the exit status must say so too.
     return app.return_code or 0
 
 
-def _end_on_sigterm(app: App[None]) -> None:
-    """SIGTERM (`kill`, a logout, a service manager's stop) ends the app as q does: the
-    terminal given back, the queue saved, what start-up built closed. By default it ends
-    the process at once, leaving the terminal in raw mode on the alternate screen."""
+@contextmanager
+def _sigterm_ends(running: list[App[None]]) -> Iterator[None]:
+    """SIGTERM (`kill`, a logout, a service manager's stop) ends ytplay as q does: the
+    terminal given back, the queue saved, what start-up built closed; before the app runs,
+    start-up is unwound. By default it ends the process at once, leaving the terminal in
+    raw mode on the alternate screen (or in cbreak mode while it is asked what it draws)."""
     import asyncio
     from functools import partial
 
     def terminated(_signal: int, _frame: object) -> None:
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # the app's loop is not running yet
-            raise SystemExit(TERMINATED_STATUS) from None
-        loop.call_soon_threadsafe(partial(app.exit, return_code=TERMINATED_STATUS))
-    signal.signal(signal.SIGTERM, terminated)
+        except RuntimeError:  # the app's loop is not running: not yet, or no more
+            if not running or running[0].return_code is None:  # (once the app has ended,
+                raise SystemExit(TERMINATED_STATUS) from None   # ytplay is ending anyway)
+            return
+        loop.call_soon_threadsafe(partial(running[0].exit, return_code=TERMINATED_STATUS))
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
