@@ -150,3 +150,27 @@ def test_output_into_a_closed_pipe_is_no_traceback(tmp_path: Path, command: list
     finally:
         os.close(write)
     assert r.stderr == "" and r.returncode == 141, (r.returncode, r.stderr)
+
+
+@pytest.mark.timeout(180)
+async def test_clear_and_verify_wait_for_the_ytplay_that_plays_from_the_cache(filled) -> None:
+    """A running ytplay holds the cache folder (its entries may be playing or being
+    written): `ytplay cache clear` and `verify` say so and remove nothing; `ls` still
+    lists; once it has closed the cache, clear works."""
+    config, root, _page = filled
+    running = MediaCache(root, 1 << 30)  # as the app holds it, from its load to its close
+    running.load()
+    try:
+        before = sorted(p.name for p in root.iterdir())
+        for action in ("clear", "verify"):
+            r = ytplay(config, action)
+            assert r.returncode == 1, r.stdout + r.stderr
+            assert r.stderr.startswith("ytplay: ytplay is running") and "quit it" in r.stderr
+            assert "Traceback" not in r.stderr
+        assert sorted(p.name for p in root.iterdir()) == before
+        assert ytplay(config, "ls").returncode == 0
+    finally:
+        running.close()
+    r = ytplay(config, "clear", "--all")
+    assert r.returncode == 0, r.stderr
+    assert "removed 3 entries" in r.stdout

@@ -8,6 +8,7 @@ again); 2 when the config cannot be read."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def _open(config: Config) -> tuple[MediaCache, list[str]]:
     truncated = [EntryInfo(r.ref, CacheState.COMPLETE, meta=r.meta)
                  for _key, r, size in media_files.scan(root)[0]
                  if r.complete and r.length is not None and size < r.length]
-    cache = MediaCache(root, section.max_bytes)
+    cache = MediaCache(root, section.max_bytes, shared=False)
     for notice in cache.load():
         print(f"removed {notice}", file=sys.stderr)
     for entry in truncated:
@@ -90,9 +91,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except YtplayError as e:
         return _bad_config(e, where)
+    held = None
     try:
+        if args.action in ("clear", "verify"):  # they remove entries: not under a player
+            held = media_files.hold(_root(config), alone=True)
         cache, truncated = _open(config)
+    except BlockingIOError:
+        print(f"ytplay: ytplay is running and playing from this cache ({_root(config)}); "
+              f"quit it, then run `ytplay cache {args.action}` again.", file=sys.stderr)
+        return 1
     except OSError as e:
+        if held is not None:
+            os.close(held)
         return _unreadable(e, config, where)
     try:
         if args.action == "verify":
@@ -100,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         return {"ls": _ls, "size": _size, "clear": _clear}[args.action](cache, args)
     finally:
         cache.close()
+        if held is not None:
+            os.close(held)
 
 
 def _root(config: Config) -> Path:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -46,9 +47,13 @@ log = logging.getLogger(__name__)
 
 class MediaCache:
     def __init__(self, root: Path, max_size: int, *, enabled: bool = True,
-                 notify: Callable[[str], None] | None = None) -> None:
-        """`notify`: told once, on the loop, when the cache stops being written."""
+                 notify: Callable[[str], None] | None = None, shared: bool = True) -> None:
+        """`notify`: told once, on the loop, when the cache stops being written. `shared`:
+        hold the folder's shared lock from `load` to `close`, so `ytplay cache clear` does
+        not remove what this one plays (False for `ytplay cache`, which takes it alone)."""
         self.root = root
+        self._shared = shared
+        self._held: int | None = None
         self.max_size = max_size
         self.enabled = enabled
         self.index = MediaIndex()
@@ -81,6 +86,11 @@ class MediaCache:
         if self._loaded:
             return []
         self._loaded = True
+        if self._shared:
+            try:  # waits for a `ytplay cache clear` under way to end
+                self._held = files.hold(self.root, alone=False)
+            except OSError as error:  # a folder it may read but not write: no lock needed
+                log.info("media cache: %s not locked (%s)", self.root, error)
         try:
             found, removed = files.scan(self.root)
         except OSError as error:  # a folder ytplay may not read: no cache this run
@@ -267,3 +277,6 @@ class MediaCache:
     def close(self) -> None:
         """Blocking: finish the writes queued, save every entry's metadata, stop the thread."""
         self.writes.close()
+        if self._held is not None:
+            os.close(self._held)  # lets go of the folder's lock
+            self._held = None

@@ -10,6 +10,7 @@ thread, or on a worker thread for reads and checks."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -70,6 +71,32 @@ def data_path(root: Path, key: str) -> Path:
 
 def meta_path(root: Path, key: str) -> Path:
     return root / f"{key}.json"
+
+
+IN_USE = ".in-use"
+
+
+def hold(root: Path, *, alone: bool) -> int | None:
+    """A lock on the cache folder (flock on `root/.in-use`): shared by every ytplay that
+    plays from it, alone for `ytplay cache clear|verify`, which remove what a running
+    ytplay may be playing or writing. The descriptor to close to let go; None where there
+    are no such locks (not POSIX). Raises BlockingIOError when `alone` and a ytplay holds
+    it, OSError when the folder cannot be made or the file opened."""
+    if os.name != "posix":
+        return None
+    import fcntl
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(root)) from None
+    fd = os.open(root / IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if alone else fcntl.LOCK_SH)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def scan(root: Path) -> tuple[list[tuple[str, EntryRecord, int]], list[str]]:
