@@ -108,9 +108,11 @@ def settle(timeout: float = 2.0) -> None:
 
 def keys_typed() -> list[Message]:
     """The keys typed while the terminal was asked (as ytplay was launched), as Textual's
-    key events, once; for the app to take as if typed into it."""
+    key events, once; for the app to take as if typed into it. None while it is still
+    asking (past `settle`'s patience): the app's loop does not wait for a terminal."""
     global _typed
-    settle()
+    if _thread is not None and _thread.is_alive():
+        return []
     typed, _typed = _typed, b""
     if not typed:
         return []
