@@ -86,8 +86,9 @@ def _main(argv: list[str]) -> int:
         running: list[App[None]] = []  # the app, once there is one
         resources.enter_context(_sigterm_ends(running))
         if settings.looks.cover != "off":
+            # Its reply read, even when start-up fails (SIGTERM as soon as it asks, too).
+            resources.callback(graphics.settle)
             graphics.prepare()  # the terminal is asked what it can draw while the rest loads
-            resources.callback(graphics.settle)  # its reply read, even when start-up fails
         try:
             if sys.stderr.isatty():
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+# Set when the thread's work is done. Not Thread.join or is_alive: a join that a signal
+# handler's exception interrupts (SIGTERM while ytplay waits here) can mark the thread
+# stopped while it still runs (CPython 3.11), and a join after that returns at once.
+_done = threading.Event()
 _image_class: Any = None
 _failed = False
 _typed = b""  # keys read with the terminal's answers, for the app
@@ -53,6 +57,8 @@ def _load() -> None:
     except Exception as e:  # no such library, no stdout, a terminal that answers oddly
         log.warning("cover art unavailable: %s: %s", type(e).__name__, e)
         _failed = True
+    finally:
+        _done.set()
 
 
 def _import_asking(read_fd: int, write_fd: int) -> Any:
@@ -103,7 +109,7 @@ def prepare() -> None:
 def settle(timeout: float = 2.0) -> None:
     """Wait for `prepare()`'s queries to end; called before Textual takes the terminal."""
     if _thread is not None:
-        _thread.join(timeout)
+        _done.wait(timeout)
 
 
 def keys_typed() -> list[Message]:
@@ -111,7 +117,7 @@ def keys_typed() -> list[Message]:
     key events, once; for the app to take as if typed into it. None while it is still
     asking (past `settle`'s patience): the app's loop does not wait for a terminal."""
     global _typed
-    if _thread is not None and _thread.is_alive():
+    if _thread is not None and not _done.is_set():
         return []
     typed, _typed = _typed, b""
     if not typed:
@@ -128,7 +134,7 @@ def image_class() -> Any:
     with _lock:
         if _thread is None and _image_class is None and not _failed and not _on_a_terminal():
             _load()  # nothing to ask of a terminal, so nothing to race
-    if _thread is not None and _thread.is_alive():
+    if _thread is not None and not _done.is_set():
         return None
     return _image_class
 
