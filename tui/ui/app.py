@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tui.core.commands import SEEK_STEP, VOLUME_STEP
-from tui.core.errors import YtplayError
 from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
@@ -26,6 +25,7 @@ from tui.core.queue import Queue
 
 from . import graphics, messages
 from .panels import toggled
+from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
                        frames_drawn)
@@ -122,6 +122,7 @@ class YtplayApp(App[None]):
         self.background: list[Background] = []
         self.covers: CoverFetch | None = None
         self.downloads: Downloads | None = None
+        self._dialogs: LibraryDialogs  # once the session is there (`_adopt`)
         self.notices: list[str] = []
         if playback is not None:
             self._adopt(Started(playback, config, list(background), list(notices), covers,
@@ -195,6 +196,7 @@ class YtplayApp(App[None]):
             self._second_half.join()
 
     def _adopt(self, started: Started) -> None:
+        self._dialogs = LibraryDialogs(self, started.playback, started.downloads, self._toast)
         self.playback = started.playback
         self.config_host = started.config
         self.background = started.background
@@ -456,68 +458,19 @@ class YtplayApp(App[None]):
 
     @once_started
     def action_save_playlist(self) -> None:
-        from .screens.prompt import PromptScreen
-
-        def chosen(target: str | None) -> None:
-            if target:
-                self._save_playlist(target)
-        self.push_screen(PromptScreen("Save the queue as a playlist",
-                                      "a name (road-trip) or a file (~/music/list.m3u8)"), chosen)
-
-    @work(group="playlists")
-    async def _save_playlist(self, target: str) -> None:
-        try:
-            path = await self._playback.edits.save_playlist(target)
-        except (YtplayError, OSError) as e:
-            self._toast(str(e), "error")
-            return
-        self._toast(f"saved to {path}")
+        self._dialogs.save_playlist()
 
     @once_started
     def action_open_playlist(self) -> None:
-        from .screens.prompt import PromptScreen
-
-        playlists = self._playback.edits.playlists
-        names = playlists.names() if playlists else []
-
-        def chosen(target: str | None) -> None:
-            if not target:
-                return
-            try:
-                self._playback.edits.open_playlist(target)
-            except YtplayError as e:
-                self._toast(str(e), "error")
-        hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
-        self.push_screen(PromptScreen("Open a playlist (appended to the queue)",
-                                      "a saved playlist's name, or an .m3u/.m3u8 file",
-                                      hint), chosen)
+        self._dialogs.open_playlist()
 
     @once_started
     def action_search(self) -> None:
-        from .screens.search import SearchScreen
-
-        session = self._playback.session
-        sources = {"libraries": session.search_libraries, "YouTube": session.search_web}
-        self.push_screen(SearchScreen(sources,
-                                      lambda e: self._playback.edits.add_items([e.item()])))
+        self._dialogs.search()
 
     @once_started
     def action_history(self) -> None:
-        from .screens.history import HistoryScreen
-
-        if self._playback.history is None:
-            self.notify("no history in demo mode")
-            return
-        played = self._playback.history.recent()
-
-        def chosen(entry: object) -> None:
-            from tui.session.library_files import Played
-            if isinstance(entry, Played):
-                [index] = self._playback.edits.insert_next([entry.ref])
-                self._playback.queue[index].title = entry.title
-                self._playback.queue[index].artist = entry.artist
-                self._playback.play(index)
-        self.push_screen(HistoryScreen(played), chosen)
+        self._dialogs.history()
 
     # --- panels -----------------------------------------------------------------------------
 
@@ -551,43 +504,19 @@ class YtplayApp(App[None]):
 
     # --- downloads --------------------------------------------------------------------------
 
-    def _no_downloads(self) -> bool:
-        if self.downloads is None:
-            self.notify("downloads need the media cache ([cache] enabled = true)",
-                        severity="warning")
-        return self.downloads is None
-
-    def _keep(self, indexes: Iterable[int]) -> None:
-        from tui.session.media_files import ItemMeta
-
-        if self._no_downloads():
-            return
-        assert self.downloads is not None
-        queue = self._playback.queue
-        items = [(it.ref, it.title, ItemMeta(title=it.title, artist=it.artist, album=it.album,
-                                             duration=it.duration, cover=it.cover))
-                 for it in (queue[i] for i in indexes)]
-        kept = self.downloads.keep_all(items)
-        self.notify(f"downloading {kept} item{'s' if kept != 1 else ''} (v shows them)"
-                    if kept else "nothing new to download (local files need none)")
-
     @once_started
     def action_download(self) -> None:
         index = self.query_one(QueueView).selected_index
         if index is not None:
-            self._keep([index])
+            self._dialogs.keep([index])
 
     @once_started
     def action_download_queue(self) -> None:
-        self._keep(range(len(self._playback.queue)))
+        self._dialogs.keep(range(len(self._playback.queue)))
 
     @once_started
     def action_downloads(self) -> None:
-        from .screens.downloads import DownloadsScreen
-
-        if not self._no_downloads() and not isinstance(self.screen, DownloadsScreen):
-            assert self.downloads is not None
-            self.push_screen(DownloadsScreen(self.downloads))
+        self._dialogs.show_downloads()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
