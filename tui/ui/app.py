@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.core.commands import SEEK_STEP, VOLUME_STEP
+from tui.core.commands import VOLUME_STEP
 from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
@@ -25,6 +25,7 @@ from tui.core.queue import Queue
 
 from . import graphics, messages
 from .panels import toggled
+from .keys import APP_KEYS
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
@@ -67,34 +68,7 @@ class YtplayApp(App[None]):
     # most terminals open at) is -narrow -short; 140×40 is -wide -tall.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
-    BINDINGS = [
-        Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
-        Binding("n", "next", "Next", id="next"),
-        Binding("p", "previous", "Previous", id="previous"),
-        # priority: the queue table would otherwise take left/right for its column cursor
-        Binding("left", "seek(-5)", f"Back {SEEK_STEP:.0f}s", id="seek_back", priority=True),
-        Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
-        Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
-        Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
-        Binding("f", "search", "Search", id="search"),
-        Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
-        Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
-        Binding("h", "history", "History", show=False, id="history"),
-        # Downloads: kept in the media cache (pinned) for listening offline.
-        Binding("D", "download", "Download selected", show=False, id="download"),
-        Binding("ctrl+d", "download_queue", "Download the whole queue", show=False,
-                id="download_queue"),
-        Binding("v", "downloads", "Downloads", show=False, id="downloads"),
-        # Panels on and off, remembered in the config (tui/ui/panels.py says why there).
-        Binding("S", "toggle_panel('session')", "Session panel on/off", show=False,
-                id="toggle_session"),
-        Binding("L", "toggle_panel('logs')", "Logs on/off", show=False, id="toggle_logs"),
-        # Where the logs share one tabbed pane (a small screen), the other log's tab.
-        Binding("l", "switch_log", "Switch log tab", show=False, id="switch_log"),
-        Binding("c", "edit_config", "Edit config", id="edit_config"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = APP_KEYS
 
     class ConfigApplied(Message):
         """A new config is in force (from the editor or from the file changing)."""

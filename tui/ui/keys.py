@@ -1,0 +1,37 @@
+"""The app's keys: one table, which the footer, the help screen, the command palette, the
+`[keys]` section of the config and README's key table (tui/ui/keys_doc.py) all read."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+from tui.core.commands import SEEK_STEP
+
+APP_KEYS: list[BindingType] = [
+    Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
+    Binding("n", "next", "Next", id="next"),
+    Binding("p", "previous", "Previous", id="previous"),
+    # priority: the queue table would otherwise take left/right for its column cursor
+    Binding("left", "seek(-5)", f"Back {SEEK_STEP:.0f}s", id="seek_back", priority=True),
+    Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
+    Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
+    Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
+    Binding("f", "search", "Search", id="search"),
+    Binding("w", "save_playlist", "Save queue as playlist", show=False, id="save_playlist"),
+    Binding("o", "open_playlist", "Open playlist", show=False, id="open_playlist"),
+    Binding("h", "history", "History", show=False, id="history"),
+    # Downloads: kept in the media cache (pinned) for listening offline.
+    Binding("D", "download", "Download selected", show=False, id="download"),
+    Binding("ctrl+d", "download_queue", "Download the whole queue", show=False,
+            id="download_queue"),
+    Binding("v", "downloads", "Downloads", show=False, id="downloads"),
+    # Panels on and off, remembered in the config (tui/ui/panels.py says why there).
+    Binding("S", "toggle_panel('session')", "Session panel on/off", show=False,
+            id="toggle_session"),
+    Binding("L", "toggle_panel('logs')", "Logs on/off", show=False, id="toggle_logs"),
+    # Where the logs share one tabbed pane (a small screen), the other log's tab.
+    Binding("l", "switch_log", "Switch log tab", show=False, id="switch_log"),
+    Binding("c", "edit_config", "Edit config", id="edit_config"),
+    Binding("question_mark", "help", "Help", id="help"),
+    Binding("q", "quit", "Quit", id="quit"),
+]
