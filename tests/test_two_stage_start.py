@@ -380,3 +380,20 @@ def test_sigterm_ends_ytplay_as_q_does_and_gives_the_terminal_back(tmp_path: Pat
         assert termios.tcgetattr(term.master)[3] & termios.ICANON
     finally:
         term.close()
+
+
+def test_the_playback_drives_the_very_queue_the_first_frame_shows_even_when_empty(
+        tmp_path: Path) -> None:
+    """What the command line queues on an empty saved queue lands in the queue on screen
+    (an empty queue was replaced by a new one, which the first frame did not show)."""
+    from tui.factory import build_rest
+
+    path = tmp_path / "config.toml"
+    config = load_config(path)
+    args = cli.parser().parse_args(["--ao", "null"])
+    with ExitStack() as resources:
+        begun = begin(args, Looks.of(config), resources)
+        assert len(begun.frame.queue) == 0
+        started = build_rest(begun, args, config, path, resources,
+                             lambda: None)  # type: ignore[arg-type, return-value]
+        assert started.playback.queue is begun.frame.queue

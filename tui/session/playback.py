@@ -60,7 +60,8 @@ class Playback:
         self.player = player
         self.session = session
         self.bus: EventBus = session.bus
-        self.queue = queue or Queue()
+        # An empty queue is kept too: it is the one the first frame shows.
+        self.queue = queue if queue is not None else Queue()
         self.settings = settings or PlaybackSettings()
         self.store = store
         self.history = history

@@ -182,7 +182,6 @@ class YtplayApp(App[None]):
         """Drive the session adopted: its events shown, the config applied and watched,
         background services started, keys pressed meanwhile applied."""
         playback = self._playback
-        self.queue = playback.queue
         self._unsubscribe = playback.bus.subscribe(self._on_bus_event)
         for text in self.notices:  # in the event log and as a toast: the log panel may be off
             playback.bus.publish(LogEvent(Level.WARNING, text))
