@@ -36,6 +36,9 @@ def test_demo_plays_in_a_real_terminal(tmp_path: Path) -> None:
         assert playing - ui < 3
         assert first - start < 5, f"first position tick after {first - start:.1f}s"
         term.wait_for(lambda s: "no sound device" in s, timeout=5)
+        # The demo's cover, in half-blocks (the emulator draws neither kitty graphics nor
+        # sixel): textual-image loaded after the first frame, told what the terminal draws.
+        term.wait_for(lambda s: "▀" in "".join(s.splitlines()[:6]), timeout=10)
         assert b"ALSA lib" not in term.raw and b"Traceback" not in term.raw
         term.send(b"q")
         assert term.proc.wait(timeout=15) == 0

@@ -145,12 +145,15 @@ def _loaded_in_a_terminal(cols: int, modules: tuple[str, ...], tmp: Path) -> set
     return set(filter(None, line.strip().split(",")))
 
 
-def test_a_terminal_too_narrow_for_a_cover_is_not_asked_what_it_can_draw(tmp_path: Path) -> None:
-    """At 80 columns Now Playing shows no cover: textual-image (its queries to the terminal,
-    Pillow) is not loaded before the first frame. From 100 columns it is, as it must be:
-    once the app runs, the terminal's answers would go to Textual."""
-    assert _loaded_in_a_terminal(80, ("textual_image", "PIL"), tmp_path / "80") == set()
-    assert "textual_image" in _loaded_in_a_terminal(120, ("textual_image",), tmp_path / "120")
+def test_textual_image_loads_after_the_first_frame_and_narrow_terminals_are_not_asked(
+        tmp_path: Path) -> None:
+    """The first frame has no cover: textual-image and Pillow load after it (on start-up's
+    second half). From 100 columns, where a cover shows, the terminal is asked what it draws
+    before the app runs, as it must be (once the app runs, the answers would go to Textual);
+    at 80 columns it is not asked at all."""
+    watched = ("textual_image", "PIL", "tui.ui.terminal_query")
+    assert _loaded_in_a_terminal(80, watched, tmp_path / "80") == set()
+    assert _loaded_in_a_terminal(120, watched, tmp_path / "120") == {"tui.ui.terminal_query"}
 
 
 def test_on_a_terminal_neither_the_session_nor_the_schemas_load_before_the_app(

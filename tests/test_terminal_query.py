@@ -1,13 +1,18 @@
 """Asking the terminal what it can draw (tui/ui/terminal_query.py), against a pseudo-terminal
 whose other end plays a terminal: one that speaks kitty graphics, one that draws sixel, and
 one that speaks neither and never answers the graphics query (most of them). Then through
-textual-image, in ytplay's own start: its question about kitty graphics ends at once and
-nothing of the answers is left for Textual to read as keys."""
+textual-image, as ytplay loads it after its first frame (tui/ui/graphics.py): it is given
+the widget for what the terminal draws and its cell size, asks the terminal nothing itself,
+and nothing of the answers is left for Textual to read as keys."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import struct
+import subprocess
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -21,17 +26,23 @@ KITTY = {terminal_query.GRAPHICS_QUERY: b"\x1b_Gi=31;OK\x1b\\",
          terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
 SIXEL = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;4;22c"}
 NEITHER = {terminal_query.DEVICE_ATTRIBUTES: b"\x1b[?62;22c"}
+CELL_9_BY_18 = {terminal_query.CELL_SIZE_QUERY: b"\x1b[6;18;9t"}
 TYPED = b"n?\x1b[A"  # n, ?, the up arrow
 
 
-def _play_terminal(master: int, answers: dict[bytes, bytes], stop: threading.Event) -> None:
-    """Answer each query read on `master` as `answers` says, in order; never the others."""
+def _play_terminal(master: int, answers: dict[bytes, bytes], stop: threading.Event,
+                   heard: bytearray | None = None) -> None:
+    """Answer each query read on `master` as `answers` says, in order; never the others.
+    What is read is added to `heard`."""
     pending = b""
     while not stop.is_set():
         try:
-            pending += os.read(master, 1024)
+            chunk = os.read(master, 1024)
         except OSError:
             return
+        pending += chunk
+        if heard is not None:
+            heard += chunk
         for query in sorted(answers, key=pending.find):
             while query in pending:
                 at = pending.index(query)
@@ -41,11 +52,12 @@ def _play_terminal(master: int, answers: dict[bytes, bytes], stop: threading.Eve
                 os.write(master, answers[query])
 
 
-@pytest.mark.parametrize("answers, kitty, sixel", [(KITTY, True, False),
-                                                    (SIXEL, False, True),
-                                                    (NEITHER, False, False)])
-def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes],
-                                                    kitty: bool, sixel: bool) -> None:
+@pytest.mark.parametrize("answers, kitty, sixel, cell", [
+    (KITTY, True, False, None), (SIXEL, False, True, None), (NEITHER, False, False, None),
+    ({**NEITHER, **CELL_9_BY_18}, False, False, (9, 18))])
+def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes], kitty: bool,
+                                                    sixel: bool, cell: tuple[int, int] | None
+                                                    ) -> None:
     master, slave = os.openpty()
     stop = threading.Event()
     player = threading.Thread(target=_play_terminal, args=(master, answers, stop), daemon=True)
@@ -61,7 +73,7 @@ def test_one_round_trip_says_what_the_terminal_draws(answers: dict[bytes, bytes]
         os.close(slave)
         os.close(master)
     assert drawing == terminal_query.Drawing(answered=True, kitty=kitty, sixel=sixel,
-                                             typed=TYPED)
+                                             cell=cell, typed=TYPED)
     # Not waiting for a graphics answer that never comes: done on the attributes' answer.
     assert took < 5
 
@@ -76,32 +88,58 @@ def test_a_terminal_that_answers_nothing_is_said_so() -> None:
         os.close(master)
 
 
-ASK_AT_START = """
-import os, select, sys, time
+LOAD_AFTER_ASKING = """
+import os, select, sys
 from tui.ui import graphics
 
 graphics.prepare()
 graphics.settle()
+graphics.load()  # as start-up's second half does, after the first frame
+from textual_image import widget
+from textual_image._terminal import get_cell_size
+
 cls = graphics.image_class()
+name = [n for n in ("TGPImage", "SixelImage", "HalfcellImage") if getattr(widget, n) is cls]
 ready, _, _ = select.select([sys.stdin], [], [], 0.3)
 left = os.read(sys.stdin.fileno(), 1024) if ready else b""
-print(f"CLASS:{cls.__name__}:LEFT:{left!r}:END", flush=True)
+with open(sys.argv[1], "w") as out:
+    out.write(repr((name, tuple(get_cell_size()), left)))
 """
 
 
-def test_textual_image_on_a_terminal_that_draws_neither_leaves_nothing_to_read(
-        tmp_path: Path) -> None:
-    """The pty's emulator answers device attributes and nothing else, like most terminals:
-    textual-image settles on half-blocks, and no answer is left in the input for Textual."""
-    env = {**os.environ, "TERM": "xterm-256color"}
-    term = Terminal([sys.executable, "-c", ASK_AT_START], env, cols=120, rows=36)
+@pytest.mark.parametrize("answers, pixels, widget, cell", [
+    (KITTY, (120 * 9, 36 * 18), "TGPImage", (9, 18)),  # the size told in pixels
+    ({**SIXEL, **CELL_9_BY_18}, None, "SixelImage", (9, 18)),  # asked
+    (NEITHER, None, "HalfcellImage", (10, 20)),  # told nothing: textual-image's default
+])
+def test_textual_image_is_told_what_the_terminal_draws_and_asks_nothing(
+        tmp_path: Path, answers: dict[bytes, bytes], pixels: tuple[int, int] | None,
+        widget: str, cell: tuple[int, int]) -> None:
+    """The widget for what the terminal draws and its cell size, from ytplay's one round
+    trip: the terminal hears each query once (textual-image asks nothing when loaded), and
+    no answer is left in the input for Textual."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, *(pixels or (0, 0))))
+    stop, heard = threading.Event(), bytearray()
+    player = threading.Thread(target=_play_terminal, args=(master, answers, stop, heard),
+                              daemon=True)
+    player.start()
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL_CELL_")}
     try:
-        term.wait_for(lambda s: ":END" in s.replace("\n", ""), timeout=30)
+        proc = subprocess.run([sys.executable, "-c", LOAD_AFTER_ASKING, str(out)], stdin=slave,
+                              stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"},
+                              timeout=60, start_new_session=True)
     finally:
-        term.close()
-    line = term.text().replace("\n", "").split("CLASS:", 1)[1].split(":END", 1)[0]
-    name, left = line.split(":LEFT:")
-    assert name == "AutoImage" and left.strip() == "b''"
+        stop.set()
+        os.close(slave)
+        player.join(timeout=5)
+        os.close(master)
+    assert proc.returncode == 0, bytes(heard).decode(errors="replace")
+    assert eval(out.read_text()) == ([widget], cell, b"")
+    assert heard.count(terminal_query.DEVICE_ATTRIBUTES) == 1
+    assert heard.count(b"\x1b_G") == 1  # the graphics query
+    assert heard.count(terminal_query.CELL_SIZE_QUERY) == (0 if pixels else 1)
 
 
 def test_a_terminal_too_narrow_for_a_cover_is_not_promised_one(tmp_path: Path) -> None:

@@ -336,6 +336,10 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
     from tui.session.covers import CoverStore
 
     covers = CoverStore(covers_dir(), session, tags)
+    if config.ui.cover != "off":
+        from tui.ui import graphics
+
+        graphics.load()  # textual-image, told what the terminal draws (not asked again)
     host = ConfigHost(config_path, config, playback, resolver, add_services)
     background: list[Background] = []
     if config.ui.mpris:
