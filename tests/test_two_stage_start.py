@@ -16,6 +16,7 @@ from typing import AsyncIterator
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from tests.helpers import until
 from tui import cli
@@ -41,7 +42,8 @@ def _saved_queue(demo: DemoService, current: int, position: float) -> None:
 
 
 @asynccontextmanager
-async def _on_its_first_frame(argv: list[str], path: Path, demo: DemoService | None = None
+async def _on_its_first_frame(argv: list[str], path: Path, demo: DemoService | None = None,
+                              size: tuple[int, int] = (120, 36)
                               ) -> AsyncIterator[tuple[YtplayApp, Pilot, threading.Event]]:
     """ytplay's app for `argv` on its first frame, its second half held until the event is
     set."""
@@ -58,7 +60,7 @@ async def _on_its_first_frame(argv: list[str], path: Path, demo: DemoService | N
             return build_rest(begun, args, config, path, resources, lambda: app)
         app = YtplayApp.starting(begun.frame, second_half)
         try:
-            async with app.run_test(size=(120, 36)) as pilot:
+            async with app.run_test(size=size) as pilot:
                 await pilot.pause()
                 yield app, pilot, release
         finally:
@@ -93,6 +95,42 @@ async def test_keys_pressed_before_the_session_exists_apply_in_order(
         # The defaults already name the panels: what is awaited is the choice written.
         await until(pilot, lambda: load_config(path).ui.panels == ["events", "retries"], 10)
         assert not app.query_one(SessionPanel).display
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_the_event_log_comes_after_the_first_frame_where_its_box_stood(
+        demo: DemoService, tmp_path: Path, size: tuple[int, int]) -> None:
+    """On the first frame an empty box titled Events stands where the event log will be
+    (a RichLog costs ~18 ms to load and draw); the log takes its place once the session is
+    there, placed alike in the logs' pane (which the session panel's rows may have made
+    smaller), with what was noted before it came."""
+    from tui.core.events import Level
+    from tui.ui.widgets.event_log import EventLog
+    from tui.ui.widgets.logs_pane import EventLogToCome, LogsPane
+
+    def placed(widget: Widget) -> tuple[int, int, int, int]:
+        """Where `widget` is in the logs' pane: its left, width, and its distances from the
+        pane's top and bottom."""
+        pane = app.query_one(LogsPane).region
+        return (widget.region.x - pane.x, widget.region.width, widget.region.y - pane.y,
+                pane.bottom - widget.region.bottom)
+
+    async with _on_its_first_frame(["--ao", "null", "--demo"], tmp_path / "config.toml",
+                                   demo, size) as (app, pilot, release):
+        box = app.query_one(EventLogToCome)
+        where, title, looks = placed(box), box.border_title, (box.styles.border,
+                                                              box.styles.height)
+        assert not app.query(EventLog) and box.region.area > 0 and title == "Events"
+        app._note(Level.WARNING, "noted on the first frame")
+        release.set()
+        await until(pilot, lambda: bool(app.query(EventLog)), 60)
+        await pilot.pause()
+        log = app.query_one(EventLog)
+        assert not app.query(EventLogToCome)
+        assert (placed(log), log.border_title) == (where, title)
+        assert (log.styles.border, log.styles.height) == looks
+        assert any("noted on the first frame" in line.text for line in log.lines)
 
 
 @pytest.mark.timeout(120)

@@ -30,8 +30,7 @@ from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
                        frames_drawn)
-from .widgets.event_log import EventLog
-from .widgets.logs_pane import LogsPane
+from .widgets.logs_pane import LogsPane, load_event_log
 from .widgets.cover import CoverArt, CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
@@ -98,6 +97,8 @@ class YtplayApp(App[None]):
         self.downloads: Downloads | None = None
         self._dialogs: LibraryDialogs  # once the session is there (`_adopt`)
         self.notices: list[str] = []
+        # With the session ready there is no first frame to hurry: the event log at once.
+        self._event_log = load_event_log() if playback is not None else None
         if playback is not None:
             self._adopt(Started(playback, config, list(background), list(notices), covers,
                                 downloads))
@@ -127,7 +128,7 @@ class YtplayApp(App[None]):
                 yield FilterBar(id="filter")
             with Vertical(id="side"):
                 yield SessionPanel(self._leases, id="session")
-                yield LogsPane(id="logs")
+                yield LogsPane(self._event_log, id="logs")
         yield Footer()
 
     async def _cover(self, source: str) -> Path | None:
@@ -160,7 +161,10 @@ class YtplayApp(App[None]):
 
             self.exit(return_code=2, message=Text(f"ytplay: {e}"))
             return
+        event_log = await asyncio.to_thread(load_event_log)
         self._adopt(started)
+        for logs in self.query(LogsPane):
+            logs.take_event_log(event_log)
         started.at_start()
         self._attach()
 
@@ -254,8 +258,8 @@ class YtplayApp(App[None]):
             panel.now = message.now
 
     def on_logged(self, message: messages.Logged) -> None:
-        for log in self.query(EventLog):
-            log.add(message.event)
+        for logs in self.query(LogsPane):
+            logs.add_event(message.event)
 
     def on_queue_view_action(self, message: QueueView.Action) -> None:
         # The filter and the add dialog need no session: on the first frame they open at
@@ -370,8 +374,8 @@ class YtplayApp(App[None]):
                     **({} if timeout is None else {"timeout": timeout}))
 
     def _note(self, level: Level, text: str) -> None:
-        for log in self.query(EventLog):
-            log.add(LogEvent(level, text))
+        for logs in self.query(LogsPane):
+            logs.add_event(LogEvent(level, text))
 
     @work(exclusive=True, group="config-watch")
     async def _watch_config(self, live: LiveConfig) -> None:

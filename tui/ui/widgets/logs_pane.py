@@ -4,18 +4,29 @@ tabbed pane on a small screen (the app's breakpoints put -narrow or -short on th
 Why Tabs and two classes, not a TabbedContent: TabbedContent hides its inactive pane with
 an inline style, which no stylesheet rule can undo, so on a wide screen both logs could not
 show without moving them to other containers (and RichLog loses its lines when remounted).
-Here the logs never move; the stylesheet shows one or both."""
+Here the logs never move; the stylesheet shows one or both.
+
+The event log is a RichLog, which loads rich.pretty and attrs (~8 ms) and takes ~10 ms more
+to mount and draw: on the first frame, where it is empty anyway, an empty box stands in its
+place (`EventLogToCome`), and the app hands the pane the log once start-up's second half has
+imported it off the loop (`take_event_log`). What is logged meanwhile is kept for it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Tab, Tabs
+from textual.widgets import Static, Tab, Tabs
 
 from tui.ui.css import sibling_css
 
-from .event_log import EventLog
 from .retry_log import RetryLog
+
+if TYPE_CHECKING:
+    from tui.core.events import LogEvent
+
+    from .event_log import EventLog
 
 LOGS = ("events", "retries")
 TITLES = {"events": "Events", "retries": "Retry log"}
@@ -26,18 +37,60 @@ class LogTabs(Tabs, can_focus=False):
     ones a person uses all day (and ←/→ seek, which a focused Tabs would take)."""
 
 
+class EventLogToCome(Static):
+    """Where the event log will be, as the first frame shows it: an empty box, titled."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="events")
+        self.border_title = TITLES["events"]
+
+
+def load_event_log() -> type[EventLog]:
+    """The event log's class (imports RichLog: off the loop)."""
+    from .event_log import EventLog
+
+    return EventLog
+
+
 class LogsPane(Vertical):
     DEFAULT_CSS = sibling_css(__file__)
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, event_log: type[EventLog] | None = None, **kwargs: object) -> None:
+        """`event_log`: the event log's class where it is loaded already; else an empty box
+        stands in for it until `take_event_log`."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.shown: tuple[str, ...] = LOGS
         self.active = "events"
+        self._event_log_class = event_log
+        self._event_log: EventLog | None = None
+        self._logged: list[LogEvent] = []  # before the event log is there
 
     def compose(self) -> ComposeResult:
         yield LogTabs(*(Tab(TITLES[log], id=f"tab-{log}") for log in LOGS))
-        yield EventLog(id="events")
+        if self._event_log_class is None:
+            yield EventLogToCome()
+        else:
+            self._event_log = self._event_log_class(id="events", classes="events")
+            yield self._event_log
         yield RetryLog(id="retries")
+
+    def take_event_log(self, event_log: type[EventLog]) -> None:
+        """The event log in place of the box that stood in for it, with what was logged."""
+        if self._event_log is not None:
+            return
+        log = self._event_log = event_log(id="events", classes="events")
+        for stand_in in self.query(EventLogToCome):
+            stand_in.remove()
+        self.mount(log, before=self.query_one(RetryLog))
+        for event in self._logged:
+            log.add(event)
+        self._logged.clear()
+
+    def add_event(self, event: LogEvent) -> None:
+        if self._event_log is None:
+            self._logged.append(event)
+        else:
+            self._event_log.add(event)
 
     def on_mount(self) -> None:
         self._sync()
