@@ -58,7 +58,9 @@ class LogsPane(Vertical):
     def __init__(self, event_log: type[EventLog] | None = None, **kwargs: object) -> None:
         """`event_log`: the event log's class where it is loaded already; else an empty box
         stands in for it until `take_event_log`."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        # The classes `_sync` would set for both logs shown, given before the pane is
+        # styled: set once mounted, each change would restyle the pane and all in it.
+        super().__init__(classes="-on-events", **kwargs)  # type: ignore[arg-type]
         self.shown: tuple[str, ...] = LOGS
         self.active = "events"
         self._event_log_class = event_log
