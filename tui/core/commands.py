@@ -10,10 +10,6 @@ from typing import Mapping
 
 from .models import StreamInfo
 
-# How far one key press seeks, and how much it changes the volume.
-SEEK_STEP = 5.0
-VOLUME_STEP = 5.0
-
 
 @dataclass(frozen=True)
 class PlayIndex:

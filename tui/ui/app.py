@@ -17,7 +17,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.core.commands import VOLUME_STEP
 from tui.core.sanitize import printable
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
@@ -25,7 +24,7 @@ from tui.core.queue import Queue
 
 from . import graphics, messages
 from .panels import toggled
-from .keys import APP_KEYS
+from .keys import APP_KEYS, VOLUME_STEP
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,

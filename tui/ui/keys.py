@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from tui.core.commands import SEEK_STEP
+# How far one key press seeks (seconds), and how much it changes the volume (percent).
+SEEK_STEP = 5
+VOLUME_STEP = 5
 
 APP_KEYS: list[BindingType] = [
     Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
     Binding("n", "next", "Next", id="next"),
     Binding("p", "previous", "Previous", id="previous"),
     # priority: the queue table would otherwise take left/right for its column cursor
-    Binding("left", "seek(-5)", f"Back {SEEK_STEP:.0f}s", id="seek_back", priority=True),
-    Binding("right", "seek(5)", f"Forward {SEEK_STEP:.0f}s", id="seek_forward", priority=True),
+    Binding("left", f"seek({-SEEK_STEP})", f"Back {SEEK_STEP}s", id="seek_back", priority=True),
+    Binding("right", f"seek({SEEK_STEP})", f"Forward {SEEK_STEP}s", id="seek_forward",
+            priority=True),
     Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
     Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
     Binding("f", "search", "Search", id="search"),
