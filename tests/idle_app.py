@@ -15,7 +15,7 @@ from tui.config import store
 from tui.config.schema import Config
 from tui.config.validate import Issue, validate_text
 from tui.core.errors import ResolveError
-from tui.core.events import PlayerEvent
+from tui.core.player_events import PlayerEvent
 from tui.core.leases import Lease, LeaseKind, LeaseState
 from tui.core.m3u import Entry
 from tui.core.models import ItemStatus, QueueItem, StreamInfo

@@ -21,8 +21,9 @@ from typing import Callable, Mapping
 
 from tui.core.bus import EventBus
 from tui.core.errors import GaveUp
-from tui.core.events import (BusEvent, EndReason, Ended, Level, LogEvent, NowPlayingChanged,
-                             PauseChanged, PlayerEvent, Progress, Restarted, Started)
+from tui.core.events import BusEvent, Level, LogEvent, NowPlayingChanged
+from tui.core.player_events import (EndReason, Ended, PauseChanged, PlayerEvent, Progress,
+                                    Restarted, Started)
 from tui.core.models import QueueItem, StreamInfo
 from tui.core.nowplaying import NowPlaying
 from tui.core.queue import Queue

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from tests.playback_fakes import DURATION, PendingOpen, Rig, Success
 from tui.core.errors import GaveUp, ResolveError, ServiceError
-from tui.core.events import Ended, PlayerEvent, Restarted, Started
+from tui.core.player_events import Ended, PlayerEvent, Restarted, Started
 from tui.core.failures import Failure
 from tui.core.models import ItemStatus, QueueItem
 from tui.core.nowplaying import PlayState

@@ -8,7 +8,7 @@ from typing import Callable
 
 import httpx
 
-from tui.core.events import EndReason, Ended, PlayerEvent, Progress, Restarted, Started
+from tui.core.player_events import EndReason, Ended, PlayerEvent, Progress, Restarted, Started
 from tui.demo.service import DemoService
 
 

@@ -16,7 +16,8 @@ from tui.config.schema import (AnyService, CacheSection, Config, OAuth2ServiceSe
                                ServiceSection)
 from tui.core.bus import EventBus
 from tui.core.errors import PlayerUnavailable
-from tui.core.events import Level, LogEvent, PlayerEvent
+from tui.core.events import Level, LogEvent
+from tui.core.player_events import PlayerEvent
 from tui.core.ports import Player, Resolver
 from tui.first_frame import LIBMPV_MISSING, Begun, begin
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,

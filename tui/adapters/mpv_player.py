@@ -13,8 +13,8 @@ from typing import Any, Callable, Mapping
 
 import mpv
 
-from tui.core.events import (AudioFallback, EndReason, Ended, PauseChanged, PlayerEvent,
-                             Progress, Restarted, Started)
+from tui.core.player_events import (AudioFallback, EndReason, Ended, PauseChanged, PlayerEvent,
+                                     Progress, Restarted, Started)
 from tui.core.redact import redact
 
 log = logging.getLogger(__name__)

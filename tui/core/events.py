@@ -1,8 +1,5 @@
-"""Events the player reports and the session emits, as plain values.
-
-Player events are built on libmpv's event thread and handed to the asyncio loop, so they
-carry copies of values, never live mpv objects.
-"""
+"""What travels on the event bus (tui.core.bus) as plain values: what the session and the
+playback report, up to the UI and MPRIS. What the player reports is in player_events."""
 
 from __future__ import annotations
 
@@ -10,55 +7,6 @@ import enum
 from dataclasses import dataclass
 
 from .nowplaying import NowPlaying
-
-
-class EndReason(enum.Enum):
-    EOF = "eof"        # played to the end
-    STOP = "stop"      # replaced or stopped on purpose
-    QUIT = "quit"
-    ERROR = "error"    # could not be opened or decoding failed
-    REDIRECT = "redirect"
-
-
-@dataclass(frozen=True)
-class PlayerEvent:
-    """Base: `generation` identifies the load that caused the event."""
-
-    generation: int
-
-
-@dataclass(frozen=True)
-class Started(PlayerEvent):
-    pass
-
-
-@dataclass(frozen=True)
-class Progress(PlayerEvent):
-    position: float | None
-    duration: float | None
-
-
-@dataclass(frozen=True)
-class PauseChanged(PlayerEvent):
-    paused: bool
-
-
-@dataclass(frozen=True)
-class Restarted(PlayerEvent):
-    """Playback (re)started after a load or a seek: audio is flowing."""
-
-
-@dataclass(frozen=True)
-class Ended(PlayerEvent):
-    reason: EndReason
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class AudioFallback(PlayerEvent):
-    """No audio device could be opened; libmpv plays to the null output instead."""
-
-    tried: str
 
 
 class Level(enum.Enum):

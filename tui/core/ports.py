@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Protocol
 
-from .events import PlayerEvent
+from .player_events import PlayerEvent
 from .m3u import Entry
 from .models import StreamInfo, Tags
 

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 
 from .errors import GaveUp, LoginRequired, Offline, ResolveError, ServiceError
-from .events import EndReason
+from .player_events import EndReason
 from .extraction import ExtractionError
 from .failures import FailureClass
 from .redact import redact

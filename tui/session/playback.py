@@ -24,9 +24,9 @@ import logging
 from tui.core.bus import EventBus
 from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
                                Reloaded, Seek, SeekTo, Stop, TogglePause)
-from tui.core.events import (AudioFallback, BusEvent, Ended, Level, PauseChanged,
-                             PlayerEvent, Progress, Restarted, SessionEvent, Started,
-                             StreamDegraded)
+from tui.core.events import BusEvent, Level, SessionEvent, StreamDegraded
+from tui.core.player_events import (AudioFallback, Ended, PauseChanged, PlayerEvent, Progress,
+                                    Restarted, Started)
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import NowPlaying, PlayState, resting
 from tui.core.ports import Player, TagReader

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Mapping
 
-from tui.core.events import AudioFallback, PauseChanged, PlayerEvent
+from tui.core.player_events import AudioFallback, PauseChanged, PlayerEvent
 from tui.core.ports import Player
 
 
