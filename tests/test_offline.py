@@ -1,15 +1,18 @@
 """Offline, through the real session manager, proxy, media cache, libmpv (ao=null) and the
 demo service: a queue downloaded earlier plays with the service stopped and not one
 connection made (`--offline`); the items not cached say why, are passed over and are not
-marked failed, and play once the service is back. Without --offline, a connection that fails
-marks the network down and the cached items play on; with nothing cached after it, the
-queue holds at its place."""
+marked failed, and play once the service is back. Without --offline, a network out of reach
+(no name resolves) marks the network down and the cached items play on; with nothing cached
+after it, the queue holds at its place. A refused connection does not: that host is down,
+not the network, and the other items play."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -62,14 +65,33 @@ class Listener:
         self._thread.join(5)
 
 
+# RFC 6761: a name under .invalid resolves nowhere, whatever the machine's network.
+OUT_OF_REACH = "ytplay-demo.invalid"
+
+
+def no_name_resolves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking up OUT_OF_REACH fails at once as it fails on a machine with no network
+    (glibc with no name server to be reached: EAI_AGAIN), in this process, where the session
+    and yt-dlp run. Patched rather than asked of the machine's resolver, which may take
+    seconds to time out, answer NXDOMAIN, or (a hijacking one) answer at all."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host in (OUT_OF_REACH, OUT_OF_REACH.encode()):
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+async def _password() -> str:
+    return "demo"
+
+
 def session_for(resolver, tmp_path: Path, cache: MediaCache, base_url: str) -> SessionManager:
     session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
                            cache=cache, policy=RetryPolicy(base=0.05, cap=0.2))
-
-    async def password() -> str:
-        return "demo"
     session.add_service("demo", base_url, client_id="ytplay", username="demo",
-                        password=password)
+                        password=_password)
     return session
 
 
@@ -89,6 +111,29 @@ async def download(demo: DemoService, resolver, tmp_path: Path, root: Path,
     cache.close()
 
 
+@asynccontextmanager
+async def queue_playing(session: SessionManager, cache: MediaCache,
+                        refs: list[str]) -> AsyncIterator[tuple[Playback, Recorder]]:
+    """Playback of `refs` over `session` through libmpv (ao=null), with `OfflineMarks`
+    started as the app starts it (each item that cannot play offline says so at once);
+    closed with the cache."""
+    from tui.adapters.mpv_player import MpvPlayer
+
+    player = MpvPlayer(ao="null")
+    pb = Playback(player, session, Queue(QueueItem(r) for r in refs))
+    rec = Recorder(pb.bus)
+    pb.attach()
+    marks = OfflineMarks(pb)
+    try:
+        await marks.start()
+        yield pb, rec
+    finally:
+        marks.stop()
+        await pb.aclose()
+        player.close()
+        cache.close()
+
+
 async def playing(rec: Recorder, pb: Playback, index: int) -> None:
     """Until item `index` plays and its position has moved on past one second."""
     await rec.wait_for(lambda: rec.now.index == index and rec.now.state is PlayState.PLAYING
@@ -98,8 +143,6 @@ async def playing(rec: Recorder, pb: Playback, index: int) -> None:
 @pytest.mark.timeout(180)
 async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: DemoOptions,
                                                                  resolver, tmp_path: Path) -> None:
-    from tui.adapters.mpv_player import MpvPlayer
-
     root = tmp_path / "media"
     with DemoService(demo_options) as demo:
         port, base = demo.port, demo.base_url
@@ -112,13 +155,7 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
         session = session_for(resolver, tmp_path, cache, base)
         session.connectivity.forced = True  # ytplay --offline
         refs = ["demo:t1", "demo:t4", other_page, cached_page]
-        player = MpvPlayer(ao="null")
-        pb = Playback(player, session, Queue(QueueItem(r) for r in refs))
-        rec = Recorder(pb.bus)
-        pb.attach()
-        marks = OfflineMarks(pb)
-        try:
-            await marks.start()  # as the app does: each item not cached says so at once
+        async with queue_playing(session, cache, refs) as (pb, rec):
             assert [it.reason for it in pb.queue] == [NOT_CACHED, None, NOT_CACHED, None]
             pb.play(0)
             await playing(rec, pb, 1)            # t1 passed over, t4 plays from the cache
@@ -142,35 +179,27 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
                 await playing(rec, pb, 0)
                 assert pb.queue[0].reason is None
                 pb.stop()
-        finally:
-            marks.stop()
-            await pb.aclose()
-            player.close()
-            cache.close()
     finally:
         watcher.close()
 
 
 @pytest.mark.timeout(180)
-async def test_a_failed_connection_marks_offline_and_cached_items_play(
+async def test_a_network_out_of_reach_marks_offline_and_cached_items_play(
         demo_options: DemoOptions, resolver, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.adapters.mpv_player import MpvPlayer
-
+    """The network is down: the service's name does not resolve (`no_name_resolves`). A
+    stopped service would not do: its refused connections say that host is down, not the
+    network (test_a_refused_connection_is_its_items_failure_not_offline)."""
     root = tmp_path / "media"
     with DemoService(demo_options) as demo:
-        base, page = demo.base_url, demo.watch_url("t5")
+        port = demo.port
         await download(demo, resolver, tmp_path, root, ["demo:t4"])
-    # The service is stopped: nothing listens on its port any more (connections refused).
+    no_name_resolves(monkeypatch)
+    base = f"http://{OUT_OF_REACH}:{port}"
+    page = f"{base}/watch/t5"
     cache = MediaCache(root, 1 << 30)
     session = session_for(resolver, tmp_path, cache, base)
-    player = MpvPlayer(ao="null")
-    pb = Playback(player, session, Queue(QueueItem(r) for r in ["demo:t1", "demo:t4", page]))
-    rec = Recorder(pb.bus)
-    pb.attach()
-    marks = OfflineMarks(pb)
-    await marks.start()
-    try:
+    async with queue_playing(session, cache, ["demo:t1", "demo:t4", page]) as (pb, rec):
         assert [it.reason for it in pb.queue] == [None, None, None]  # online, as far as known
         pb.play(0)
         await playing(rec, pb, 1)
@@ -191,11 +220,6 @@ async def test_a_failed_connection_marks_offline_and_cached_items_play(
         assert rec.now.state is PlayState.HOLDING and pb.queue.current_index == 2
         assert NOT_CACHED in rec.now.status
         assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
-    finally:
-        marks.stop()
-        await pb.aclose()
-        player.close()
-        cache.close()
 
 
 @pytest.mark.timeout(180)
@@ -245,3 +269,50 @@ async def test_ytplay_offline_in_the_app_plays_the_downloaded_queue(
         assert watcher.accepted == 0
     finally:
         watcher.close()
+
+
+@pytest.mark.timeout(180)
+async def test_a_refused_connection_is_its_items_failure_not_offline(
+        demo_options: DemoOptions, resolver, tmp_path: Path) -> None:
+    """One item on a local server that was stopped, one of a service there: their
+    connections are refused. That is the host's answer — it is down, the network is not — so
+    each is retried by the retry policy and held with the reason, and the demo's items, on a
+    service that answers, play. None says "not cached — offline" (one refused URL made the
+    whole queue say so for 15 s)."""
+    with DemoService(DemoOptions(media_dir=demo_options.media_dir, seed=1)) as gone:
+        gone_page, gone_base = gone.watch_url("t2"), gone.base_url
+    # Stopped: nothing listens on its port (connections refused).
+    with DemoService(demo_options) as demo:
+        cache = MediaCache(tmp_path / "media", 1 << 30)
+        session = session_for(resolver, tmp_path, cache, demo.base_url)
+        session.add_service("gone", gone_base, client_id="ytplay", username="demo",
+                            password=_password)
+        flips: list[bool] = []
+        session.connectivity.listeners.append(flips.append)
+        attempts = session.policy.attempts
+        refs = [gone_page, "gone:t1", "demo:t1", demo.watch_url("t5")]
+        async with queue_playing(session, cache, refs) as (pb, rec):
+            pb.play(0)  # yt-dlp's connection refused: retried, then held there
+            await rec.wait_for(lambda: rec.now.state is PlayState.HOLDING, timeout=30)
+            assert pb.queue.current_index == 0 and "Connection refused" in rec.now.status
+            retried = [e for e in rec.session_events if e.action == "retrying"
+                       and e.resource.startswith("resolving")]
+            assert [e.attempt for e in retried] == list(range(2, attempts + 1))
+
+            pb.next()   # the service's token request refused: retried, then held there
+            await rec.wait_for(lambda: pb.queue.current_index == 1
+                               and rec.now.state is PlayState.HOLDING, timeout=30)
+            assert "ConnectError" in rec.now.status
+            retried = [e for e in rec.session_events if e.action == "retrying"
+                       and e.resource == "access token · gone"]
+            assert [e.attempt for e in retried] == list(range(2, attempts + 1))
+
+            pb.next()
+            await playing(rec, pb, 2)    # the demo service's item
+            pb.next()
+            await playing(rec, pb, 3)    # and a page of it, through yt-dlp
+            assert not session.connectivity.offline and flips == []
+            assert [it.reason for it in pb.queue if it.reason == NOT_CACHED] == []
+            assert not any(NOT_CACHED in e.text for e in rec.logs)
+            assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
+            pb.stop()

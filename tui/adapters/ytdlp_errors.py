@@ -3,32 +3,39 @@
 yt-dlp wraps: `extract_info` raises DownloadError, whose `exc_info` holds what the
 extractor raised (ExtractorError, GeoRestrictedError, UnsupportedError, ...), which in turn
 holds the network error under it (HTTPError with its status, TransportError) in `exc_info`
-or `cause`. The whole chain is read, so the class names, the HTTP status and whether a
-connection was made at all are known whatever the wrapping."""
+or `cause`. The whole chain is read, so the class names, the HTTP status, whether a
+connection was made at all and, if not, why (the OSError under it: refused by the host, or
+no name or route — tui/core/reach.py) are known whatever the wrapping."""
 
 from __future__ import annotations
 
 import re
 
 from tui.core.extraction import ExtractionError, ExtractionFacts, extraction_error
+from tui.core.failures import Network
+from tui.core.reach import causes, connect_failure
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _chain(exc: BaseException, depth: int = 8) -> list[BaseException]:
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo and len(seen) < depth:
-        e = todo.pop(0)
-        if e is None or any(e is s for s in seen):
-            continue
-        seen.append(e)
-        info = getattr(e, "exc_info", None)
-        inner = info[1] if isinstance(info, tuple) and len(info) > 1 else None
-        cause = getattr(e, "cause", None)
-        todo += [inner, cause if isinstance(cause, BaseException) else None,
-                 e.__cause__, e.__context__]
-    return seen
+def _held(e: BaseException) -> list[object]:
+    """Where yt-dlp and the libraries under it keep the error under one: `exc_info`
+    (DownloadError), `cause` (RequestError), `reason` (urllib's URLError, urllib3's
+    MaxRetryError)."""
+    info = getattr(e, "exc_info", None)
+    inner = info[1] if isinstance(info, tuple) and len(info) > 1 else None
+    return [inner, getattr(e, "cause", None), getattr(e, "reason", None)]
+
+
+def _connect_timed_out(chain: list[BaseException], kinds: frozenset[str]) -> bool:
+    """A timeout while connecting, not while reading: urllib wraps in URLError only what
+    failed before the request was sent; requests and urllib3 name it."""
+    from urllib.error import URLError
+
+    if kinds & {"ConnectTimeout", "ConnectTimeoutError"}:
+        return True
+    return any(isinstance(e, URLError) for e in chain) \
+        and any(isinstance(e, TimeoutError) for e in chain)
 
 
 def message(exc: BaseException) -> str:
@@ -41,11 +48,14 @@ def message(exc: BaseException) -> str:
 def facts(exc: BaseException) -> ExtractionFacts:
     from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-    chain = _chain(exc)
+    chain = causes(exc, _held)
     kinds = frozenset(k.__name__ for e in chain for k in type(e).__mro__)
     status = next((e.status for e in chain if isinstance(e, HTTPError)), None)
     network = any(isinstance(e, TransportError) for e in chain)
-    return ExtractionFacts(kinds, message(exc), status, network)
+    said = message(exc)
+    unreachable = network and status is None and connect_failure(
+        chain, timed_out=_connect_timed_out(chain, kinds), message=said) is Network.UNREACHABLE
+    return ExtractionFacts(kinds, said, status, network, unreachable)
 
 
 def classified(exc: BaseException) -> ExtractionError:

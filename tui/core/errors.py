@@ -21,8 +21,9 @@ class YtplayError(Exception):
 
 class ResolveError(YtplayError):
     def __init__(self, message: str, *, unreachable: bool = False) -> None:
-        """`unreachable`: the source could not be reached at all (no connection): the
-        network's fault, not the item's."""
+        """`unreachable`: this machine could not reach the network at all (no name, no
+        route, a connect that timed out): the network's fault, not the item's. A refused
+        connection is not unreachable: the host answered (tui/core/reach.py)."""
         super().__init__(message)
         self.unreachable = unreachable
 

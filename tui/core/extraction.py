@@ -3,7 +3,9 @@
 geo-blocked, a login needed (age, members-only, sign-in), a URL no extractor supports — is
 deterministic: the item is marked failed with the reason and never retried. The network's
 fault — no connection, a timeout, a reset, HTTP 5xx or 429 — is transient: retried with the
-retry policy's backoff. Pure: the adapter hands over plain facts of yt-dlp's exception."""
+retry policy's backoff; of those, only a network this machine cannot reach (no name, no
+route, a connect that timed out) is `unreachable`, which makes ytplay offline — a refused
+connection is the host's. Pure: the adapter hands over plain facts of yt-dlp's exception."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class ExtractionFacts:
     message: str                 # yt-dlp's message, first line, without "ERROR:"
     status: int | None = None    # the HTTP status of an HTTPError in the chain
     network: bool = False        # a transport failure (no HTTP answer at all)
+    unreachable: bool = False    # and this machine could not reach the network (reach.py)
 
 
 # Certificate errors are transport errors too, but waiting will not fix them.
@@ -117,7 +120,9 @@ class ExtractionError(ResolveError):
         super().__init__(message)
         self.kind = kind
         self.status = status
-        # No connection at all (refused, no route, no name, a timeout): the network's fault.
+        # This machine could not reach the network (no name, no route, a connect that timed
+        # out): the network's fault, and ytplay is offline. A refused connection is not: that
+        # host answered, and only this item waits for it.
         self.unreachable = unreachable
 
     @property
@@ -128,4 +133,5 @@ class ExtractionError(ResolveError):
 def extraction_error(f: ExtractionFacts) -> ExtractionError:
     kind = classify_extraction(f)
     return ExtractionError(reason(kind, f.message), kind, status=f.status,
-                           unreachable=kind.transient and f.network and f.status is None)
+                           unreachable=kind.transient and f.network and f.status is None
+                           and f.unreachable)

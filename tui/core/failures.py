@@ -29,10 +29,12 @@ class FailureClass(enum.Enum):
 
 
 class Network(enum.Enum):
-    """Failures below HTTP."""
+    """Failures below HTTP. Only `UNREACHABLE` says the network is down (tui/core/reach.py);
+    a host that refused says only that its service is down."""
 
-    CONNECT = "connect"
-    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"      # no name, no route, no answer to the connect
+    CONNECT = "connect"              # refused or reset by the host, or a TLS failure
+    TIMEOUT = "timeout"              # connected (or waiting for a pooled connection), no answer
     READ = "read"
     PREMATURE_EOF = "premature EOF"
 

@@ -1,10 +1,12 @@
 """Whether ytplay may reach the network, and whether it can (docs/ARCHITECTURE.md,
 "Offline"). `--offline` forbids it: nothing is resolved, no token asked for, no request
-made; only what the media cache holds plays. Without it, an open that fails because the
-source could not be reached at all (a refused or timed-out connection, a name that does not
-resolve) marks the network down; for `QUIET` seconds after that, items that are not cached
-are passed over without trying (each says why), then the next open tries again, and any
-request that succeeds marks it up. Nothing is marked failed for being offline."""
+made; only what the media cache holds plays. Without it, an open that fails because this
+machine could not reach the network (a name that does not resolve, no route, a connect that
+timed out: tui/core/reach.py) marks the network down; for `QUIET` seconds after that, items
+that are not cached are passed over without trying (each says why), then the next open
+tries again, and any request that succeeds marks it up. A refused connection is an answer:
+that host is down, not the network, so it fails (and is retried) as its own item only.
+Nothing is marked failed for being offline."""
 
 from __future__ import annotations
 
@@ -14,17 +16,17 @@ from typing import Callable
 from tui.core.errors import GaveUp, Offline, ResolveError, ServiceError
 from tui.core.failures import Network
 
-QUIET = 15.0  # s after a failed connection before the network is tried again
+QUIET = 15.0  # s after the network was found unreachable before it is tried again
 NOT_CACHED = "not cached — offline"
 
 
 def unreachable(error: BaseException) -> bool:
-    """Whether `error` says the source could not be reached at all (not an answer it
-    gave): a connection refused or timed out, a name that does not resolve."""
+    """Whether `error` says the network could not be reached at all: a name that does not
+    resolve, no route, a connect that timed out. Not a refusal: that is the host's answer."""
     if isinstance(error, ResolveError):
         return error.unreachable
     failure = error.failure if isinstance(error, (ServiceError, GaveUp)) else None
-    return failure is not None and failure.network in (Network.CONNECT, Network.TIMEOUT)
+    return failure is not None and failure.network is Network.UNREACHABLE
 
 
 class Connectivity:

@@ -13,6 +13,7 @@ from tui.core.expiry import lifetime_end, sane_interval, server_clock_offset
 from tui.core.failures import Failure, Network
 from tui.core.jwt_claims import unverified_exp
 from tui.core.origins import redirect_target, same_origin
+from tui.core.reach import causes, connect_failure
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
 from tui.core.sanitize import printable
@@ -44,10 +45,15 @@ class StreamGrant:
 
 
 def network_failure(exc: httpx.TransportError) -> Failure:
+    """A transport error as a core Failure. A connect that failed is read down to the OSError
+    under it (tui/core/reach.py): a refused connection is this host's failure, no name or
+    no route is the network's."""
     import httpx  # loaded on first use: after the first frame
 
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Failure(network=Network.UNREACHABLE)
     if isinstance(exc, httpx.ConnectError):
-        return Failure(network=Network.CONNECT)
+        return Failure(network=connect_failure(causes(exc)))
     if isinstance(exc, httpx.TimeoutException):
         return Failure(network=Network.TIMEOUT)
     return Failure(network=Network.READ)

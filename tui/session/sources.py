@@ -134,10 +134,10 @@ class ResolverSource:
 
 
 def _failure(error: ExtractionError) -> Failure:
-    """A transient extraction failure as the retry policy's Failure: no connection at all
-    (which tells the session the network is down), or the status the site answered."""
+    """A transient extraction failure as the retry policy's Failure: the network out of
+    reach (which tells the session it is down), or the status the site answered."""
     if error.unreachable:
-        return Failure(network=Network.CONNECT)
+        return Failure(network=Network.UNREACHABLE)
     return Failure(status=error.status) if error.status else Failure(network=Network.READ)
 
 
