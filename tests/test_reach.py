@@ -103,7 +103,9 @@ async def test_a_refused_connection_is_the_hosts_answer_not_the_network(
 
 
 async def test_a_name_that_does_not_resolve_is_the_network() -> None:
-    e = await _transport_error(f"http://{NOWHERE}/", httpx.Timeout(5))
+    # Time enough for a resolver with no name server to give up on its own (EAI_AGAIN
+    # after its retries) rather than be cut short by the connect timeout.
+    e = await _transport_error(f"http://{NOWHERE}/", httpx.Timeout(5, connect=60))
     assert any(isinstance(c, socket.gaierror) for c in causes(e))
     failure = network_failure(e)
     assert failure.network is Network.UNREACHABLE
