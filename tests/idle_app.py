@@ -15,10 +15,10 @@ from tui.config import store
 from tui.config.schema import Config
 from tui.config.validate import Issue, validate_text
 from tui.core.errors import ResolveError
-from tui.core.player_events import PlayerEvent
 from tui.core.leases import Lease, LeaseKind, LeaseState
 from tui.core.m3u import Entry
 from tui.core.models import ItemStatus, QueueItem, StreamInfo
+from tui.core.player_events import PlayerEvent
 from tui.core.queue import Queue
 from tui.demo.catalog import TRACKS
 from tui.session.manager import SessionManager

@@ -22,10 +22,10 @@ from typing import Callable, Mapping
 from tui.core.bus import EventBus
 from tui.core.errors import GaveUp
 from tui.core.events import BusEvent, Level, LogEvent, NowPlayingChanged
-from tui.core.player_events import (EndReason, Ended, PauseChanged, PlayerEvent, Progress,
-                                    Restarted, Started)
 from tui.core.models import QueueItem, StreamInfo
 from tui.core.nowplaying import NowPlaying
+from tui.core.player_events import (EndReason, Ended, PauseChanged, PlayerEvent, Progress,
+                                    Restarted, Started)
 from tui.core.queue import Queue
 from tui.core.refs import RefKind
 from tui.session.playback import Playback

@@ -17,10 +17,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from tests.playback_fakes import DURATION, PendingOpen, Rig, Success
 from tui.core.errors import GaveUp, ResolveError, ServiceError
-from tui.core.player_events import Ended, PlayerEvent, Restarted, Started
 from tui.core.failures import Failure
 from tui.core.models import ItemStatus, QueueItem
 from tui.core.nowplaying import PlayState
+from tui.core.player_events import Ended, PlayerEvent, Restarted, Started
 from tui.core.verdicts import Act, after_end
 from tui.session.playback import RESTART_AFTER
 from tui.session.settings import PlaybackSettings

@@ -19,9 +19,9 @@ import pytest
 from tests.helpers import Recorder
 from tui.adapters.mpv_player import MpvPlayer
 from tui.core.events import Level
-from tui.core.player_events import Ended, EndReason, PlayerEvent
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
+from tui.core.player_events import Ended, EndReason, PlayerEvent
 from tui.core.retry import RetryPolicy
 from tui.demo.catalog import BY_ID
 from tui.demo.options import DemoOptions

@@ -13,8 +13,8 @@ from pathlib import Path
 from tui.adapters.mpv_player import MpvPlayer
 from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tests.helpers import Recorder
-from tui.core.player_events import PlayerEvent, Restarted
 from tui.core.nowplaying import PlayState
+from tui.core.player_events import PlayerEvent, Restarted
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Protocol
 
-from .player_events import PlayerEvent
 from .m3u import Entry
 from .models import StreamInfo, Tags
+from .player_events import PlayerEvent
 
 
 class Player(Protocol):

@@ -9,9 +9,9 @@ import enum
 from dataclasses import dataclass
 
 from .errors import GaveUp, LoginRequired, Offline, ResolveError, ServiceError
-from .player_events import EndReason
 from .extraction import ExtractionError
 from .failures import FailureClass
+from .player_events import EndReason
 from .redact import redact
 
 EARLY_EOF_MARGIN = 2.0  # s before the known end that an EOF counts as a cut-off stream

@@ -13,9 +13,9 @@ from typing import Callable
 from tui.core.commands import Command, Reloaded
 from tui.core.errors import Offline
 from tui.core.events import Level
-from tui.core.player_events import Ended
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
+from tui.core.player_events import Ended
 from tui.core.queue import Queue, Repeat
 from tui.core.redact import redact
 from tui.core.verdicts import Act, after_end, after_open_error

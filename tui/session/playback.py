@@ -25,10 +25,10 @@ from tui.core.bus import EventBus
 from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
                                Reloaded, Seek, SeekTo, Stop, TogglePause)
 from tui.core.events import BusEvent, Level, SessionEvent, StreamDegraded
-from tui.core.player_events import (AudioFallback, Ended, PauseChanged, PlayerEvent, Progress,
-                                    Restarted, Started)
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import NowPlaying, PlayState, resting
+from tui.core.player_events import (AudioFallback, Ended, PauseChanged, PlayerEvent, Progress,
+                                    Restarted, Started)
 from tui.core.ports import Player, TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
