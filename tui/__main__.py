@@ -4,7 +4,8 @@ cache.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
 to do) with exit status 2, never as a traceback; an app that ended on an error exits 1;
-Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 quietly."""
+Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 quietly;
+SIGTERM and SIGHUP end ytplay as q does, with 143 and 129."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 SUBCOMMANDS = ("config", "doctor", "cache", "login")
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a command whose reader left exits with
 INTERRUPTED_STATUS = 130  # 128 + SIGINT: what a shell says of a command ended by Ctrl-C
-TERMINATED_STATUS = 143  # 128 + SIGTERM
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +85,7 @@ def _main(argv: list[str]) -> int:
         from tui.ui import graphics
 
         running: list[App[None]] = []  # the app, once there is one
-        resources.enter_context(_sigterm_ends(running))
+        resources.enter_context(_signals_end(running))
         if settings.looks.cover != "off":
             # Its reply read, even when start-up fails (SIGTERM as soon as it asks, too).
             resources.callback(graphics.settle)
@@ -128,27 +128,33 @@ def _main(argv: list[str]) -> int:
 
 
 @contextmanager
-def _sigterm_ends(running: list[App[None]]) -> Iterator[None]:
-    """SIGTERM (`kill`, a logout, a service manager's stop) ends ytplay as q does: the
-    terminal given back, the queue saved, what start-up built closed; before the app runs,
-    start-up is unwound. By default it ends the process at once, leaving the terminal in
-    raw mode on the alternate screen (or in cbreak mode while it is asked what it draws)."""
+def _signals_end(running: list[App[None]]) -> Iterator[None]:
+    """SIGTERM (`kill`, a logout, a service manager's stop) and SIGHUP (the terminal window
+    closed, an ssh session dropped) end ytplay as q does: the terminal given back, the queue
+    saved, what start-up built closed; before the app runs, start-up is unwound. The status
+    says which (128 + the signal). By default either ends the process at once, losing the
+    place in the queue and leaving the terminal in raw mode on the alternate screen (or in
+    cbreak mode while it is asked what it draws)."""
     import asyncio
     from functools import partial
 
-    def terminated(_signal: int, _frame: object) -> None:
+    def ending(signum: int, _frame: object) -> None:
+        status = 128 + signum
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # the app's loop is not running: not yet, or no more
             if not running or running[0].return_code is None:  # (once the app has ended,
-                raise SystemExit(TERMINATED_STATUS) from None   # ytplay is ending anyway)
+                raise SystemExit(status) from None              # ytplay is ending anyway)
             return
-        loop.call_soon_threadsafe(partial(running[0].exit, return_code=TERMINATED_STATUS))
-    previous = signal.signal(signal.SIGTERM, terminated)
+        loop.call_soon_threadsafe(partial(running[0].exit, return_code=status))
+    # A signal ignored from the start stays so: `nohup ytplay` asks to outlive the terminal.
+    previous = {s: signal.signal(s, ending) for s in (signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(s) is not signal.SIG_IGN}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _subcommand(name: str, argv: list[str]) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import logging.handlers
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO
 
 from tui.core.errors import YtplayError
 from tui.core.redact import redact
@@ -53,6 +55,30 @@ def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
     logging.captureWarnings(True)
 
 
+class _Terminal(io.FileIO):
+    """A terminal's file descriptor, whose writes go nowhere once it has hung up (they fail
+    with EIO)."""
+
+    def write(self, data: bytes) -> int | None:  # type: ignore[override]
+        try:
+            return super().write(data)
+        except OSError as e:
+            if e.errno != errno.EIO:
+                raise
+            return len(data)
+
+
+def terminal_stream(fd: int, encoding: str) -> TextIO:
+    """A line-buffered text stream on the terminal at `fd` (closed with it), for Textual to
+    draw on. Once the terminal has hung up (its window closed, the ssh session dropped),
+    what is written goes nowhere: the EIO that writing raised ended Textual's writer thread,
+    and the writes queued for it (30 at most, all there when the terminal stalled before it
+    hung up) blocked the UI loop for good, so the end SIGHUP asks for, which saves the
+    queue, never came."""
+    return io.TextIOWrapper(io.BufferedWriter(_Terminal(fd, "w")), encoding=encoding,
+                            errors="replace", line_buffering=True)
+
+
 def divert_native_stderr(target: Path) -> Callable[[], None]:
     """Point file descriptor 2 at `target`, where ALSA, JACK, PipeWire and libmpv write their
     noise, while Python's `sys.stderr` (which Textual draws on) keeps the terminal.
@@ -63,7 +89,7 @@ def divert_native_stderr(target: Path) -> Callable[[], None]:
     os.dup2(fd, 2)
     os.close(fd)
     encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
-    stream = os.fdopen(os.dup(terminal), "w", buffering=1, encoding=encoding, errors="replace")
+    stream = terminal_stream(os.dup(terminal), encoding)
     saved = sys.stderr, sys.__stderr__
     sys.stderr = sys.__stderr__ = stream
 
