@@ -109,6 +109,35 @@ async def test_filter_as_you_type(demo, player, session) -> None:
         assert len(view.view) == 6 and view.selected_index == 5
 
 
+def _typed_at_once(app: YtplayApp, text: str) -> None:
+    """`text` as a terminal delivers keys typed faster than the app handles them: read in
+    one chunk, parsed as Textual's driver parses it, every key queued before the first is
+    handled."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    for event in [*parser.feed(text), *parser.feed("")]:
+        app.post_message(event)
+
+
+async def test_what_is_typed_right_after_slash_or_a_goes_into_the_field(
+        demo, player, session) -> None:
+    """/ and a open their field at once: the letters typed right after them, before the app
+    has drawn anything, are text in it, not queue keys (d removes, s shuffles, l switches
+    the log)."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        before = titles(pb)
+        _typed_at_once(app, "/lds")
+        await until(pilot, lambda: app.query_one(FilterBar).value == "lds", 10)
+        assert isinstance(app.focused, FilterBar) and titles(pb) == before
+        await pilot.press("escape")
+        assert isinstance(app.focused, QueueView)
+        _typed_at_once(app, "ademo:t2")
+        await until(pilot, lambda: isinstance(app.screen, AddScreen)
+                    and app.screen.query_one(Input).value == "demo:t2", 10)
+        assert titles(pb) == before
+
+
 async def test_add_and_play_next(demo, player, session) -> None:
     async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
         await pilot.press("a")

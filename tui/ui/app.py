@@ -123,7 +123,7 @@ class YtplayApp(App[None]):
         yield NowPlayingPanel(self._cover, id="now-playing")
         with Horizontal(id="main"):
             with Vertical(id="queue-column"):
-                yield QueueView(lambda: self.queue, id="queue")
+                yield QueueView(lambda: self.queue, self._queue_edit, id="queue")
                 yield FilterBar(id="filter")
             with Vertical(id="side"):
                 yield SessionPanel(self._leases, id="session")
@@ -260,34 +260,36 @@ class YtplayApp(App[None]):
         for logs in self.query(LogsPane):
             logs.add_event(message.event)
 
-    def on_queue_view_action(self, message: QueueView.Action) -> None:
+    def _queue_edit(self, edit: QueueEdit, index: int | None) -> None:
         # The filter and the add dialog need no session: on the first frame they open at
         # once, so that what is typed next goes into them rather than acting as keys.
-        match message.edit:
+        match edit:
             case QueueEdit.FILTER:
                 bar = self.query_one(FilterBar)
                 bar.display = True
-                bar.focus()
+                # Now, not once the messages queued are handled (as Widget.focus would): the
+                # keys typed right after / are among them.
+                self.screen.set_focus(bar)
             case QueueEdit.ADD | QueueEdit.ADD_NEXT:
                 from .screens.add import AddScreen
 
-                play_next = message.edit is QueueEdit.ADD_NEXT
+                play_next = edit is QueueEdit.ADD_NEXT
 
                 def added(refs: list[str] | None) -> None:
                     if refs:
                         self._add(refs, play_next)
                 self.push_screen(AddScreen(play_next), added)
             case _:
-                self._edit(message)
+                self._edit(edit, index)
 
     @once_started
-    def _edit(self, message: QueueView.Action) -> None:
-        view, edits, i = self.query_one(QueueView), self._playback.edits, message.index
-        match message.edit:
+    def _edit(self, edit: QueueEdit, i: int | None) -> None:
+        view, edits = self.query_one(QueueView), self._playback.edits
+        match edit:
             case QueueEdit.PLAY if i is not None:
                 self._playback.play(i)
             case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
-                view.select(edits.move(i, -1 if message.edit is QueueEdit.MOVE_UP else 1))
+                view.select(edits.move(i, -1 if edit is QueueEdit.MOVE_UP else 1))
             case QueueEdit.MOVE_TOP if i is not None:
                 view.select(edits.move_to_top(i))
             case QueueEdit.REMOVE if i is not None:

@@ -13,7 +13,6 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -73,26 +72,27 @@ class QueueView(ScrollView, can_focus=True):
         Binding("d,delete", "post('remove')", "Remove", id="remove"),
         Binding("u", "post('undo')", "Undo remove", show=False, id="undo"),
         Binding("C", "post('clear')", "Clear queue", show=False, id="clear"),
-        Binding("a", "post('add')", "Add", id="add"),
-        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next"),
-        Binding("slash", "post('filter')", "Filter", id="filter"),
+        # priority: carried out as the app reads the key, before it hands the keys typed
+        # right after it to the queue, so that they go into the field these open instead.
+        Binding("a", "post('add')", "Add", id="add", priority=True),
+        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next",
+                priority=True),
+        Binding("slash", "post('filter')", "Filter", id="filter", priority=True),
         Binding("s", "post('shuffle')", "Shuffle", show=False, id="shuffle"),
         Binding("r", "post('repeat')", "Repeat", show=False, id="repeat"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=True)
 
-    class Action(Message):
-        """A queue edit the user asked for, and the queue index it applies to."""
-
-        def __init__(self, edit: QueueEdit, index: int | None) -> None:
-            super().__init__()
-            self.edit = edit
-            self.index = index
-
-    def __init__(self, queue: Callable[[], Queue], **kwargs: object) -> None:
+    def __init__(self, queue: Callable[[], Queue],
+                 edit: Callable[[QueueEdit, int | None], None], **kwargs: object) -> None:
+        """`edit`: carries out a queue edit the person asked for on a queue index. Called
+        while the key is handled, not posted as a message: keys typed at once are queued
+        before the first is handled, and a message would come after all of them (what is
+        typed right after / would act on the queue instead of going into the filter)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._queue = queue
+        self._edit = edit
         self.filter_text = ""
         self.view: list[int] = []          # queue indexes shown, in order
         # The cursor goes to the current item (a restored queue's, a playlist's first) until
@@ -237,12 +237,12 @@ class QueueView(ScrollView, can_focus=True):
     def action_post(self, name: str) -> None:
         """Ask for queue edit `name` (a QueueEdit value, from a binding) on the selected
         item (the app carries it out)."""
-        self.post_message(self.Action(QueueEdit(name), self.selected_index))
+        self._edit(QueueEdit(name), self.selected_index)
 
     def action_play_selected(self) -> None:
         if self.selected_index is not None:
-            self.post_message(self.Action(QueueEdit.PLAY, self.selected_index))
+            self._edit(QueueEdit.PLAY, self.selected_index)
 
     def action_move(self, delta: int) -> None:
         edit = QueueEdit.MOVE_DOWN if delta > 0 else QueueEdit.MOVE_UP
-        self.post_message(self.Action(edit, self.selected_index))
+        self._edit(edit, self.selected_index)
