@@ -352,7 +352,7 @@ sys.exit(main(["--ao", "null", "--demo", "--demo-port", "0"]))
 """
 
 
-@pytest.mark.parametrize("module, name", [("tui.first_frame", "find_libmpv"),
+@pytest.mark.parametrize("module, name", [("tui.libmpv", "find_libmpv"),
                                           ("tui.config.paths", "locate_config"),
                                           ("tui.ui.graphics", "settle")])
 def test_ctrl_c_while_ytplay_starts_ends_it_quietly(tmp_path: Path, module: str,

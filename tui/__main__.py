@@ -54,6 +54,9 @@ def _main(argv: list[str]) -> int:
     # nothing: the collector would walk the growing heap over and over (~7 ms) for no
     # garbage. It is on again, with all that was loaded frozen, once the app runs.
     gc.disable()
+    from tui.libmpv import Lookup
+
+    libmpv = Lookup()  # meanwhile: `ldconfig -p` runs as the first frame's modules load
 
     from tui.config.paths import locate_config, log_dir
     from tui.core.errors import YtplayError
@@ -101,7 +104,7 @@ def _main(argv: list[str]) -> int:
                 resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))
             from tui.first_frame import begin
 
-            begun = begin(args, settings.looks, resources)
+            begun = begin(args, settings.looks, resources, libmpv=libmpv.wait)
         except (YtplayError, OSError) as e:
             print(f"ytplay: {_cannot_start(e)}", file=sys.stderr)
             return 2

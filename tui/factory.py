@@ -19,7 +19,8 @@ from tui.core.errors import PlayerUnavailable
 from tui.core.events import Level, LogEvent
 from tui.core.player_events import PlayerEvent
 from tui.core.ports import Player, Resolver
-from tui.first_frame import LIBMPV_MISSING, Begun, begin
+from tui.first_frame import Begun, begin
+from tui.libmpv import LIBMPV_MISSING
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_fallbacks, ytdlp_options)
 from tui.session.library_files import History, Playlists

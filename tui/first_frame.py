@@ -11,14 +11,13 @@ import dataclasses
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from tui.config.paths import playlists_dir, queue_file
-from tui.core.errors import PlayerUnavailable
 from tui.core.models import QueueItem
 from tui.core.nowplaying import resting
 from tui.core.queue import Queue
-from tui.session.library_files import Playlists, read_m3u, read_playlist
+from tui.libmpv import find_libmpv
 from tui.session.queue_store import QueueStore
 from tui.ui.panels import PANELS
 from tui.ui.starting import FirstFrame, Looks
@@ -27,13 +26,6 @@ if TYPE_CHECKING:
     from tui.config.schema import Config
     from tui.demo.options import DemoOptions
     from tui.demo.service import DemoService
-
-LIBMPV_MISSING = """\
-ytplay needs libmpv, the library behind the mpv player, and could not load it ({detail}).
-Install it from your system's packages — Debian/Ubuntu: sudo apt install libmpv2;
-Fedora: sudo dnf install mpv-libs; Arch: sudo pacman -S mpv; macOS: brew install mpv —
-then run ytplay again."""
-
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -94,15 +86,20 @@ class Begun:
 
 
 def begin(args: argparse.Namespace, looks: Looks, resources: ExitStack,
-          demo: DemoService | None = None) -> Begun:
+          demo: DemoService | None = None, libmpv: Callable[[], None] = find_libmpv) -> Begun:
     """The first frame for this command line: the demo's queue with --demo (its service
-    started, or `demo` when one runs already), else the queue saved last time. Raises
+    started, or `demo` when one runs already), else the queue saved last time. `libmpv`
+    looks for libmpv (`tui.libmpv.Lookup.wait`: the look-up started earlier). Raises
     PlayerUnavailable when libmpv is missing, YtplayError or OSError when a playlist on
     the command line cannot be read (said before the screen, like libmpv's absence)."""
-    find_libmpv()  # loaded once the first frame is drawn; missing, said before the screen
-    added = read_playlist(args.playlist, Playlists(playlists_dir())) if args.playlist else []
-    for path in args.imports:
-        added += [e.item() for e in read_m3u(Path(path).expanduser())]
+    libmpv()  # loaded once the first frame is drawn; missing, said before the screen
+    added: list[QueueItem] = []
+    if args.playlist or args.imports:  # (the playlists' readers load only for them)
+        from tui.session.library_files import Playlists, read_m3u, read_playlist
+
+        added = read_playlist(args.playlist, Playlists(playlists_dir())) if args.playlist else []
+        for path in args.imports:
+            added += [e.item() for e in read_m3u(Path(path).expanduser())]
     if args.demo:
         begun = _demo_queue(args, looks, resources, demo)
     else:
@@ -150,26 +147,3 @@ def demo_options(args: argparse.Namespace) -> DemoOptions:
              "clock_offset": args.demo_clock_offset, "segment_ttl": args.demo_segment_ttl}
     return dataclasses.replace(DemoOptions(port=args.demo_port),
                                **{k: v for k, v in knobs.items() if v is not None})
-
-
-def find_libmpv() -> None:
-    """Raises PlayerUnavailable when libmpv is not installed, without loading it: the
-    look-up python-mpv makes when it is imported."""
-    import ctypes.util
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("mpv")
-    if spec is None or spec.origin is None:
-        detail = "No module named 'mpv'"
-    elif os.name == "nt":  # a DLL on %PATH%, or beside python-mpv
-        beside = Path(spec.origin).parent
-        names = ("mpv-2.dll", "libmpv-2.dll", "mpv-1.dll")
-        if any(ctypes.util.find_library(n) or (beside / n).is_file() for n in names):
-            return
-        detail = "Cannot find mpv-1.dll, mpv-2.dll or libmpv-2.dll in your system %PATH%"
-    elif ctypes.util.find_library("mpv") is None:
-        detail = "Cannot find libmpv in the usual places"
-    else:
-        return
-    raise PlayerUnavailable(LIBMPV_MISSING.format(detail=detail))
