@@ -199,3 +199,24 @@ async def test_search_finds_service_media_and_adds_it(demo, player, session) -> 
         assert pb.queue[len(pb.queue) - 1].title == "Rust and Honey"
         await pilot.press("escape")
         assert not isinstance(app.screen, SearchScreen)
+
+
+async def test_queue_keys_typed_at_once_act_on_what_the_screen_shows(
+        demo, player, session) -> None:
+    """Each of the queue keys typed in one chunk acts on the queue as the one before it
+    left it on the screen: dd on the last item removes the last two, and with a filter K
+    then d removes the item moved, not the one hidden that took its place."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("G")
+        _typed_at_once(app, "dd")
+        await until(pilot, lambda: len(pb.queue) < 6, 10)
+        await pilot.pause()
+        assert titles(pb) == [t.title for t in TRACKS[:4]]
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        await pilot.press("slash", *"signal", "enter")     # Copper Lanterns, Rust and Honey
+        await pilot.press("j")
+        assert pb.queue[view.selected_index].title == "Rust and Honey"
+        _typed_at_once(app, "Kd")
+        await until(pilot, lambda: len(pb.queue) < 6, 10)
+        await pilot.pause()
+        assert "Rust and Honey" not in titles(pb) and "Glass Orchard" in titles(pb)

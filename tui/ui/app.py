@@ -285,13 +285,14 @@ class YtplayApp(App[None]):
     @once_started
     def _edit(self, edit: QueueEdit, i: int | None) -> None:
         view, edits = self.query_one(QueueView), self._playback.edits
+        moved_to: int | None = None
         match edit:
             case QueueEdit.PLAY if i is not None:
                 self._playback.play(i)
             case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
-                view.select(edits.move(i, -1 if edit is QueueEdit.MOVE_UP else 1))
+                moved_to = edits.move(i, -1 if edit is QueueEdit.MOVE_UP else 1)
             case QueueEdit.MOVE_TOP if i is not None:
-                view.select(edits.move_to_top(i))
+                moved_to = edits.move_to_top(i)
             case QueueEdit.REMOVE if i is not None:
                 edits.remove(i)
             case QueueEdit.UNDO:
@@ -302,6 +303,12 @@ class YtplayApp(App[None]):
                 self.notify("shuffle on" if edits.toggle_shuffle() else "shuffle off")
             case QueueEdit.REPEAT:
                 self.notify(f"repeat {edits.cycle_repeat()}")
+        # The view re-read now, not when QueueChanged comes: the keys typed in the same chunk
+        # are handled before that message, and each must act on the queue as this one left it
+        # (dd on the last item, K then d under a filter).
+        view.refresh_view()
+        if moved_to is not None:
+            view.select(moved_to)
 
     @once_started
     def _add(self, refs: list[str], play_next: bool) -> None:
