@@ -32,3 +32,26 @@ async def test_unresolvable_gives_a_reason(demo: DemoService, resolver, path: st
     with pytest.raises(ResolveError) as e:
         await resolver.resolve(demo.base_url + path)
     assert "404" in str(e.value) and "ERROR" not in str(e.value)
+
+
+async def test_yt_dlps_lines_in_the_log_carry_no_colour_codes_on_a_terminal(
+        demo: DemoService, resolver, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Run in a terminal, yt-dlp colours what it says (ERROR: in red): in the log file those
+    would be escape codes around the words."""
+    import io
+    import logging
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    with caplog.at_level(logging.DEBUG, logger="tui.adapters.ytdlp_resolver"):
+        with pytest.raises(ResolveError):
+            await resolver.resolve(demo.base_url + "/nothing-here")
+    said = [r.getMessage() for r in caplog.records if "yt-dlp:" in r.getMessage()]
+    assert any("404" in line for line in said)
+    assert not any("\x1b[" in line for line in said), said

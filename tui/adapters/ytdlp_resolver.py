@@ -79,6 +79,8 @@ class YtDlpResolver:
             "quiet": True, "no_warnings": True, "noprogress": True, "logger": _QuietLogger(),
             "format": "best" if video else "bestaudio/best", "noplaylist": True,
             "socket_timeout": 15, "skip_download": True,
+            # Its words go to the log file, never to a terminal: no colour codes in them.
+            "color": "no_color",
         }
         self._params = {**self._base, **(options or {})}
 
