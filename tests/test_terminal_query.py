@@ -183,3 +183,22 @@ def test_keys_typed_as_ytplay_starts_are_not_lost_to_the_terminals_answers(
         assert term.proc.wait(timeout=10) == 0
     finally:
         term.close()
+
+
+def test_a_pixel_size_smaller_than_the_cells_is_not_taken_for_the_cell_size() -> None:
+    """A terminal that tells fewer pixels than it has cells (garbage, or a cell 0 pixels
+    wide) is asked the cell size instead, as one that tells none."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 60, 30))
+    stop = threading.Event()
+    player = threading.Thread(target=_play_terminal,
+                              args=(master, {**NEITHER, **CELL_9_BY_18}, stop), daemon=True)
+    player.start()
+    try:
+        with terminal_query.quiet(slave):
+            drawing = terminal_query.ask(slave, slave, timeout=10)
+    finally:
+        stop.set()
+        os.close(slave)
+        os.close(master)
+    assert drawing.answered and drawing.cell == (9, 18)

@@ -67,9 +67,9 @@ def pixel_cell(fd: int) -> tuple[int, int] | None:
             "HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
     except OSError:
         return None
-    if not (rows and cols and width and height):
-        return None
-    return width // cols, height // rows
+    cell = width // cols if cols else 0, height // rows if rows else 0
+    # Fewer pixels than cells is no size (a terminal that fills in garbage): asked instead.
+    return cell if all(cell) else None
 
 
 def ask(read_fd: int, write_fd: int, timeout: float = 1.0) -> Drawing:
