@@ -34,3 +34,16 @@ def test_missing_libmpv_is_one_clear_paragraph_and_exit_2() -> None:
     assert r.returncode == 2
     assert "libmpv2" in r.stderr and "Traceback" not in r.stderr + r.stdout
     assert r.stderr.startswith("ytplay: ytplay needs libmpv")
+
+
+def test_a_libmpv_search_that_fails_is_said_before_any_screen() -> None:
+    # libmpv not in ld.so's cache, so ctypes asks the C compiler, which wants a temporary
+    # file, and there is no folder to make one in: the search raises OSError (on the thread
+    # start-up runs it on).
+    code = ("import ctypes.util, sys, tempfile\n"
+            "ctypes.util._findSoname_ldconfig = lambda name: None\n"
+            "tempfile.tempdir = '/nonexistent'\n"
+            "from tui.__main__ import main; sys.exit(main(['--demo']))")
+    r = run(code=code)
+    assert r.returncode == 2 and r.stdout == ""  # no screen drawn
+    assert "Traceback" not in r.stderr and r.stderr.startswith("ytplay: /nonexistent/")

@@ -47,7 +47,7 @@ class Lookup:
     """`find_libmpv` on a thread, started at once; `wait` gives its answer."""
 
     def __init__(self) -> None:
-        self._error: PlayerUnavailable | None = None
+        self._error: Exception | None = None
         # An event, not Thread.join: a join that a signal handler's exception interrupts can
         # mark the thread stopped while it still runs (CPython 3.11).
         self._done = threading.Event()
@@ -56,13 +56,14 @@ class Lookup:
     def _find(self) -> None:
         try:
             find_libmpv()
-        except PlayerUnavailable as e:
+        except Exception as e:  # said where start-up would have said it (not a traceback)
             self._error = e
         finally:
             self._done.set()
 
     def wait(self) -> None:
-        """Raises PlayerUnavailable when libmpv is not installed."""
+        """Raises PlayerUnavailable when libmpv is not installed, or what else the look-up
+        raised (an OSError: ctypes' search wants a temporary file, for one)."""
         self._done.wait()
         if self._error is not None:
             raise self._error
