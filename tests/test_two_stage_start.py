@@ -134,6 +134,23 @@ async def test_the_event_log_comes_after_the_first_frame_where_its_box_stood(
 
 
 @pytest.mark.timeout(120)
+async def test_queue_edits_pressed_before_the_session_exists_act_on_what_they_select(
+        demo: DemoService, tmp_path: Path) -> None:
+    """A queue edit kept for the session is made on the item selected once the edits kept
+    before it are made: j j K d on the first frame moves the third item up and removes it
+    (with the index as pressed, d removed the item K had moved down into that place)."""
+    _saved_queue(demo, current=0, position=0.0)
+    async with _on_its_first_frame(["--ao", "null"], tmp_path / "config.toml") as (
+            app, pilot, release):
+        await pilot.press("j", "j", "K", "d")
+        release.set()
+        await until(pilot, lambda: app.playback is not None
+                    and len(app.playback.queue) == 3, 60)
+        assert [i.title for i in app.playback.queue] == [
+            TRACKS[0].title, TRACKS[1].title, TRACKS[3].title]
+
+
+@pytest.mark.timeout(120)
 async def test_keys_pressed_before_the_demo_plays_are_not_undone_by_its_start(
         demo: DemoService, tmp_path: Path) -> None:
     """The demo (and `ytplay URL`) plays an item once the app is up: n n pressed on the

@@ -39,6 +39,7 @@ from .widgets.session_panel import SessionPanel
 
 if TYPE_CHECKING:
     from tui.config.schema import Config
+    from tui.core.models import QueueItem
     from tui.session.downloads import Downloads
     from tui.session.playback import Playback
 
@@ -280,10 +281,16 @@ class YtplayApp(App[None]):
                         self._add(refs, play_next)
                 self.push_screen(AddScreen(play_next), added)
             case _:
-                self._edit(edit, index)
+                self._edit(edit, index, None if index is None else self.queue[index])
 
     @once_started
-    def _edit(self, edit: QueueEdit, i: int | None) -> None:
+    def _edit(self, edit: QueueEdit, i: int | None, item: QueueItem | None) -> None:
+        # Kept for the session (pressed on the first frame), the edit is made on the item
+        # selected, wherever the edits kept before it have moved it (j j K d removes the item
+        # K moved up, not the one that came down into its place); at its index as pressed
+        # when one of them removed it (d d removes two).
+        if item is not None and any(it is item for it in self.queue):
+            i = self.queue.index_of(item)
         view, edits = self.query_one(QueueView), self._playback.edits
         moved_to: int | None = None
         match edit:
