@@ -8,7 +8,8 @@ layer uses.
 | auth          | 401                                                   | refresh token once, replay   |
 | expired       | 403/410 on a signed URL, premature EOF,               | refresh URL/session once,    |
 |               | `unknown_session`, `url_expired`                      | retry at the same position   |
-| deterministic | 400, 403 `stream_limit`, 404, `invalid_grant`, 4xx    | never retried                |
+| deterministic | 400, 403 `stream_limit`, 404, `invalid_grant`, 4xx,   | never retried                |
+|               | an answer too large to read (`too_large`)             |                              |
 """
 
 from __future__ import annotations
@@ -54,9 +55,11 @@ _TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 # between, a truncated body): most often passing, so retried within the budget.
 _TRANSIENT_CODES = frozenset({"bad_answer"})
 _EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})
+# `too_large`: an answer past what it can sensibly be (tui/session/capped_body.py), the
+# service's doing: asked again, it would only be read up to the cap again.
 _DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_client",
                                   "unsupported_grant_type", "unknown_media",
-                                  "unsafe_redirect"})
+                                  "unsafe_redirect", "too_large"})
 
 
 def classify(f: Failure) -> FailureClass:

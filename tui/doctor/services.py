@@ -25,7 +25,8 @@ TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 async def _reachable(http: httpx.AsyncClient, what: str, url: str, edit: str) -> Line | None:
     """An error line when nothing answers at `url`; None when something does."""
     try:
-        await http.get(url, follow_redirects=False)
+        async with http.stream("GET", url, follow_redirects=False):
+            pass  # an answer is all this asks: its body, of any size, is not read
     except httpx.ConnectError as e:
         return error(what, f"nothing answers at {url} ({_why(e)})",
                      f"start the service, or correct its URL: {edit}")

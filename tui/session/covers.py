@@ -28,6 +28,7 @@ from tui.core.origins import same_origin
 from tui.core.ports import TagReader
 from tui.core.redact import redact
 
+from .capped_body import read_capped
 from .manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -184,12 +185,7 @@ class CoverStore:
                 if r.status_code != 200:
                     log.info("no cover from %s: %s", redact(url), r.status_code)
                     return None
-                data = bytearray()
-                async for chunk in r.aiter_bytes():
-                    data += chunk
-                    if len(data) > MAX_BYTES:
-                        return None
-                return bytes(data)
+                return await read_capped(r, MAX_BYTES)
         except httpx.HTTPError as e:
             log.info("no cover from %s: %s", redact(url), type(e).__name__)
             return None

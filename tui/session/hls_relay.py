@@ -32,6 +32,7 @@ from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, Variant, choose
                           expiry, for_player, is_master, parse_master, parse_media)
 from tui.core.origins import origin
 
+from .capped_body import read_capped
 from .relay import Upstream, UpstreamProvider
 from .service_client import failure_of, network_failure
 
@@ -181,20 +182,18 @@ class HlsRelay:
         is not read on: it would be held in memory), and the response it came with."""
         import httpx  # loaded on first use: after the first frame
 
-        body = bytearray()
         try:
             async with self.http.stream("GET", url, headers=headers) as response:
                 if response.status_code >= 400:
                     raise await failure_of(response, signed_url=True)
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > limit:
-                        raise ServiceError(f"{what} is larger than {limit >> 20} MiB; it "
-                                           "cannot be relayed", Failure(400))
+                body = await read_capped(response, limit)
         except httpx.TransportError as e:
             raise ServiceError(f"{type(e).__name__} fetching {what}",
                                network_failure(e)) from None
-        return bytes(body), response
+        if body is None:
+            raise ServiceError(f"{what} is larger than {limit >> 20} MiB; it cannot be "
+                               "relayed", Failure(400))
+        return body, response
 
     async def _get_playlist(self, url: str, headers: dict[str, str]) -> tuple[bytes, str]:
         body, response = await self._get(url, headers, limit=MAX_PLAYLIST_BYTES,

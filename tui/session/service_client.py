@@ -3,6 +3,7 @@ raised as a ServiceError carrying a core Failure, so one table decides what happ
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from tui.core.reach import causes, connect_failure
 from tui.core.redact import redact
 from tui.core.retry import parse_retry_after
 from tui.core.sanitize import printable
+from tui.core.sizefmt import human_size
+
+from .capped_body import read_capped
 
 if TYPE_CHECKING:
     import httpx
@@ -26,6 +30,9 @@ T = TypeVar("T")
 DEFAULT_HEARTBEAT = 30.0    # s, when the service names none that makes sense
 MAX_REDIRECTS = 5
 MESSAGE_CHARS = 200         # of an error body's `message` kept in the error's text
+ERROR_BODY_BYTES = 16 << 10  # of an error body read for its code and message; past it, none
+MAX_ANSWER_BYTES = 1 << 20   # of a JSON answer: tokens, a device code, a playback session
+MAX_LIBRARY_BYTES = 16 << 20  # the library is one answer, every item in it
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
@@ -60,16 +67,17 @@ def network_failure(exc: httpx.TransportError) -> Failure:
 
 
 async def failure_of(response: httpx.Response, *, signed_url: bool = False) -> ServiceError:
-    """The ServiceError for an error response; reads its error body (docs/PROTOCOL.md,
-    "Conventions") if any."""
+    """The ServiceError for an error response opened with `stream`; reads its error body
+    (docs/PROTOCOL.md, "Conventions") if any, and not past ERROR_BODY_BYTES."""
     import httpx  # loaded on first use: after the first frame
 
     code = message = None
     try:
-        await response.aread()
-        body = response.json()
-        code, message = body.get("error"), body.get("message")
-    except (ValueError, AttributeError, httpx.HTTPError):
+        raw = await read_capped(response, ERROR_BODY_BYTES)  # past it: the status decides
+        body = json.loads(raw) if raw else None
+        if isinstance(body, dict):
+            code, message = body.get("error"), body.get("message")
+    except (ValueError, httpx.HTTPError):
         pass
     # `error` decides what happens next (tui/core/failures.py): only a short code counts
     # (RFC 6749, 5.2); a hostile server's object or paragraph there is no code at all.
@@ -103,9 +111,11 @@ class SessionApiClient:
             self._warn(text)
 
     async def _call(self, method: str, path: str, *, token: str | None = None,
-                    url: str | None = None, **kwargs: Any) -> httpx.Response:
-        """`path` under base_url; or `url`, a full address, when the caller has checked that
-        it is under the service's origin."""
+                    url: str | None = None, limit: int = MAX_ANSWER_BYTES,
+                    **kwargs: Any) -> tuple[httpx.Response, bytes]:
+        """The response and its body, at most `limit` bytes of it. `path` under base_url; or
+        `url`, a full address, when the caller has checked that it is under the service's
+        origin."""
         import httpx  # loaded on first use: after the first frame
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -114,32 +124,51 @@ class SessionApiClient:
             try:
                 # Every call here carries a credential (a password, a refresh token, a
                 # bearer): redirects are followed by hand, and only within the origin.
-                response = await self.http.request(method, url, headers=headers,
-                                                   follow_redirects=False, **kwargs)
+                async with self.http.stream(method, url, headers=headers,
+                                            follow_redirects=False, **kwargs) as response:
+                    target = self._redirect(url, response)
+                    if target is None:
+                        return response, await self._body(response, limit)
+                    url = target
             except httpx.TransportError as e:
                 raise ServiceError(f"{type(e).__name__} talking to {self.base_url}",
                                    network_failure(e)) from None
-            location = response.headers.get("Location")
-            if not (response.is_redirect and location):
-                break
-            target = redirect_target(url, location)
-            if not same_origin(target, self.base_url):
-                where = redact(str(httpx.URL(target).copy_with(query=None)))
-                raise ServiceError(
-                    f"{self.base_url} redirected a request carrying credentials to {where}; "
-                    "not followed (credentials go only to the service's own origin: check "
-                    "base_url in [[services]])",
-                    Failure(response.status_code, "unsafe_redirect"))
-            url = target
-        else:
-            raise ServiceError(f"{self.base_url}: too many redirects",
-                               Failure(response.status_code, "unsafe_redirect"))
+        raise ServiceError(f"{self.base_url}: too many redirects",
+                           Failure(response.status_code, "unsafe_redirect"))
+
+    def _redirect(self, url: str, response: httpx.Response) -> str | None:
+        """Where a redirect within the service's origin leads; None for an answer that is
+        no redirect. A ServiceError for one that leaves the origin."""
+        import httpx  # loaded on first use: after the first frame
+
+        location = response.headers.get("Location")
+        if not (response.is_redirect and location):
+            return None
+        target = redirect_target(url, location)
+        if not same_origin(target, self.base_url):
+            where = redact(str(httpx.URL(target).copy_with(query=None)))
+            raise ServiceError(
+                f"{self.base_url} redirected a request carrying credentials to {where}; "
+                "not followed (credentials go only to the service's own origin: check "
+                "base_url in [[services]])",
+                Failure(response.status_code, "unsafe_redirect"))
+        return target
+
+    async def _body(self, response: httpx.Response, limit: int) -> bytes:
+        """The body of an answer that is no redirect; a ServiceError for an error answer and
+        for a body past `limit`: the service's fault, not retried."""
         offset = server_clock_offset(response.headers.get("Date"), time.time())
         if offset is not None:
             self.clock_offset = offset
         if response.status_code >= 400:
             raise await failure_of(response)
-        return response
+        body = await read_capped(response, limit)
+        if body is None:
+            where = redact(str(response.request.url.copy_with(query=None)))
+            raise ServiceError(f"{response.status_code} from {where}: an answer larger than "
+                               f"{human_size(limit)}; not read",
+                               Failure(response.status_code, "too_large"))
+        return body
 
     def _tokens(self, body: dict[str, Any]) -> TokenSet:
         access = body["access_token"]
@@ -167,12 +196,13 @@ class SessionApiClient:
         return StreamGrant(str(b["stream_url"]), expires, session_id, interval)
 
     async def _answer(self, method: str, path: str, read: Callable[[Any], T], *,
-                      token: str | None = None, **kwargs: Any) -> T:
+                      token: str | None = None, limit: int = MAX_ANSWER_BYTES,
+                      **kwargs: Any) -> T:
         """`read` applied to the JSON answer; an answer that is not what the protocol says
         (not JSON, a key missing, a wrong type) is a ServiceError like any other."""
-        r = await self._call(method, path, token=token, **kwargs)
+        r, body = await self._call(method, path, token=token, limit=limit, **kwargs)
         try:
-            return read(r.json())
+            return read(json.loads(body))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             where = redact(str(r.request.url.copy_with(query=None)))  # the endpoint asked
             raise ServiceError(f"{r.status_code} from {where}: not the answer the protocol "
@@ -192,7 +222,8 @@ class SessionApiClient:
     async def library(self, token: str) -> list[dict[str, Any]]:
         def read(b: Any) -> list[dict[str, Any]]:
             return [dict(item) for item in b["items"]]
-        return await self._answer("GET", "/api/v1/library", read, token=token)
+        return await self._answer("GET", "/api/v1/library", read, token=token,
+                                  limit=MAX_LIBRARY_BYTES)
 
     async def start_session(self, token: str, media_id: str, device_id: str) -> StreamGrant:
         return await self._answer("POST", "/api/v1/playback/session/start",
@@ -209,11 +240,8 @@ class SessionApiClient:
         only at the service's own origin. At most `limit` bytes."""
         if not same_origin(url, self.base_url):
             raise ValueError("not under the service's origin")
-        r = await self._call("GET", "", token=token, url=url)
-        if len(r.content) > limit:
-            raise ServiceError(f"an image of {len(r.content)} bytes from {self.base_url}",
-                               Failure(r.status_code, "too_large"))
-        return r.content
+        _response, body = await self._call("GET", "", token=token, url=url, limit=limit)
+        return body
 
     async def stop_session(self, token: str, session_id: str) -> None:
         await self._call("POST", f"/api/v1/playback/session/{session_id}/stop", token=token)
