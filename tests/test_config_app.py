@@ -54,6 +54,24 @@ async def test_edit_a_value_in_the_app_and_save(tmp_path: Path) -> None:
         assert (tmp_path / "config.toml.bak").read_text() == original
 
 
+async def test_the_arrows_move_the_caret_in_the_editor_and_keys_are_text(
+        tmp_path: Path) -> None:
+    """In the config editor ←/→ move the caret (they seek everywhere else), and the app's
+    keys are text (n is not Next, q does not quit)."""
+    path = tmp_path / "config.toml"
+    async with real_app(path) as (app, pilot, seen):
+        await until(pilot, lambda: app.playback.now.index == 0)  # the demo plays its first
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfigEditor))
+        area = app.screen.query_one(TextArea)
+        area.move_cursor((0, 0))
+        await pilot.press("right", "right", "n", "q")
+        await pilot.pause()
+        assert area.cursor_location == (0, 4)
+        assert area.text.splitlines()[0][2:4] == "nq"
+        assert isinstance(app.screen, ConfigEditor) and app.playback.now.index == 0
+
+
 async def test_cancel_discards(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     async with real_app(path) as (app, pilot, seen):

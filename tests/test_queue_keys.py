@@ -138,6 +138,24 @@ async def test_what_is_typed_right_after_slash_or_a_goes_into_the_field(
         assert titles(pb) == before
 
 
+async def test_keys_typed_at_once_act_in_the_order_typed(demo, player, session) -> None:
+    """A key that opens a dialog and the text typed into it, in one chunk: f opens the
+    search with abba in it (the a's are not the add key); d then a removes the selected
+    item, then opens the add dialog."""
+    from tui.ui.screens.search import SearchScreen
+
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        _typed_at_once(app, "fabba")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen)
+                    and app.screen.query_one(Input).value == "abba", 10)
+        await pilot.press("escape")
+        await until(pilot, lambda: len(app.screen_stack) == 1, 10)
+        before = titles(pb)
+        _typed_at_once(app, "jda")
+        await until(pilot, lambda: isinstance(app.screen, AddScreen), 10)
+        assert titles(pb) == before[:1] + before[2:]
+
+
 async def test_add_and_play_next(demo, player, session) -> None:
     async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
         await pilot.press("a")

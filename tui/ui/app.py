@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, TypeVar
 
@@ -24,7 +25,7 @@ from tui.core.queue import Queue
 
 from . import graphics, messages
 from .panels import toggled
-from .keys import APP_KEYS, VOLUME_STEP
+from .keys import APP_ACTIONS, APP_KEYS, VOLUME_STEP
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
@@ -339,9 +340,20 @@ class YtplayApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # ←/→ seek everywhere (priority), except in a text field, where they move the caret.
-        if action == "seek" and isinstance(self.focused, Input):
-            return False
+        if action == "seek":
+            return not self._typing()
+        # The app's other keys (all priority, tui/ui/keys.py): on the main screen, not in its
+        # filter; not over a dialog or in the config editor, as when they were not priority.
+        if action in APP_ACTIONS:
+            return len(self.screen_stack) == 1 and not self._typing()
         return True
+
+    def _typing(self) -> bool:
+        """Whether the focus is in a text field: the filter, a dialog's, the config editor."""
+        # TextArea is loaded only with the config editor (tree-sitter with it, ~5 ms).
+        text_area = sys.modules.get("textual.widgets._text_area")
+        return isinstance(self.focused, Input) or (
+            text_area is not None and isinstance(self.focused, text_area.TextArea))
 
     @classmethod
     def all_bindings(cls) -> list[Binding]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.binding import Binding, BindingType
 
 # How far one key press seeks (seconds), and how much it changes the volume (percent).
@@ -38,3 +40,13 @@ APP_KEYS: list[BindingType] = [
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
+
+# All priority: carried out as the app reads each key, in the order typed. A key that is not
+# a priority binding is handed to the focused widget and its binding looked up when that
+# widget gets to it, against the focus of that moment: typed in one chunk, f then abba
+# opened the add dialog (a, a priority key of the queue) before the search, which lost the
+# f. The app's check_action keeps them out of text fields and dialogs, where the focused
+# widget's own keys come first.
+APP_KEYS = [dataclasses.replace(b, priority=True) if isinstance(b, Binding) else b
+            for b in APP_KEYS]
+APP_ACTIONS = frozenset(b.action.split("(")[0] for b in APP_KEYS if isinstance(b, Binding))

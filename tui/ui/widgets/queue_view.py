@@ -4,6 +4,7 @@ is marked, failures show their reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from typing import Callable
 
@@ -58,7 +59,10 @@ MIN_TITLE = 8
 
 class QueueView(ScrollView, can_focus=True):
     DEFAULT_CSS = sibling_css(__file__)
-    BINDINGS = [
+    # All priority (while the queue has the focus): carried out as the app reads each key,
+    # in the order typed, with the app's own (tui/ui/keys.py says why). Keys typed right
+    # after / or a then go into the field these open.
+    BINDINGS = [dataclasses.replace(b, priority=True) for b in [
         Binding("enter", "play_selected", "Play selected", id="play_selected"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="cursor_down"),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="cursor_up"),
@@ -72,15 +76,12 @@ class QueueView(ScrollView, can_focus=True):
         Binding("d,delete", "post('remove')", "Remove", id="remove"),
         Binding("u", "post('undo')", "Undo remove", show=False, id="undo"),
         Binding("C", "post('clear')", "Clear queue", show=False, id="clear"),
-        # priority: carried out as the app reads the key, before it hands the keys typed
-        # right after it to the queue, so that they go into the field these open instead.
-        Binding("a", "post('add')", "Add", id="add", priority=True),
-        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next",
-                priority=True),
-        Binding("slash", "post('filter')", "Filter", id="filter", priority=True),
+        Binding("a", "post('add')", "Add", id="add"),
+        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next"),
+        Binding("slash", "post('filter')", "Filter", id="filter"),
         Binding("s", "post('shuffle')", "Shuffle", show=False, id="shuffle"),
         Binding("r", "post('repeat')", "Repeat", show=False, id="repeat"),
-    ]
+    ]]
 
     cursor: reactive[int] = reactive(0, repaint=True)
 
