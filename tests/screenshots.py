@@ -101,11 +101,12 @@ def to_png(svgs: list[Path]) -> list[Path]:
 
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
-    # The developer's own config, queue and tokens stay out of the pictures and untouched.
+    # The developer's own config, queue, tokens and media cache stay out of the pictures and
+    # untouched (a demo track cached by an earlier run plays with no stream URL to refresh).
     with tempfile.TemporaryDirectory() as home:
         import os
 
-        for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
             os.environ[var] = str(Path(home) / var)
         os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
         svgs = asyncio.run(shoot(out))
