@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
 
 import httpx
 import pytest
 
-from tui.core.errors import ServiceError
+from tests.test_session_tokens import FAST, Rig
+from tui.core.errors import GaveUp, ServiceError
 from tui.core.failures import FailureClass
 from tui.session.covers import MAX_BYTES as MAX_IMAGE_BYTES
 from tui.session.covers import CoverStore
@@ -34,6 +37,7 @@ class HostileServer:
     def __init__(self) -> None:
         self.mode, self.status, self.body = "normal", 200, b""
         self.sent = 0                       # body bytes written
+        self.asked = 0                      # requests answered
         self.hung_up = asyncio.Event()      # the client closed the connection early
         self.url = ""
 
@@ -52,6 +56,7 @@ class HostileServer:
             # answer the client with a reset, which can come before it reads the answer.
             length = re.search(r"\ncontent-length: *(\d+)", asked)
             await reader.readexactly(int(length.group(1)) if length else 0)
+            self.asked += 1
             head = f"HTTP/1.1 {self.status} Answer\r\nConnection: close\r\n"
             if self.mode == "normal":
                 writer.write(f"{head}Content-Length: {len(self.body)}\r\n\r\n".encode()
@@ -122,11 +127,13 @@ async def _refused(hostile: HostileServer, call: Call, status: int) -> ServiceEr
     await asyncio.wait_for(hostile.hung_up.wait(), 10)
     error = e.value
     assert error.failure.status == status
-    # The service's fault, never retried: an error answer keeps its status's class (400).
-    assert error.failure_class is FailureClass.DETERMINISTIC, error
-    if status < 400:
+    if status < 400:  # the service's fault, as an answer that is not the protocol's
         assert error.failure.code == "too_large"
+        assert error.failure_class is FailureClass.TRANSIENT, error
         assert "an answer larger than" in str(error) and "; not read" in str(error), error
+    else:  # an error answer keeps its status's class, and names no code
+        assert error.failure.code is None
+        assert error.failure_class is FailureClass.DETERMINISTIC, error
     return error
 
 
@@ -174,3 +181,19 @@ async def test_a_cover_from_the_web_too_large_is_no_cover(hostile, session, tmp_
     assert await asyncio.wait_for(store.path(hostile.url + "/cover.png"), 10) is None
     await asyncio.wait_for(hostile.hung_up.wait(), 10)
     assert hostile.sent < ENDLESS_STOP
+
+
+async def test_a_refresh_answered_too_large_keeps_the_refresh_token(hostile,
+                                                                   tmp_path: Path) -> None:
+    """Retried as an answer that is not the protocol's, a bounded number of times, then given
+    up: the refresh token is kept (a deterministic failure would throw it away for a login)."""
+    hostile.mode = "huge"
+    rig = Rig(SimpleNamespace(base_url=hostile.url), tmp_path)  # type: ignore[arg-type]
+    rig.store.save("demo", "refresh-1")
+    try:
+        with pytest.raises(GaveUp):
+            await asyncio.wait_for(rig.tokens.token(), 30)
+    finally:
+        await rig.close()
+    assert hostile.asked == FAST.attempts
+    assert rig.store.load("demo") == "refresh-1"

@@ -4,12 +4,12 @@ layer uses.
 | class         | examples                                              | action                       |
 |---------------|-------------------------------------------------------|------------------------------|
 | transient     | connect/read errors, timeouts, 408, 429, 5xx,         | backoff, Retry-After, budget |
-|               | an answer that is not what the protocol says          |                              |
+|               | an answer that is not what the protocol says, or one  |                              |
+|               | too large to read                                     |                              |
 | auth          | 401                                                   | refresh token once, replay   |
 | expired       | 403/410 on a signed URL, premature EOF,               | refresh URL/session once,    |
 |               | `unknown_session`, `url_expired`                      | retry at the same position   |
-| deterministic | 400, 403 `stream_limit`, 404, `invalid_grant`, 4xx,   | never retried                |
-|               | an answer too large to read (`too_large`)             |                              |
+| deterministic | 400, 403 `stream_limit`, 404, `invalid_grant`, 4xx    | never retried                |
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ class Failure:
 
 _TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 # An answer that is not what the protocol says (HTML from a captive portal or a proxy in
-# between, a truncated body): most often passing, so retried within the budget.
-_TRANSIENT_CODES = frozenset({"bad_answer"})
+# between, a truncated body): most often passing, so retried within the budget. So is one
+# too large to read (`too_large`, tui/session/capped_body.py), for the same reason and
+# because a deterministic failure of a refresh would throw the refresh token away.
+_TRANSIENT_CODES = frozenset({"bad_answer", "too_large"})
 _EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})
-# `too_large`: an answer past what it can sensibly be (tui/session/capped_body.py), the
-# service's doing: asked again, it would only be read up to the cap again.
 _DETERMINISTIC_CODES = frozenset({"stream_limit", "invalid_grant", "invalid_client",
                                   "unsupported_grant_type", "unknown_media",
-                                  "unsafe_redirect", "too_large"})
+                                  "unsafe_redirect"})
 
 
 def classify(f: Failure) -> FailureClass:
