@@ -34,6 +34,7 @@ from .widgets.logs_pane import LogsPane, load_event_log
 from .widgets.cover import CoverArt, CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
+from .queue_edits import carry_out
 from .widgets.queue_view import QueueEdit, QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel
@@ -286,37 +287,7 @@ class YtplayApp(App[None]):
 
     @once_started
     def _edit(self, edit: QueueEdit, i: int | None, item: QueueItem | None) -> None:
-        # Kept for the session (pressed on the first frame), the edit is made on the item
-        # selected, wherever the edits kept before it have moved it (j j K d removes the item
-        # K moved up, not the one that came down into its place); at its index as pressed
-        # when one of them removed it (d d removes two).
-        if item is not None and any(it is item for it in self.queue):
-            i = self.queue.index_of(item)
-        view, edits = self.query_one(QueueView), self._playback.edits
-        moved_to: int | None = None
-        match edit:
-            case QueueEdit.PLAY if i is not None:
-                self._playback.play(i)
-            case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
-                moved_to = edits.move(i, -1 if edit is QueueEdit.MOVE_UP else 1)
-            case QueueEdit.MOVE_TOP if i is not None:
-                moved_to = edits.move_to_top(i)
-            case QueueEdit.REMOVE if i is not None:
-                edits.remove(i)
-            case QueueEdit.UNDO:
-                edits.undo_remove()
-            case QueueEdit.CLEAR:
-                edits.clear()
-            case QueueEdit.SHUFFLE:
-                self.notify("shuffle on" if edits.toggle_shuffle() else "shuffle off")
-            case QueueEdit.REPEAT:
-                self.notify(f"repeat {edits.cycle_repeat()}")
-        # The view re-read now, not when QueueChanged comes: the keys typed in the same chunk
-        # are handled before that message, and each must act on the queue as this one left it
-        # (dd on the last item, K then d under a filter).
-        view.refresh_view()
-        if moved_to is not None:
-            view.select(moved_to)
+        carry_out(edit, i, item, self._playback, self.query_one(QueueView), self.notify)
 
     @once_started
     def _add(self, refs: list[str], play_next: bool) -> None:
