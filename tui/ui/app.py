@@ -25,6 +25,7 @@ from tui.core.queue import Queue
 
 from . import graphics, messages
 from .panels import toggled
+from .queue_edits import carry_out
 from .keys import APP_ACTIONS, APP_KEYS, VOLUME_STEP
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
@@ -34,7 +35,6 @@ from .widgets.logs_pane import LogsPane, load_event_log
 from .widgets.cover import CoverArt, CoverFetch
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
-from .queue_edits import carry_out
 from .widgets.queue_view import QueueEdit, QueueView
 from .widgets.retry_log import RetryLog
 from .widgets.session_panel import SessionPanel

@@ -15,10 +15,8 @@ APP_KEYS: list[BindingType] = [
     Binding("space", "toggle_pause", "Play/Pause", id="play_pause"),
     Binding("n", "next", "Next", id="next"),
     Binding("p", "previous", "Previous", id="previous"),
-    # priority: the queue table would otherwise take left/right for its column cursor
-    Binding("left", f"seek({-SEEK_STEP})", f"Back {SEEK_STEP}s", id="seek_back", priority=True),
-    Binding("right", f"seek({SEEK_STEP})", f"Forward {SEEK_STEP}s", id="seek_forward",
-            priority=True),
+    Binding("left", f"seek({-SEEK_STEP})", f"Back {SEEK_STEP}s", id="seek_back"),
+    Binding("right", f"seek({SEEK_STEP})", f"Forward {SEEK_STEP}s", id="seek_forward"),
     Binding("plus,equals_sign", "volume(1)", "Volume up", id="volume_up"),
     Binding("minus", "volume(-1)", "Volume down", id="volume_down"),
     Binding("f", "search", "Search", id="search"),
@@ -41,12 +39,11 @@ APP_KEYS: list[BindingType] = [
     Binding("q", "quit", "Quit", id="quit"),
 ]
 
-# All priority: carried out as the app reads each key, in the order typed. A key that is not
-# a priority binding is handed to the focused widget and its binding looked up when that
-# widget gets to it, against the focus of that moment: typed in one chunk, f then abba
-# opened the add dialog (a, a priority key of the queue) before the search, which lost the
-# f. The app's check_action keeps them out of text fields and dialogs, where the focused
-# widget's own keys come first.
+# All priority, as the queue's: carried out as the app reads each key, in the order typed. A
+# key that is not a priority binding is handed to the focused widget and its binding looked
+# up when that widget gets to it, against the focus of that moment: typed in one chunk, f
+# then abba lost the f to the add dialog. (Priority also keeps ←/→ from the queue's own
+# cursor.) The app's check_action keeps them out of text fields and dialogs.
 APP_KEYS = [dataclasses.replace(b, priority=True) if isinstance(b, Binding) else b
             for b in APP_KEYS]
 APP_ACTIONS = frozenset(b.action.split("(")[0] for b in APP_KEYS if isinstance(b, Binding))

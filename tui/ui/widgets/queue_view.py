@@ -72,15 +72,15 @@ class QueueView(ScrollView, can_focus=True):
         Binding("end,G", "edge(1)", "Last", show=False, id="last"),
         Binding("shift+down,J", "move(1)", "Move down", show=False, id="move_down"),
         Binding("shift+up,K", "move(-1)", "Move up", show=False, id="move_up"),
-        Binding("T", "post('move_top')", "Move to top", show=False, id="move_top"),
-        Binding("d,delete", "post('remove')", "Remove", id="remove"),
-        Binding("u", "post('undo')", "Undo remove", show=False, id="undo"),
-        Binding("C", "post('clear')", "Clear queue", show=False, id="clear"),
-        Binding("a", "post('add')", "Add", id="add"),
-        Binding("A", "post('add_next')", "Add to play next", show=False, id="add_next"),
-        Binding("slash", "post('filter')", "Filter", id="filter"),
-        Binding("s", "post('shuffle')", "Shuffle", show=False, id="shuffle"),
-        Binding("r", "post('repeat')", "Repeat", show=False, id="repeat"),
+        Binding("T", "edit('move_top')", "Move to top", show=False, id="move_top"),
+        Binding("d,delete", "edit('remove')", "Remove", id="remove"),
+        Binding("u", "edit('undo')", "Undo remove", show=False, id="undo"),
+        Binding("C", "edit('clear')", "Clear queue", show=False, id="clear"),
+        Binding("a", "edit('add')", "Add", id="add"),
+        Binding("A", "edit('add_next')", "Add to play next", show=False, id="add_next"),
+        Binding("slash", "edit('filter')", "Filter", id="filter"),
+        Binding("s", "edit('shuffle')", "Shuffle", show=False, id="shuffle"),
+        Binding("r", "edit('repeat')", "Repeat", show=False, id="repeat"),
     ]]
 
     cursor: reactive[int] = reactive(0, repaint=True)
@@ -235,7 +235,7 @@ class QueueView(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_play_selected()
 
-    def action_post(self, name: str) -> None:
+    def action_edit(self, name: str) -> None:
         """Ask for queue edit `name` (a QueueEdit value, from a binding) on the selected
         item (the app carries it out)."""
         self._edit(QueueEdit(name), self.selected_index)
