@@ -1,17 +1,20 @@
 """`ytplay cache ls | size | clear | verify` as subprocesses, on a cache folder filled by
 real downloads from the demo service: what is listed, the sizes, a signed reference shown
-redacted, a truncated and a corrupted file found by verify (exit 1) and dropped."""
+redacted, a truncated and a corrupted file found by verify (exit 1) and dropped; clear and
+verify refused while a ytplay plays from the cache (exit 3), with the command to run again."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tui import cache_cli
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
@@ -162,11 +165,17 @@ async def test_clear_and_verify_wait_for_the_ytplay_that_plays_from_the_cache(fi
     running.load()
     try:
         before = sorted(p.name for p in root.iterdir())
-        for action in ("clear", "verify"):
-            r = ytplay(config, action)
-            assert r.returncode == 1, r.stdout + r.stderr
+        for command in (["clear"], ["clear", "--all"], ["verify"]):
+            r = ytplay(config, *command)
+            # Its own status: not verify's 1 (broken entries found), which it did not look for.
+            assert r.returncode == 3, r.stdout + r.stderr
             assert r.stderr.startswith("ytplay: ytplay is running") and "quit it" in r.stderr
             assert "Traceback" not in r.stderr
+            # The command to run again is the one that was run, --all and --config kept.
+            again = shlex.split(r.stderr.split("`")[1])
+            assert again[:2] == ["ytplay", "cache"]
+            assert vars(cache_cli.parser().parse_args(again[2:])) == \
+                vars(cache_cli.parser().parse_args([*command, "--config", str(config)]))
         assert sorted(p.name for p in root.iterdir()) == before
         assert ytplay(config, "ls").returncode == 0
     finally:

@@ -2,13 +2,16 @@
 no libmpv). References are shown redacted and cleaned (a signed URL's signature never
 reaches the terminal); titles are text from outside and cleaned too.
 
-Exit status: 0; 1 when `verify` found a broken entry (it is dropped, so it is fetched
-again); 2 when the config cannot be read."""
+Exit status (EXIT_STATUSES, also in `ytplay cache --help` and README): 0 done; 1 `verify`
+found broken entries (dropped, so they are fetched again); 2 the config or the cache folder
+cannot be used; 3 `clear` or `verify` refused, nothing removed, because a ytplay plays from
+this cache."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,21 +25,35 @@ from tui.core.sizefmt import human_size
 from tui.session import media_files
 from tui.session.media_cache import CacheState, EntryInfo, MediaCache
 
+BROKEN = 1     # `verify` found broken entries (and dropped them)
+UNUSABLE = 2   # the config or the cache folder cannot be used
+RUNNING = 3    # `clear` or `verify` refused: a ytplay plays from this cache
+
+EXIT_STATUSES = f"""\
+exit status:
+  0  done
+  {BROKEN}  verify found broken entries (dropped: they are fetched again when played)
+  {UNUSABLE}  the config file or the cache folder cannot be used
+  {RUNNING}  clear or verify refused, nothing removed: a ytplay is playing from this cache
+     (quit it, then run the same command again)"""
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ytplay cache",
                                 description="Work with the media cache (what played, and "
-                                            "downloads kept for listening offline).")
+                                            "downloads kept for listening offline).",
+                                epilog=EXIT_STATUSES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="PATH", default=None, help="the config file")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions = {
-        "ls": sub.add_parser("ls", help="list the entries: state, size, pinned, title"),
-        "size": sub.add_parser("size", help="print the bytes held and the cap"),
-        "clear": sub.add_parser("clear", help="remove every entry that is not a download "
-                                              "(pinned)"),
-        "verify": sub.add_parser("verify", help="check every complete entry (length, "
-                                                "checksum); drop and list broken ones, exit 1"),
-    }
+    helps = {"ls": "list the entries: state, size, pinned, title",
+             "size": "print the bytes held and the cap",
+             "clear": "remove every entry that is not a download (pinned)",
+             "verify": f"check every complete entry (length, checksum); drop and list broken "
+                       f"ones, exit {BROKEN}"}
+    actions = {name: sub.add_parser(name, help=text, description=text, epilog=EXIT_STATUSES,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+               for name, text in helps.items()}
     actions["clear"].add_argument("--all", action="store_true",
                                   help="remove downloads (pinned entries) too")
     for action in actions.values():
@@ -88,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         from tui.config_cli import explain
 
         print(explain(e, where), file=sys.stderr)
-        return 2
+        return UNUSABLE
     except YtplayError as e:
         return _bad_config(e, where)
     held = None
@@ -98,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
         cache, truncated = _open(config)
     except BlockingIOError:
         print(f"ytplay: ytplay is running and playing from this cache ({_root(config)}); "
-              f"quit it, then run `ytplay cache {args.action}` again.", file=sys.stderr)
-        return 1
+              f"quit it, then run `{again(args, where)}` again.", file=sys.stderr)
+        return RUNNING
     except OSError as e:
         if held is not None:
             os.close(held)
@@ -112,6 +129,18 @@ def run(args: argparse.Namespace) -> int:
         cache.close()
         if held is not None:
             os.close(held)
+
+
+def again(args: argparse.Namespace, where: ConfigLocation) -> str:
+    """The command the person ran, as they can type it again: the action, its options and
+    --config when that is how the file was named. tests/test_cache_cli.py parses it with
+    the real parser."""
+    words = ["ytplay", "cache", args.action]
+    if getattr(args, "all", False):
+        words.append("--all")
+    if where.named_by == "--config":
+        words += ["--config", str(where.path)]
+    return shlex.join(words)
 
 
 def _root(config: Config) -> Path:
@@ -129,7 +158,7 @@ def _unreadable(error: OSError, config: Config, where: ConfigLocation) -> int:
         f"move it aside, or set [cache] dir with: {hint('edit', where)}"
     print(f"ytplay cache: the media cache folder {root} cannot be read ({why}); {fix}",
           file=sys.stderr)
-    return 2
+    return UNUSABLE
 
 
 def _bad_config(error: YtplayError, where: ConfigLocation) -> int:
@@ -137,7 +166,7 @@ def _bad_config(error: YtplayError, where: ConfigLocation) -> int:
 
     print(f"ytplay: the config file has errors:\n{error}\nFix them with: "
           f"{hint('edit', where)}", file=sys.stderr)
-    return 2
+    return UNUSABLE
 
 
 def _ls(cache: MediaCache, _args: argparse.Namespace) -> int:
@@ -182,4 +211,4 @@ def _verify(cache: MediaCache, truncated: list[str]) -> int:
     for name in broken:
         print(f"broken, dropped (it is fetched again when played): {name}")
     print(f"checked {checked} complete entries: {len(broken)} broken")
-    return 1 if broken else 0
+    return BROKEN if broken else 0
