@@ -20,7 +20,7 @@ from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session import media_files
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.media_cache import MediaCache
+from tui.session.media_cache import ItemMeta, MediaCache
 from tui.session.token_store import TokenStore
 
 SECRET = "s3cr3tT0ken"
@@ -183,3 +183,39 @@ async def test_clear_and_verify_wait_for_the_ytplay_that_plays_from_the_cache(fi
     r = ytplay(config, "clear", "--all")
     assert r.returncode == 0, r.stderr
     assert "removed 3 entries" in r.stdout
+
+
+@pytest.mark.timeout(180)
+async def test_a_failed_download_that_kept_nothing_leaves_no_entry(
+        demo_options: DemoOptions, resolver, tmp_path: Path) -> None:
+    """Downloads that fail for the item's own reason — HLS and the live station (streams
+    that cannot be kept), a page that is gone — leave nothing in `ytplay cache ls` and
+    nothing on disk (each left `partial  0 B of ?`). A download asked for offline, which
+    fetched nothing yet and goes on at the next start, is listed as what it is: pending."""
+    root = tmp_path / "media"
+    with DemoService(demo_options) as demo:
+        cache = MediaCache(root, 1 << 30)
+        session = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"),
+                               cache=cache)
+        downloads = Downloads(session, cache)
+        failing = [demo.hls_url("t4"), demo.hls_url("live"), demo.watch_url("gone")]
+        for ref in failing:
+            downloads.keep(ref, f"kept as {ref}", ItemMeta(title=f"kept as {ref}"))
+        for ref in failing:
+            d = await asyncio.wait_for(downloads.wait(ref), 60)
+            assert d.state is DownloadState.FAILED, d
+        session.connectivity.forced = True  # ytplay --offline: D pins it, fetches nothing
+        downloads.keep("demo:t5", "Glass Orchard", ItemMeta(title="Glass Orchard"))
+        await downloads.aclose()
+        await session.aclose()
+        cache.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\ndir = "{root}"\n')
+
+    ls = ytplay(config, "ls")
+    assert ls.returncode == 0, ls.stderr
+    [line] = ls.stdout.splitlines()
+    assert line.split()[:3] == ["pending", "nothing", "yet"] and "pinned" in line, line
+    assert "Glass Orchard" in line and "0 B of ?" not in ls.stdout
+    left = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+    assert left == [f"{media_files.key_for('demo:t5')}.json"], left

@@ -76,7 +76,17 @@ def label(entry: EntryInfo) -> str:
 def _state(entry: EntryInfo) -> str:
     if entry.state is CacheState.COMPLETE:
         return "complete"
+    if entry.state is CacheState.ABSENT:  # only a download keeps an entry with no bytes
+        return "pending" if entry.pinned else "empty"
     return f"partial {entry.share * 100:3.0f}%" if entry.length else "partial    "
+
+
+def _size(entry: EntryInfo) -> str:
+    if entry.state is CacheState.COMPLETE:
+        return human_size(entry.cached)
+    if entry.state is CacheState.ABSENT:
+        return "nothing yet" if entry.pinned else "0 B"
+    return f"{human_size(entry.cached)} of {human_size(entry.length)}"
 
 
 def _open(config: Config) -> tuple[MediaCache, list[str]]:
@@ -124,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "verify":
             return _verify(cache, truncated)
-        return {"ls": _ls, "size": _size, "clear": _clear}[args.action](cache, args)
+        return {"ls": _ls, "size": _total, "clear": _clear}[args.action](cache, args)
     finally:
         cache.close()
         if held is not None:
@@ -175,13 +185,12 @@ def _ls(cache: MediaCache, _args: argparse.Namespace) -> int:
         print(f"the media cache is empty ({cache.root})")
         return 0
     for e in entries:
-        size = human_size(e.cached) if e.state is CacheState.COMPLETE else \
-            f"{human_size(e.cached)} of {human_size(e.length)}"
-        print(f"{_state(e):<12} {size:>22}  {'pinned' if e.pinned else '      '}  {label(e)}")
+        print(f"{_state(e):<12} {_size(e):>22}  {'pinned' if e.pinned else '      '}  "
+              f"{label(e)}")
     return 0
 
 
-def _size(cache: MediaCache, _args: argparse.Namespace) -> int:
+def _total(cache: MediaCache, _args: argparse.Namespace) -> int:
     entries = cache.entries()
     pinned = sum(e.cached for e in entries if e.pinned)
     print(f"{human_size(cache.size())} of {human_size(cache.max_size)} in {len(entries)} entries "

@@ -27,6 +27,7 @@ from tui.core.errors import GaveUp, LoginRequired, Offline, ResolveError, Servic
 from tui.core.events import SessionEvent
 from tui.core.redact import redact
 from tui.core.refs import RefKind
+from tui.core.verdicts import Act, after_open_error
 
 from .cache_tee import CacheTee
 from .download_fetch import CacheRefused, Fetcher
@@ -42,8 +43,8 @@ NOTIFY_EVERY = 0.25       # s between progress notices while bytes flow
 
 
 class NotKeepable(ResolveError):
-    """The item's stream cannot be kept (HLS, DASH, not over HTTP): it is unpinned, so it
-    is not tried again at every start."""
+    """The item's stream cannot be kept (HLS, DASH, not over HTTP): the item's own fault,
+    like a page that is gone."""
 
 
 class DownloadState(enum.Enum):
@@ -131,6 +132,7 @@ class Downloads:
     def retry(self, ref: str) -> None:
         d = self._items.get(ref)
         if d is not None and d.state is DownloadState.FAILED:
+            self.cache.pin(ref)  # a failure of the item's own unpinned it
             self._start(d)
 
     async def resume(self) -> int:
@@ -213,18 +215,15 @@ class Downloads:
                 raise
             except ServiceError as e:
                 if e.failure.code != "stream_limit":
-                    self._fail(d, redact(str(e)))
+                    self._fail(d, redact(str(e)), e)
                     return True
                 self._retrying(d, "the service's stream limit is reached; waiting for a "
                                "free stream")
                 return False
-            except NotKeepable as e:
-                self.cache.unpin(d.ref)
-                self._fail(d, str(e))
             except Offline:
                 self._fail(d, "offline: r tries again (and it goes on at the next start)")
             except (ResolveError, LoginRequired, GaveUp, CacheRefused) as e:
-                self._fail(d, redact(str(e)))
+                self._fail(d, redact(str(e)), e)
             except Exception as e:  # a bug must not end silently: say it on the item
                 log.exception("download of %s failed", redact(d.ref))
                 self._fail(d, f"unexpected error: {type(e).__name__}: {redact(str(e))}")
@@ -277,7 +276,15 @@ class Downloads:
         d.state, d.reason, d.speed = DownloadState.RETRYING, redact(why), 0.0
         self._changed(force=True)
 
-    def _fail(self, d: Download, reason: str) -> None:
+    def _fail(self, d: Download, reason: str, error: Exception | None = None) -> None:
+        """`d` failed with `reason`. When it is the item's own fault (a stream that cannot
+        be kept, a page that is gone: what playback would skip it for) it is unpinned, so it
+        is not tried again at every start, and an entry that holds nothing is not left
+        behind; what it fetched stays as ordinary cache. A failure outside it (offline,
+        the service down, a login, the cache full) keeps the pin: it goes on at the next
+        start."""
+        if error is not None and after_open_error(error).act is Act.SKIP:
+            self.cache.unpin(d.ref)
         d.state, d.reason, d.speed = DownloadState.FAILED, reason, 0.0
         self.session.emit(SessionEvent(f"download · {d.title}", "failed", error=reason))
         self._changed(force=True)

@@ -197,22 +197,30 @@ class MediaCache:
 
     def pin(self, ref: str) -> None:
         """Keep `ref` whatever the cap (a download); it gets an entry if it has none."""
-        self._set_pinned(ref, True)
-
-    def unpin(self, ref: str) -> None:
-        self._set_pinned(ref, False)
-
-    def is_pinned(self, ref: str) -> bool:
-        e = self.index.get(files.key_for(ref))
-        return e is not None and e.record.pinned
-
-    def _set_pinned(self, ref: str, pinned: bool) -> None:
         key = files.key_for(ref)
         with self.index.lock:
             if self.index.get(key) is None:
                 self.index.create(key, ref)
-            self.index.update(key, pinned=pinned)
+            self.index.update(key, pinned=True)
         self._save(key)
+
+    def unpin(self, ref: str) -> None:
+        """No longer a download: what it holds stays as ordinary cache; an entry that holds
+        nothing (a download that fetched nothing) is removed, not left as an empty one."""
+        key = files.key_for(ref)
+        with self.index.lock:
+            if self.index.update(key, pinned=False) is None:
+                return  # no entry: nothing to unpin
+            emptied = self.index.forget_empty(key) is not None
+        if emptied:
+            self.writes.drop(key)
+            self.news.changed(ref)
+        else:
+            self._save(key)
+
+    def is_pinned(self, ref: str) -> bool:
+        e = self.index.get(files.key_for(ref))
+        return e is not None and e.record.pinned
 
     def _save(self, key: str) -> None:
         if self.enabled:

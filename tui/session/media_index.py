@@ -151,6 +151,20 @@ class MediaIndex:
             self.entries[key] = Entry(key, record, Ranges())
             return record
 
+    def forget_empty(self, key: str) -> str | None:
+        """Forget `key`'s entry when it is nothing to keep: no bytes, not a download, not
+        held (what is being written may get its first bytes yet). Its metadata is kept for
+        the entry its reference gets next. Its reference when forgotten (its files are the
+        caller's to remove)."""
+        with self.lock:
+            e = self.entries.get(key)
+            if e is None or e.ranges.total or e.record.pinned or e.record.ref in self._holds:
+                return None
+            del self.entries[key]
+            if e.record.meta != ItemMeta():
+                self._described[e.record.ref] = e.record.meta
+            return e.record.ref
+
     # --- use ------------------------------------------------------------------------------
 
     def hold(self, ref: str) -> None:

@@ -153,6 +153,8 @@ class MediaWrites:
                 record = self.index.update(key, **update) or record
             if update.get("complete") is False:  # the bytes did not check out
                 self._drop_files_sync(key, self.index.discard(key))
+            elif final and self.index.forget_empty(key) is not None:
+                self._drop_files_sync(key, None)  # its last writer wrote nothing
             elif record.ranges or record.pinned or record.meta != ItemMeta():
                 files.write_meta(self.root, key, record, self._fds.get(key))
             self.news.changed(record.ref)
