@@ -151,6 +151,39 @@ def test_config_edit_reopens_on_errors_and_saves_a_valid_file(tmp_path: Path) ->
     assert r.returncode == 1 and "unchanged" in r.stderr and path.read_text() == before
 
 
+def test_config_edit_cites_lines_of_the_edit_and_keeps_it(tmp_path: Path) -> None:
+    """The errors of an edit cite the file and line where the person finds them: the
+    edited copy, which the editor opens again, not config.toml (unchanged, where the line
+    cited held something else: three lines added above the typo moved it). Stopping there
+    keeps the edit, named in the message."""
+    path = tmp_path / "config.toml"
+    opened = tmp_path / "opened"
+    editor = tmp_path / "editor.py"
+    editor.write_text(textwrap.dedent(f"""\
+        import pathlib, sys
+        with open({str(opened)!r}, "a") as log:
+            log.write(sys.argv[1] + "\\n")
+        f = pathlib.Path(sys.argv[1])
+        text = f.read_text()
+        if "atempts" not in text:
+            f.write_text("# my notes\\n" * 3 + text.replace("attempts = 4", "atempts = 6"))
+        """))
+    env = {"YTPLAY_CONFIG": str(path), "EDITOR": f"{sys.executable} {editor}"}
+    assert _ytplay("config", "check", env=env).returncode == 0  # the defaults, written
+    before = path.read_text()
+    r = _ytplay("config", "edit", env=env, stdin="y\nn\n")  # re-opened once, then left
+    assert r.returncode == 1 and path.read_text() == before
+    cited = [line.split(": retry.atempts")[0].strip().rsplit(":", 1)
+             for line in r.stderr.splitlines() if ": retry.atempts" in line]
+    assert len(cited) == 2, r.stderr  # after each time the editor closed
+    runs = opened.read_text().splitlines()
+    for (file, line), edited in zip(cited, runs):
+        assert file == edited  # the file the editor had open
+        assert Path(file).read_text().splitlines()[int(line) - 1] == "atempts = 6"
+    assert f"your edit is kept in {runs[-1]}" in r.stderr, r.stderr
+    assert Path(runs[-1]).parent == path.parent
+
+
 def test_config_reset(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[retry]\nattempts = 7\n")

@@ -130,7 +130,8 @@ def config_parser() -> argparse.ArgumentParser:
         "check": sub.add_parser("check", help="validate the file; exit 1 listing the errors"),
         "edit": sub.add_parser("edit", help="edit a copy in $VISUAL/$EDITOR; the file is "
                                             "replaced only by a valid one (the old one kept "
-                                            "as .bak)"),
+                                            "as .bak); errors cite the copy's lines, and a "
+                                            "copy left with errors is kept"),
         "reset": sub.add_parser("reset", help="replace the file with the commented defaults "
                                               "(the old one kept as .bak)"),
     }

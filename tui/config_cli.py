@@ -118,14 +118,19 @@ def _show(where: ConfigLocation) -> int:
 
 
 def _edit(where: ConfigLocation) -> int:
+    """Edit a copy beside the file; the file is replaced only by a copy that validates.
+    The copy's errors cite the copy, at its own lines: that is the file the editor opens
+    again, and what is kept when the person stops there (config.toml holds none of it)."""
     path = where.path
     editor = _editor()
     if editor is None:
         print("ytplay: no editor found; set $EDITOR (or $VISUAL)", file=sys.stderr)
         return 2
     original = store.read_or_create(path, make_folder=not where.named_by)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".config.edit.", suffix=".toml")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f"{path.stem}.edit-",
+                                    suffix=path.suffix or ".toml")
     tmp = Path(tmp_name)
+    keep = False  # an edit with errors that the person stopped at: what they typed stays
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(original)
@@ -137,8 +142,8 @@ def _edit(where: ConfigLocation) -> int:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                print(f"the edited config is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
-                      f"offset {e.start})", file=sys.stderr)
+                print(f"your edit, {tmp}, is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
+                      f"offset {e.start}); {path} is unchanged", file=sys.stderr)
             else:
                 if text == original:
                     print(f"no changes; {path} is unchanged")
@@ -148,14 +153,18 @@ def _edit(where: ConfigLocation) -> int:
                     store.replace(path, text)
                     print(f"saved {path} (the previous version is {store.backup_path(path)})")
                     return 0
-                print(f"the edited config has {len(issues)} error(s):", file=sys.stderr)
+                print(f"your edit has {len(issues)} error(s); {path} is unchanged:",
+                      file=sys.stderr)
                 for issue in issues:
-                    print(f"  {issue.render(path)}", file=sys.stderr)
+                    print(f"  {issue.render(tmp)}", file=sys.stderr)
             if not _ask("Re-open the editor to fix them? [Y/n] ", True):
-                print(f"discarded; {path} is unchanged", file=sys.stderr)
+                keep = True
+                print(f"not saved: {path} is unchanged; your edit is kept in {tmp}",
+                      file=sys.stderr)
                 return 1
     finally:
-        tmp.unlink(missing_ok=True)
+        if not keep:
+            tmp.unlink(missing_ok=True)
 
 
 def _reset(where: ConfigLocation, yes: bool) -> int:
