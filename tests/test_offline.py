@@ -25,7 +25,7 @@ from tui.core.retry import RetryPolicy
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.connectivity import NOT_CACHED
+from tui.session.connectivity import NOT_CACHED, NOT_CACHED_OFFLINE_RUN
 from tui.session.downloads import Downloads, DownloadState
 from tui.session.manager import SessionManager
 from tui.session.media_cache import MediaCache
@@ -156,7 +156,8 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
         session.connectivity.forced = True  # ytplay --offline
         refs = ["demo:t1", "demo:t4", other_page, cached_page]
         async with queue_playing(session, cache, refs) as (pb, rec):
-            assert [it.reason for it in pb.queue] == [NOT_CACHED, None, NOT_CACHED, None]
+            gone = NOT_CACHED_OFFLINE_RUN
+            assert [it.reason for it in pb.queue] == [gone, None, gone, None]
             pb.play(0)
             await playing(rec, pb, 1)            # t1 passed over, t4 plays from the cache
             assert rec.now.title == "Paper Kites"  # the metadata travelled with the entry
@@ -164,9 +165,9 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
             await playing(rec, pb, 3)            # the page not kept passed over, t6 plays
             for i in (0, 2):
                 item = pb.queue[i]
-                assert item.status is ItemStatus.QUEUED and item.reason == NOT_CACHED
+                assert item.status is ItemStatus.QUEUED and item.reason == gone
             assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
-            assert any(NOT_CACHED in e.text for e in rec.logs)
+            assert any(gone in e.text for e in rec.logs)
             await asyncio.to_thread(watcher.close)
             assert watcher.accepted == 0           # no resolve, no token, no request
 
@@ -181,6 +182,29 @@ async def test_offline_plays_what_was_downloaded_with_no_network(demo_options: D
                 pb.stop()
     finally:
         watcher.close()
+
+
+@pytest.mark.timeout(120)
+async def test_with_offline_an_item_not_cached_says_it_cannot_play_and_how_it_could(
+        demo_options: DemoOptions, resolver, tmp_path: Path) -> None:
+    """`ytplay --offline` with nothing cached after the item: it holds there, and says
+    that the item cannot play in this run and what would make it playable (D, a download
+    fetched when ytplay runs online), not "press space to try again", which cannot help
+    (it said so). The network down is another matter: there space does try again (below)."""
+    with DemoService(demo_options) as demo:
+        base = demo.base_url
+    cache = MediaCache(tmp_path / "media", 1 << 30)
+    session = session_for(resolver, tmp_path, cache, base)
+    session.connectivity.forced = True
+    async with queue_playing(session, cache, ["demo:t1", f"{base}/watch/t5"]) as (pb, rec):
+        pb.play(0)
+        await rec.wait_for(lambda: rec.now.state is PlayState.HOLDING, timeout=30)
+        assert pb.queue.current_index == 0
+        status = rec.now.status
+        assert "try again" not in status, status
+        assert "cannot play with --offline" in status and "D downloads it" in status, status
+        assert [it.reason for it in pb.queue] == [NOT_CACHED_OFFLINE_RUN] * 2
+        assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
 
 
 @pytest.mark.timeout(180)
@@ -218,7 +242,7 @@ async def test_a_network_out_of_reach_marks_offline_and_cached_items_play(
         assert asked == []
         # So the place is kept there, with the reason; space tries again.
         assert rec.now.state is PlayState.HOLDING and pb.queue.current_index == 2
-        assert NOT_CACHED in rec.now.status
+        assert NOT_CACHED in rec.now.status and "press space to try again" in rec.now.status
         assert not [it for it in pb.queue if it.status is ItemStatus.FAILED]
 
 
@@ -255,8 +279,9 @@ async def test_ytplay_offline_in_the_app_plays_the_downloaded_queue(
 
                 def row(i: int) -> str:
                     return view.render_line(i - view.scroll_offset.y).text.rstrip()
-                await until(pilot, lambda: NOT_CACHED in row(0) and NOT_CACHED in row(2), 20)
-                assert NOT_CACHED not in row(1)
+                await until(pilot, lambda: "not cached" in row(0) and "not cached" in row(2),
+                            20)
+                assert "not cached" not in row(1)
                 await pilot.press("space")  # the saved place, item 0: passed over to item 1
                 await until(pilot, lambda: app.playback.now.index == 1
                             and app.playback.now.state is PlayState.PLAYING

@@ -60,3 +60,10 @@ class GaveUp(YtplayError):
 class Offline(YtplayError):
     """The item is not in the media cache and the network is off or down: it cannot play
     now, and it is not the item's fault (docs/ARCHITECTURE.md, "Offline")."""
+
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        """`lasting`: nothing in this run can change it (--offline keeps the network off
+        for the whole run), so trying again cannot help; a network found down may be back
+        in a moment."""
+        super().__init__(message)
+        self.lasting = lasting

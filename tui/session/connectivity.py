@@ -17,7 +17,12 @@ from tui.core.errors import GaveUp, Offline, ResolveError, ServiceError
 from tui.core.failures import Network
 
 QUIET = 15.0  # s after the network was found unreachable before it is tried again
+# Why an item that is not cached does not play: the network is down (it may be back in a
+# moment: space tries again), or ytplay runs --offline (nothing in this run changes that;
+# a download asked for now, D, is fetched the next time ytplay runs online).
 NOT_CACHED = "not cached — offline"
+NOT_CACHED_OFFLINE_RUN = "not cached — cannot play with --offline; D downloads it when online"
+OFFLINE_REASONS = frozenset({NOT_CACHED, NOT_CACHED_OFFLINE_RUN})
 
 
 def unreachable(error: BaseException) -> bool:
@@ -47,8 +52,13 @@ class Connectivity:
             return False
         return self._down_since is None or self._clock() - self._down_since >= QUIET
 
+    @property
+    def reason(self) -> str:
+        """Why an item that is not cached does not play while offline."""
+        return NOT_CACHED_OFFLINE_RUN if self.forced else NOT_CACHED
+
     def refuse(self) -> Offline:
-        return Offline(NOT_CACHED)
+        return Offline(self.reason, lasting=self.forced)
 
     def failed(self, error: BaseException) -> bool:
         """An open failed with `error`: True when it was the network (now marked down)."""

@@ -1,6 +1,7 @@
 """While ytplay is offline (`--offline`, or the network found down), every queued item that
-cannot play without the network says so on itself — "not cached — offline" — before it is
-reached; the reason goes when the network is back or the item becomes cached
+cannot play without the network says so on itself — "not cached — offline", or with
+--offline that it cannot play in this run and how it could (tui/session/connectivity.py) —
+before it is reached; the reason goes when the network is back or the item becomes cached
 (docs/ARCHITECTURE.md, "Offline"). Nothing is marked failed: it is a reason on a queued
 item, as `Playback` puts one when it passes an item over."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from tui.core.events import BusEvent, QueueChanged
 from tui.core.models import ItemStatus, QueueItem
 
-from .connectivity import NOT_CACHED
+from .connectivity import OFFLINE_REASONS
 from .playback import Playback
 
 
@@ -59,9 +60,11 @@ class OfflineMarks:
         changed = False
         for item in items:
             self._seen.add(item.uid)
-            if item.reason not in (None, NOT_CACHED) or item.status is ItemStatus.FAILED:
+            if item.reason is not None and item.reason not in OFFLINE_REASONS \
+                    or item.status is ItemStatus.FAILED:
                 continue  # another reason (a failure) is its own
-            want = NOT_CACHED if offline and item.status is ItemStatus.QUEUED \
+            want = self.session.connectivity.reason if offline \
+                and item.status is ItemStatus.QUEUED \
                 and not self.session.plays_offline(item.ref) else None
             if item.reason != want:
                 item.reason = want

@@ -52,12 +52,15 @@ class Outcomes:
         if verdict.act is Act.SKIP:
             self.fail(verdict.reason)
         elif verdict.act is Act.PASS:
-            self._pass_over(verdict.reason)
+            # With --offline nothing in this run makes it play: no retry is suggested.
+            self._pass_over(verdict.reason,
+                            retry=not (isinstance(error, Offline) and error.lasting))
         else:
             self.hold(self.target.start, verdict.reason)
 
-    def hold(self, position: float, reason: str) -> None:
-        """Stop at `position` with the reason; space tries again from there."""
+    def hold(self, position: float, reason: str, *, retry: bool = True) -> None:
+        """Stop at `position` with the reason; space tries again from there (said when
+        `retry`: when trying again can help)."""
         index = self.queue.current_index
         assert index is not None
         self.target.halt()
@@ -68,7 +71,8 @@ class Outcomes:
         self.news.queue_changed()
         self.news.log(Level.ERROR, f"{item.label}: {reason}; paused here")
         self.news.update(state=PlayState.HOLDING, position=position or None,
-                         status=f"paused: {reason} — press space to try again")
+                         status=f"paused: {reason}" + (" — press space to try again"
+                                                       if retry else ""))
 
     def fail(self, reason: str) -> None:
         """The current item itself cannot play: mark it failed with the reason, move on."""
@@ -88,7 +92,7 @@ class Outcomes:
             return
         self.target.go(following, 0.0)
 
-    def _pass_over(self, reason: str) -> None:
+    def _pass_over(self, reason: str, *, retry: bool) -> None:
         """The current item cannot play now (offline and not cached): say why on it, leave
         it queued (it plays once the network is back) and go on to the next item that plays
         without the network; when none follows, hold here, so the place is kept."""
@@ -96,7 +100,7 @@ class Outcomes:
         assert index is not None
         following = self._next_offline(index)
         if following is None:
-            self.hold(self.target.start, reason)
+            self.hold(self.target.start, reason, retry=retry)
             self.queue[index].reason = reason
             self.news.queue_changed()
             return
