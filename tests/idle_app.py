@@ -85,8 +85,8 @@ class FileHost:
     def validate(self, text: str) -> tuple[Config | None, list[Issue]]:
         return validate_text(text, None)
 
-    def save(self, text: str) -> Config:
-        return store.replace(self.path, text)
+    def save(self, text: str, expected: str | None = None) -> Config:
+        return store.replace(self.path, text, expected=expected)
 
     def apply(self, config: Config) -> list[str]:
         self.config = config

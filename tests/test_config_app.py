@@ -16,6 +16,7 @@ from tui.factory import build
 from tui.runtime_config import load_config
 from tui.ui.app import YtplayApp
 from tui.ui.screens.config_editor import ConfigEditor
+from tui.ui.screens.discard_edits import DiscardEdits
 
 
 @asynccontextmanager
@@ -80,7 +81,9 @@ async def test_cancel_discards(tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConfigEditor))
         app.screen.query_one(TextArea).insert("# scribble\n", (0, 0))
         await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, ConfigEditor))
+        await until(pilot, lambda: isinstance(app.screen, DiscardEdits))  # it asks first
+        await pilot.press("y")
+        await until(pilot, lambda: len(app.screen_stack) == 1)
         assert path.read_text() == original
 
 

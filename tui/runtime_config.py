@@ -94,9 +94,10 @@ class ConfigHost:
     def validate(self, text: str) -> tuple[Config | None, list[Issue]]:
         return validate_text(text, self._check)
 
-    def save(self, text: str) -> Config:
-        """Replace the file with `text` (which must validate), atomically, keeping a .bak."""
-        return store.replace(self.path, text, self._check)
+    def save(self, text: str, expected: str | None = None) -> Config:
+        """Replace the file with `text` (which must validate), atomically, keeping a .bak;
+        unless it no longer holds `expected` (store.ChangedOnDisk)."""
+        return store.replace(self.path, text, self._check, expected=expected)
 
     def apply(self, new: Config) -> list[str]:
         """Apply what can change while playing; say what needs a restart."""

@@ -39,6 +39,16 @@ class ConfigFileError(YtplayError):
         self.trouble = trouble
 
 
+class ChangedOnDisk(YtplayError):
+    """The file is not the text an edit started from: someone else changed it meanwhile.
+    `text` is what it holds now ("" when it is gone)."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        super().__init__(f"{path} changed on disk since it was read")
+        self.path = path
+        self.text = text
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
@@ -117,11 +127,16 @@ def _keep_backup(path: Path) -> None:
         copy_atomic(path, backup_path(path))
 
 
-def replace(path: Path, text: str, check_mpv: MpvCheck | None = None) -> Config:
-    """Validate `text`, keep the current file as .bak, then write `text` atomically."""
+def replace(path: Path, text: str, check_mpv: MpvCheck | None = None, *,
+            expected: str | None = None) -> Config:
+    """Validate `text`, keep the current file as .bak, then write `text` atomically.
+    `expected`: the text the edit started from; when the file no longer holds it, nothing
+    is written and ChangedOnDisk says what it holds instead."""
     from .validate import load_text
 
     config = load_text(path, text, check_mpv)
+    if expected is not None and (now := _read(path) or "") != expected:
+        raise ChangedOnDisk(path, now)
     _keep_backup(path)
     atomic_write(path, text, new_mode=SECRET)
     return config

@@ -16,8 +16,9 @@ class ConfigHost(Protocol):
     def read(self) -> str: ...
     def validate(self, text: str) -> tuple[Config | None, list[Issue]]: ...
 
-    def save(self, text: str) -> Config:
-        """Replace the file atomically (raises ConfigError when `text` does not validate)."""
+    def save(self, text: str, expected: str | None = None) -> Config:
+        """Replace the file atomically (raises ConfigError when `text` does not validate,
+        ChangedOnDisk when the file no longer holds `expected`, the text edited)."""
 
     def apply(self, config: Config) -> list[str]:
         """Apply a new config to the running session; notes for the user."""

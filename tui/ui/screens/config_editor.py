@@ -1,5 +1,7 @@
 """The config file in an editor: TOML highlighting, validation as you type with errors
-listed at their lines, save (atomic, only when valid) or cancel."""
+listed at their lines, save (atomic, only when valid) or cancel. A save never overwrites
+what changed on disk meanwhile without asking (tui/ui/screens/config_conflict.py), and
+leaving with edits not saved asks too."""
 
 from __future__ import annotations
 
@@ -9,13 +11,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Footer, Static
 
 from tui.config.schema import Config
+from tui.config.store import ChangedOnDisk
 from tui.config.validate import ConfigError, Issue
+from tui.core.merge import MINE_MARK, THEIRS_MARK, three_way
 from tui.ui.config_host import ConfigHost
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
+from tui.ui.widgets.code_editor import CodeEditor
+
+from .config_conflict import ConfigConflict, Resolution
+from .discard_edits import DiscardEdits
 
 VALIDATE_DELAY = 0.3  # s after the last keystroke
 
@@ -24,8 +32,9 @@ class ConfigEditor(Screen[Config | None]):
     DEFAULT_CSS = sibling_css(__file__)
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config_save"),
-        # priority: in a code editor, escape would otherwise only move the focus out
-        Binding("escape", "cancel", "Cancel", id="config_cancel", priority=True),
+        # Carried out by the editor in the order typed (tui/ui/widgets/text_field.py), before
+        # the code editor's own escape (which moves the focus out) is reached.
+        Binding("escape", "cancel", "Cancel", id="config_cancel"),
         Binding("f8", "next_error", "Next error", id="config_next_error"),
     ]
 
@@ -35,23 +44,25 @@ class ConfigEditor(Screen[Config | None]):
         self.issues: list[Issue] = []
         self._timer = None
         self._error_index = -1
+        self.base = ""  # the file's text that the edits start from
 
     def compose(self) -> ComposeResult:
+        self.base = self.host.read()
         with Vertical():
             yield Static(f"Editing {self.host.path}", id="config-title")
-            yield TextArea.code_editor(self.host.read(), language="toml", id="config-text")
+            yield CodeEditor.code_editor(self.base, language="toml", id="config-text")
             yield Static("", id="config-errors")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
-        self._validate(self.query_one(TextArea).text)
+        self.query_one(CodeEditor).focus()
+        self._validate(self.query_one(CodeEditor).text)
 
     @property
     def text(self) -> str:
-        return self.query_one(TextArea).text
+        return self.query_one(CodeEditor).text
 
-    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+    def on_text_area_changed(self, _event: CodeEditor.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(VALIDATE_DELAY, lambda: self._validate(self.text))
@@ -88,7 +99,7 @@ class ConfigEditor(Screen[Config | None]):
         if not located:
             return
         self._error_index = (self._error_index + 1) % len(located)
-        area = self.query_one(TextArea)
+        area = self.query_one(CodeEditor)
         area.move_cursor((located[self._error_index].line - 1, 0))  # type: ignore[operator]
         area.focus()
 
@@ -97,13 +108,54 @@ class ConfigEditor(Screen[Config | None]):
         import asyncio
 
         text = self.text
-        try:
-            config = await asyncio.to_thread(self.host.save, text)
-        except ConfigError as e:
-            self._show(e.issues)
-            self.notify("Not saved: the config has errors", severity="error")
-            return
-        self.dismiss(config)
+        while True:
+            try:
+                config = await asyncio.to_thread(self.host.save, text, self.base)
+            except ConfigError as e:
+                self._show(e.issues)
+                self.notify("Not saved: the config has errors", severity="error")
+                return
+            except ChangedOnDisk as e:
+                if e.text != text:
+                    self._changed_on_disk(text, e.text)
+                    return
+                self.base = e.text  # changed outside to what is typed here: no choice
+            else:
+                self.dismiss(config)
+                return
+
+    def _changed_on_disk(self, mine: str, theirs: str) -> None:
+        def chosen(how: Resolution | None) -> None:
+            if how is None:
+                return  # back to editing, nothing written
+            if how is Resolution.KEEP_MINE:
+                self.base = theirs
+                self.action_save()  # asks again if the file changed once more meanwhile
+                return
+            merged = three_way(self.base, mine, theirs) if how is Resolution.MERGE else None
+            self.base = theirs
+            self._replace_text(theirs if merged is None else merged.text)
+            if merged is not None:
+                self.notify("Merged: both changes are in the editor; ctrl+s saves"
+                            if not merged.conflicts else
+                            f"{merged.conflicts} place(s) both changed are marked "
+                            f"{MINE_MARK} … {THEIRS_MARK}: settle them, then ctrl+s saves",
+                            severity="warning" if merged.conflicts else "information",
+                            markup=False, timeout=10)
+        self.app.push_screen(ConfigConflict(self.host.path.name, self.base, theirs, mine),
+                             chosen)
+
+    def _replace_text(self, text: str) -> None:
+        """The whole text replaced as one edit, so ctrl+z brings back what was there."""
+        area = self.query_one(CodeEditor)
+        area.replace(text, area.document.start, area.document.end)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.text == self.base:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+        self.app.push_screen(DiscardEdits(), answered)
