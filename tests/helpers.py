@@ -101,3 +101,14 @@ def kill_while_flushing(target: Path, save_code: str) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+
+
+def typed_at_once(app, text: str) -> None:
+    """`text` as a terminal delivers keys typed faster than the app handles them (a fast
+    typist, keys batched over ssh): read in one chunk, parsed as Textual's driver parses
+    it, every key queued on the app before the first is handled."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    for event in [*parser.feed(text), *parser.feed("")]:
+        app.post_message(event)

@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 
 import pytest
 
-from tests.helpers import Recorder, kill_while_flushing
+from tests.helpers import Recorder, kill_while_flushing, until
 from tui.core.m3u import Entry, format_m3u, parse_m3u
 from tui.core.models import QueueItem
 from tui.core.models import ItemStatus
@@ -146,10 +146,35 @@ async def test_save_open_and_history_from_the_ui(tmp_path: Path, demo: DemoServi
         await tap.wait_for(lambda: tap.now.index == 1 and tap.now.state is PlayState.PLAYING)
         assert pb.queue[1].ref == demo.watch_url("t1")
 
-        # A name that is markup, quoted back by the error: shown as typed, no crash.
+        # A name that is markup, quoted back by the error: shown as typed, in the dialog,
+        # which stays with the text as typed.
         await pilot.press("o")
         app.screen.query_one("Input").value = "[/b]nope"
         await pilot.press("enter")
-        await pilot.pause()
-        shown = [n.message for n in app._notifications]  # noqa: SLF001 - what was shown
-        assert any("[/b]nope" in m for m in shown) and app.is_running
+        dialog = app.screen
+        await until(pilot, lambda: "[/b]nope" in str(dialog.query_one("#prompt-hint").render()))
+        assert isinstance(dialog, PromptScreen) and app.is_running
+        assert dialog.query_one("Input").value == "[/b]nope"
+        await pilot.press("escape")
+        await until(pilot, lambda: len(app.screen_stack) == 1)
+
+
+async def test_a_name_refused_keeps_the_dialog_and_the_text(
+        tmp_path: Path, demo: DemoService, player, session) -> None:
+    """w with a name that is no playlist name: the dialog stays with what was typed and
+    says why; corrected in place, it saves."""
+    lists = Playlists(tmp_path / "playlists")
+    pb = Playback(player, session, playlists=lists)
+    pb.queue.add([demo.watch_url("t1")])
+    app = YtplayApp(pb)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("w", *"rock/roll", "enter")
+        dialog = app.screen
+        await until(pilot, lambda: "not a playlist name" in str(
+            dialog.query_one("#prompt-hint").render()))
+        assert isinstance(dialog, PromptScreen)
+        assert dialog.query_one("Input").value == "rock/roll" and lists.names() == []
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace", "backspace",
+                          *"-n-roll", "enter")
+        await until(pilot, lambda: len(app.screen_stack) == 1)
+        assert lists.names() == ["rock-n-roll"]

@@ -24,6 +24,8 @@ class Ref:
 
 
 _SERVICE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):([^/\s][^\s]*)$")
+# A host and a path typed without the scheme (youtube.com/watch?v=…), which yt-dlp takes.
+_HOST_PATH_RE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?$")
 
 
 def parse_ref(text: str, services: frozenset[str] = frozenset(),
@@ -38,3 +40,15 @@ def parse_ref(text: str, services: frozenset[str] = frozenset(),
     if "://" not in text and (text.startswith(("/", "./", "../", "~")) or exists(text)):
         return Ref(RefKind.FILE, os.path.expanduser(text))
     return Ref(RefKind.URL, text)
+
+
+def why_not_a_ref(text: str, exists: Callable[[str], bool] = lambda _path: False) -> str | None:
+    """None when `text` can name something to play, else why not. A URL (with its scheme,
+    or a host and path), `name:thing` (a service's item, or a yt-dlp search such as
+    `ytsearch:words`), a path, or the name of a file that `exists`. A bare word is none of
+    them: queued, it would fail when its turn came."""
+    text = text.strip()
+    if ("://" in text or _HOST_PATH_RE.match(text) or _SERVICE_RE.match(text)
+            or text.startswith(("/", "./", "../", "~")) or exists(text)):
+        return None
+    return (f"{text!r} is not a URL, a file, a playlist or service:id")

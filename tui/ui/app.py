@@ -127,7 +127,7 @@ class YtplayApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="queue-column"):
                 yield QueueView(lambda: self.queue, self._queue_edit, id="queue")
-                yield FilterBar(id="filter")
+                yield FilterBar(self._leave_filter, id="filter")
             with Vertical(id="side"):
                 yield SessionPanel(self._leases, id="session")
                 yield LogsPane(self._event_log, id="logs")
@@ -281,13 +281,17 @@ class YtplayApp(App[None]):
                 def added(refs: list[str] | None) -> None:
                     if refs:
                         self._add(refs, play_next)
-                self.push_screen(AddScreen(play_next), added)
+                self.push_screen(AddScreen(play_next, self._search_for), added)
             case _:
                 self._edit(edit, index, None if index is None else self.queue[index])
 
     @once_started
     def _edit(self, edit: QueueEdit, i: int | None, item: QueueItem | None) -> None:
         carry_out(edit, i, item, self._playback, self.query_one(QueueView), self.notify)
+
+    @once_started
+    def _search_for(self, query: str) -> None:
+        self._dialogs.search(query)
 
     @once_started
     def _add(self, refs: list[str], play_next: bool) -> None:
@@ -300,14 +304,21 @@ class YtplayApp(App[None]):
         if isinstance(event.input, FilterBar):
             self.query_one(QueueView).set_filter(event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterBar):
-            self.query_one(QueueView).focus()
+    def _leave_filter(self) -> None:
+        """Back from the filter to the list, at once: the keys typed right after act on the
+        list as the filter leaves it."""
+        queue = self.query_one(QueueView)
+        queue.set_filter(self.query_one(FilterBar).value)
+        self.screen.set_focus(queue)
+
+    def action_clear_filter(self) -> None:
+        self.query_one(FilterBar).action_clear_filter()
 
     def on_descendant_blur(self, event: object) -> None:
-        bar = self.query_one(FilterBar)
-        if bar.display and not bar.value and not bar.has_focus:
-            bar.display = False
+        # A query, not query_one: a blur comes as the app ends, its screen already gone.
+        for bar in self.query(FilterBar):
+            if bar.display and not bar.value and not bar.has_focus:
+                bar.display = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # ←/→ seek everywhere (priority), except in a text field, where they move the caret.
@@ -315,8 +326,10 @@ class YtplayApp(App[None]):
             return not self._typing()
         # The app's other keys (all priority, tui/ui/keys.py): on the main screen, not in its
         # filter; not over a dialog or in the config editor, as when they were not priority.
+        # Escape in the list only while a filter is set.
         if action in APP_ACTIONS:
-            return len(self.screen_stack) == 1 and not self._typing()
+            return len(self.screen_stack) == 1 and not self._typing() and (
+                action != "clear_filter" or any(bar.value for bar in self.query(FilterBar)))
         return True
 
     def _typing(self) -> bool:
@@ -328,9 +341,16 @@ class YtplayApp(App[None]):
 
     @classmethod
     def all_bindings(cls) -> list[Binding]:
-        """Every declared binding: the app's and the queue's (for help, keys, README)."""
-        return [b for b in (*cls.BINDINGS, *QueueView.BINDINGS, *FilterBar.BINDINGS)
-                if isinstance(b, Binding)]
+        """Every declared binding: the app's and the queue's (for help, keys, README); a
+        binding declared twice (escape clears the filter from the list and from the field)
+        once."""
+        seen: set[str | None] = set()
+        found: list[Binding] = []
+        for b in (*cls.BINDINGS, *QueueView.BINDINGS, *FilterBar.BINDINGS):
+            if isinstance(b, Binding) and (b.id is None or b.id not in seen):
+                seen.add(b.id)
+                found.append(b)
+        return found
 
     async def ask_password(self, service: str, username: str) -> str | None:
         """Ask the user for a service's password (None if they cancel)."""

@@ -34,6 +34,9 @@ APP_KEYS: list[BindingType] = [
     Binding("L", "toggle_panel('logs')", "Logs on/off", show=False, id="toggle_logs"),
     # Where the logs share one tabbed pane (a small screen), the other log's tab.
     Binding("l", "switch_log", "Switch log tab", show=False, id="switch_log"),
+    # Escape in the list clears the filter, as it does in the filter's field
+    # (tui/ui/widgets/filter_bar.py; the same id remaps both).
+    Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     Binding("c", "edit_config", "Edit config", id="edit_config"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),

@@ -31,20 +31,17 @@ class LibraryDialogs:
     def save_playlist(self) -> None:
         from .screens.prompt import PromptScreen
 
-        def chosen(target: str | None) -> None:
-            if target:
-                self.app.run_worker(self._save_playlist(target), group="playlists")
         self.app.push_screen(PromptScreen("Save the queue as a playlist",
-                                          "a name (road-trip) or a file (~/music/list.m3u8)"),
-                             chosen)
+                                          "a name (road-trip) or a file (~/music/list.m3u8)",
+                                          self._save_playlist))
 
-    async def _save_playlist(self, target: str) -> None:
+    async def _save_playlist(self, target: str) -> str | None:
         try:
             path = await self.playback.edits.save_playlist(target)
         except (YtplayError, OSError) as e:
-            self._toast(str(e), "error")
-            return
+            return str(e)
         self._toast(f"saved to {path}", "information")
+        return None
 
     def open_playlist(self) -> None:
         from .screens.prompt import PromptScreen
@@ -52,24 +49,24 @@ class LibraryDialogs:
         edits = self.playback.edits
         names = edits.playlists.names() if edits.playlists else []
 
-        def chosen(target: str | None) -> None:
-            if not target:
-                return
+        async def opened(target: str) -> str | None:
             try:
                 edits.open_playlist(target)
             except YtplayError as e:
-                self._toast(str(e), "error")
+                return str(e)
+            return None
         hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
         self.app.push_screen(PromptScreen("Open a playlist (appended to the queue)",
                                           "a saved playlist's name, or an .m3u/.m3u8 file",
-                                          hint), chosen)
+                                          opened, hint))
 
-    def search(self) -> None:
+    def search(self, query: str = "") -> None:
         from .screens.search import SearchScreen
 
         session, edits = self.playback.session, self.playback.edits
         sources = {"libraries": session.search_libraries, "YouTube": session.search_web}
-        self.app.push_screen(SearchScreen(sources, lambda e: edits.add_items([e.item()])))
+        self.app.push_screen(SearchScreen(sources, lambda e: edits.add_items([e.item()]),
+                                          query))
 
     def history(self) -> None:
         from .screens.history import HistoryScreen

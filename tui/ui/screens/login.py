@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui.ui.css import sibling_css
+from tui.ui.widgets.text_field import TextField
 from tui.ui.untrusted import plain
 
 
@@ -29,7 +30,7 @@ class LoginScreen(ModalScreen[str | None]):
                          id="login-title")
             if self.reason:
                 yield Static(plain(self.reason), id="login-reason")
-            yield Input(placeholder="password", password=True, id="password")
+            yield TextField(placeholder="password", password=True, id="password")
             yield Static("enter logs in · escape cancels", id="login-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -17,6 +17,7 @@ from tui.core.m3u import Entry
 from tui.core.redact import redact
 from tui.core.timefmt import clock
 from tui.ui.css import sibling_css
+from tui.ui.widgets.text_field import TextField
 from tui.ui.untrusted import fit, plain
 
 Search = Callable[[str], Awaitable[list[Entry]]]
@@ -25,22 +26,30 @@ TIMEOUT = 20.0  # s; an unreachable network must not keep the dialog waiting
 
 class SearchScreen(ModalScreen[None]):
     DEFAULT_CSS = sibling_css(__file__)
-    BINDINGS = [Binding("escape", "close", "Close", priority=True)]
+    BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, sources: dict[str, Search], add: Callable[[Entry], None]) -> None:
+    def __init__(self, sources: dict[str, Search], add: Callable[[Entry], None],
+                 query: str = "") -> None:
+        """`query`: searched for at once (text the add dialog could not queue)."""
         super().__init__()
         self.sources = sources
         self.add = add
+        self.query_text = query
         self.results: list[Entry] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search"):
-            yield Input(placeholder="search titles and artists", id="search-query")
+            yield TextField(self.query_text, placeholder="search titles and artists",
+                            id="search-query")
             yield Static("enter searches · in the results, enter adds to the queue · "
                          "escape closes", id="search-status")
             table: DataTable[object] = DataTable(cursor_type="row", id="search-results")
             table.add_columns("From", "Title", "Artist", "Time")
             yield table
+
+    def on_mount(self) -> None:
+        if self.query_text.strip():
+            self._search(self.query_text.strip())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
