@@ -323,8 +323,11 @@ class FakeSession:
     def degraded(self, key: str) -> str | None:
         return None
 
+    def live(self, key: str) -> bool:
+        return False  # nothing here is a live stream
+
     def live_url(self, key: str) -> str | None:
-        return None  # nothing here is a live stream
+        return None
 
     def stream(self, key: str) -> Stream | None:
         p = self.streams.get(key)

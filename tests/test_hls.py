@@ -14,8 +14,10 @@ import pytest
 from tests.helpers import LEAN_CACHE, Recorder, counting_player
 from tui.core.events import Level
 from tui.core.leases import LeaseKind, RefreshRule
+from tui.core.models import QueueItem
 from tui.core.nowplaying import PlayState
 from tui.core.retry import RetryPolicy
+from tui.demo.catalog import LIVE_ID, LIVE_TITLE
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
@@ -179,6 +181,45 @@ async def test_live_slides_expires_and_resumes_at_the_live_edge(rig) -> None:
     assert rec.loads[1:] == [rec.loads[0]]               # the same relay URL, loaded afresh
     assert pb.queue[0].status.value == "playing"
     assert any(e.action.startswith("refreshed") for e in rec.session_events)
+
+
+@pytest.mark.timeout(120)
+async def test_the_live_station_shows_live_with_no_duration_and_keeps_its_title(rig) -> None:
+    """libmpv reports of live HLS a duration that grows as it reloads the playlist (0:05,
+    then 0:09 …) and yt-dlp dates a live stream's title ("Demo Radio (live) 2026-12-07
+    11:36"). The relay reads a playlist with no end: Now Playing says live, shows no
+    duration and no seek bar, and the title stays the one queued; seeking does nothing."""
+    from tests.helpers import until
+    from tui.ui.app import YtplayApp
+    from tui.ui.widgets.now_playing import NowPlayingText
+
+    demo, session, pb, rec = rig
+    pb.queue.extend([QueueItem(ref=demo.hls_url(LIVE_ID), title=LIVE_TITLE)])
+    pb.detach()  # the app attaches it
+    async with YtplayApp(pb).run_test(size=(120, 36)) as pilot:
+        pb.play(0)
+        await _playing_past(rec, 0.5)
+        reloads = demo.state.counts["hls:playlist"]
+        await _playing_past(rec, _position(rec) + 2 * SEGMENT_TTL)  # the window slid on
+        assert demo.state.counts["hls:playlist"] > reloads  # libmpv reloaded the playlist
+        assert rec.now.live
+        since_audio = rec.history[next(i for i, n in enumerate(rec.history)
+                                       if n.state is PlayState.PLAYING):]
+        assert [n.duration for n in since_audio if n.duration is not None] == []
+        assert {n.title for n in rec.history if n.index is not None} == {LIVE_TITLE}
+        assert pb.queue[0].title == LIVE_TITLE and pb.queue[0].duration is None
+
+        text = pilot.app.query_one(NowPlayingText)
+        await until(pilot, lambda: "/ live" in text.render_now(text.now).renderables[2].plain)
+        drawn = "\n".join(line.text for line in text.render_lines(text.region.reset_offset))
+        assert LIVE_TITLE in drawn and "/ live" in drawn and "━" not in drawn, drawn
+
+        at = _position(rec)
+        pb.seek(-30)
+        pb.seek_to(0.0)
+        await _playing_past(rec, at + 1.0)
+        assert _position(rec) < at + 3.0          # on where it was, not sent back to 0
+        _no_errors(rec)
 
 
 # --- the relay over real HTTP, without libmpv ----------------------------------------------

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tui.core.errors import ResolveError
+from tui.demo.catalog import LIVE_ID, LIVE_TITLE
 from tui.demo.service import DemoService
 
 
@@ -18,6 +19,15 @@ async def test_resolves_watch_page(demo: DemoService, resolver) -> None:
     assert info.expires_at is not None
     assert abs(info.expires_at - (time.time() + demo.options.url_ttl)) < 5
     assert info.headers.get("Referer") == demo.watch_url("t3")
+
+
+async def test_a_live_streams_title_carries_no_date(demo: DemoService, resolver) -> None:
+    """yt-dlp appends the date and time of the resolve to a live stream's `title` (for file
+    names): the item is titled as its page says, when it is added and when it plays."""
+    url = demo.hls_url(LIVE_ID)
+    [entry] = await resolver.expand(url)
+    info = await resolver.resolve(url)
+    assert (entry.title, info.title) == (LIVE_TITLE, LIVE_TITLE)
 
 
 async def test_local_file_needs_no_yt_dlp(tmp_path, resolver) -> None:

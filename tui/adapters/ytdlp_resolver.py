@@ -41,6 +41,13 @@ def _reason(exc: BaseException) -> str:
     return redact(message(exc))
 
 
+def _title(info: Mapping[str, Any]) -> str | None:
+    """The item's title as its site gives it. Of a live stream yt-dlp's `title` has the
+    date and time of the resolve appended ("Demo Radio (live) 2026-12-07 11:36", for file
+    names); `fulltitle` is the title before that."""
+    return info.get("track") or info.get("fulltitle") or info.get("title")
+
+
 def _thumbnail(info: Mapping[str, Any]) -> str | None:
     """The item's artwork: yt-dlp's chosen thumbnail (the best, listed last), if it is a
     web address."""
@@ -138,7 +145,7 @@ class YtDlpResolver:
         duration = info.get("duration")
         return StreamInfo(
             url=url,
-            title=info.get("track") or info.get("title") or ref,
+            title=_title(info) or ref,
             artist=info.get("artist") or info.get("creator") or info.get("uploader"),
             duration=float(duration) if duration else None,
             headers=headers,
@@ -174,7 +181,7 @@ class YtDlpResolver:
             raise ResolveError("yt-dlp found nothing")
         if info.get("_type") != "playlist":
             duration = info.get("duration")
-            return [Entry(ref, info.get("track") or info.get("title"),
+            return [Entry(ref, _title(info),
                           info.get("artist") or info.get("uploader"),
                           float(duration) if duration else None)]
         entries = []

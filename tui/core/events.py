@@ -60,6 +60,14 @@ class StreamDegraded:
 
 
 @dataclass(frozen=True)
+class StreamLive:
+    """The stream `key` is live: its HLS playlist has no end (no #EXT-X-ENDLIST), so it has
+    no duration to show and nothing to seek in."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class NowPlayingChanged:
     now: NowPlaying
 
@@ -70,4 +78,5 @@ class QueueChanged:
 
 
 # What travels on the event bus (tui.core.bus), up to the UI and MPRIS.
-BusEvent = NowPlayingChanged | QueueChanged | LogEvent | SessionEvent | StreamDegraded
+BusEvent = (NowPlayingChanged | QueueChanged | LogEvent | SessionEvent | StreamDegraded
+            | StreamLive)

@@ -40,6 +40,7 @@ class NowPlaying:
     status: str = ""               # a line about recovery, fallback or failure
     cover: str | None = None       # the item's artwork (QueueItem.cover)
     cached: float = 0.0            # the item's share in the media cache (QueueItem.cached)
+    live: bool = False             # a live stream: no end, no duration, nothing to seek in
 
 
 def resting(queue: Queue, position: float) -> NowPlaying:

@@ -27,7 +27,12 @@ class Announcer:
     def update(self, **changes: object) -> None:
         item = self.queue.current
         changes.setdefault("cached", item.cached if item is not None else 0.0)
-        self.now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
+        now = dataclasses.replace(self.now, **changes)  # type: ignore[arg-type]
+        if now.live and now.duration is not None:
+            # What libmpv reports of a live stream is what it fetched so far, growing with
+            # every playlist reload: not a length. Said here, so no path shows it.
+            now = dataclasses.replace(now, duration=None)
+        self.now = now
         self.bus.publish(NowPlayingChanged(self.now))
 
     def queue_changed(self) -> None:

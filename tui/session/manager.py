@@ -274,6 +274,11 @@ class SessionManager:
         o = self.leases.get(key)
         return o.degraded if o is not None else None
 
+    def live(self, key: str) -> bool:
+        """Whether `key` is a live stream (the relay read its playlist, which has no end)."""
+        o = self.leases.get(key)
+        return o is not None and o.live
+
     def live_url(self, key: str) -> str | None:
         """The URL to load `key` afresh at its live edge, when it is a live stream."""
         o = self.leases.get(key)

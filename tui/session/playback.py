@@ -24,7 +24,7 @@ import logging
 from tui.core.bus import EventBus
 from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
                                Reloaded, Seek, SeekTo, Stop, TogglePause)
-from tui.core.events import BusEvent, Level, SessionEvent, StreamDegraded
+from tui.core.events import BusEvent, Level, SessionEvent, StreamDegraded, StreamLive
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import NowPlaying, PlayState, resting
 from tui.core.player_events import (AudioFallback, Ended, PauseChanged, PlayerEvent, Progress,
@@ -129,7 +129,8 @@ class Playback:
                 if i is not None:
                     target.go(i, 0.0)
             case Previous():
-                if (self.now.position or 0) > RESTART_AFTER and self.now.state.active:
+                if (self.now.position or 0) > RESTART_AFTER and self.now.state.active \
+                        and not self.now.live:  # a live stream has no start to go back to
                     self._seek_to(0.0)
                 elif (i := self.queue.previous_index()) is not None:
                     target.go(i, None)
@@ -217,6 +218,8 @@ class Playback:
         self.news.update(state=PlayState.IDLE, position=position or None, status="")
 
     def _seek_to(self, position: float) -> None:
+        if self.now.live:
+            return  # played at its live edge: nothing to seek in (tui/session/hls_relay.py)
         if self.now.duration is not None:
             position = min(position, max(0.0, self.now.duration - 1))
         state = self.now.state
@@ -282,6 +285,9 @@ class Playback:
                     self.outcomes.fail(event.reason)
                 else:
                     self.outcomes.hold(self.now.position or 0.0, event.reason)
+        elif isinstance(event, StreamLive):
+            if event.key == self.target.key:
+                self.target.went_live()
         elif isinstance(event, SessionEvent):
             self.news.session_event(event)
 

@@ -17,7 +17,7 @@ from typing import Callable, cast
 
 from tui.core.bus import EventBus
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
-from tui.core.events import SessionEvent, StreamDegraded
+from tui.core.events import SessionEvent, StreamDegraded, StreamLive
 from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
@@ -158,6 +158,8 @@ class StreamLeases:
         o = self.open.get(key)
         if o is None:
             return
+        if live and not o.live:
+            self.bus.publish(StreamLive(key))  # Now Playing shows it so (Playback)
         o.live = live
         if expires_at is None or (o.stream.expires_at is not None
                                   and o.stream.expires_at <= expires_at):

@@ -84,7 +84,7 @@ class Target:
         self.news.queue_changed()
         self.news.update(state=PlayState.RESOLVING, index=index, title=item.label,
                          artist=item.artist, position=start or None, duration=item.duration,
-                         cover=item.cover, status="")
+                         cover=item.cover, status="", live=False)
         opening = prepared.opening if prepared is not None else \
             Opening(self.session, self.ahead.new_key(), item)
         self.opening = opening
@@ -164,13 +164,23 @@ class Target:
         self.news.queue_changed()
         self.news.update(state=PlayState.LOADING, index=index, title=info.title,
                          artist=info.artist, duration=item.duration, cover=item.cover,
-                         position=self.start or None, status="")
+                         position=self.start or None, status="", live=False)
+        if self.session.live(key):  # handed over ahead, its playlist read meanwhile
+            self.went_live()
         self.news.log(Level.INFO, f"playing {info.title}" + ("" if proxied else " (direct)"))
         self.saved()
         self.ahead.update(self.queue, prepare=True)
         if self.history is not None:
             asyncio.get_running_loop().run_in_executor(None, self.history.append,
                                                        dataclasses.replace(item))
+
+    def went_live(self) -> None:
+        """What plays is a live stream (its playlist has no end): no duration, for Now
+        Playing and for the item (what yt-dlp or libmpv said of it was a moment's)."""
+        item = self.queue.current
+        if item is not None:
+            item.duration = None
+        self.news.update(live=True, duration=None)
 
     def halt(self) -> None:
         """Nothing plays any more: release all of it (the current item was removed, too)."""

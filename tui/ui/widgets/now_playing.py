@@ -106,6 +106,15 @@ class NowPlayingText(Static):
         state.append(f"   vol {now.volume:.0f}%", style="dim")
         if now.cached > 0:
             state.append(f"   {cache_mark(now.cached)}cached", style="dim")
+        status = plain(now.status, style="yellow")
+        status.no_wrap, status.overflow = True, "ellipsis"
+        return Group(title, state, self._times(now), status)
+
+    def _times(self, now: NowPlaying) -> Table | Text:
+        """Position / duration with a bar; of a live stream, which has no length and
+        nothing to seek in, the time listened and "live", with no bar."""
+        if now.live:
+            return Text(f"{clock(now.position)} / live")
         times = f"{clock(now.position)} / {clock(now.duration)}"
         width = max(10, self.size.width - cell_len(times) - 6)
         known = now.duration is not None and now.duration > 0
@@ -114,6 +123,4 @@ class NowPlayingText(Static):
                           width=width, pulse=not known and now.state is PlayState.PLAYING)
         row = Table.grid(padding=(0, 1))
         row.add_row(bar, Text(times))
-        status = plain(now.status, style="yellow")
-        status.no_wrap, status.overflow = True, "ellipsis"
-        return Group(title, state, row, status)
+        return row
