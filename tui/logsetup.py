@@ -36,6 +36,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# What the libraries ytplay uses say at DEBUG (every HTTP request's headers and bytes, every
+# image decoded, every D-Bus message, every file event) drowns ytplay's own debug lines:
+# `[log] level = "debug"` is for ytplay's. httpx says one line per request at INFO, and the
+# session logs each retry itself.
+QUIET = {"httpx": logging.WARNING, "httpcore": logging.INFO, "PIL": logging.INFO,
+         "asyncio": logging.INFO, "urllib3": logging.INFO, "dbus_fast": logging.INFO,
+         "watchfiles": logging.INFO, "markdown_it": logging.INFO}
+
+
 def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
     """Log to `log_file`; raises LogFileError when it cannot be written."""
     try:
@@ -50,8 +59,8 @@ def setup_logging(log_file: Path, level: int | str = logging.INFO) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
-    # One line per HTTP request drowns what matters; the session logs each retry itself.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name, quiet in QUIET.items():
+        logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
 
 
