@@ -207,8 +207,8 @@ async def test_keys_keep_the_selected_item_and_the_view_shows_it(rig, player) ->
         except AssertionError:
             raise AssertionError(f"{downloads.items()}") from None
         await pilot.pause()
-        row = [str(c) for c in view.get_row(page)]
-        assert row[0] == "Copper Lanterns" and row[2] == "100%" and row[4] == "done", row
+        [entry] = [e for e in _entries(view) if "Copper Lanterns" in e]
+        assert "100%" in entry and entry.split()[-1] == "done", entry
         await pilot.press("escape", "ctrl+d")        # the whole queue: the other one too
         await app_until(pilot, lambda: downloads.get("demo:t4") is not None)
         await pilot.press("v")
@@ -220,6 +220,53 @@ async def test_keys_keep_the_selected_item_and_the_view_shows_it(rig, player) ->
         assert view.refs == ["demo:t4"] and downloads.get(page) is None
         assert not cache.is_pinned(page) and cache.is_pinned("demo:t4")
         assert cache.lookup(page).state is CacheState.COMPLETE  # kept, as ordinary cache
+
+
+def _entries(view) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the downloads view draws, one string per download (its lines joined by a
+    space, a wrapped reason read back as one sentence)."""
+    entries: list[list[str]] = []
+    for line in (view.render_line(y).text for y in range(view.size.height)):
+        if line.strip() and not line.startswith(" "):  # a title; the state is indented
+            entries.append([line.strip()])
+        elif line.strip() and entries:
+            entries[-1].append(line.strip())
+    return [" ".join(e) for e in entries]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_reason_of_a_failed_download_is_read_whole(rig, player,
+                                                               size: tuple[int, int]) -> None:
+    """A download of a stream that cannot be kept fails with a sentence for a reason: the
+    downloads view shows all of it, wrapped under the title, at 120x36 and at 80x24 (a
+    table's column cut it at the screen's edge)."""
+    from tests.helpers import until as app_until
+    from tui.core.models import QueueItem
+    from tui.session.playback import Playback
+    from tui.ui.app import YtplayApp
+    from tui.ui.widgets.downloads_view import DownloadsView
+
+    demo, session, cache, downloads = rig
+    demo.options.streams_need_token = False
+    hls = demo.hls_url("t4")
+    title = "Paper Kites, as HLS, from the demo service's own catalogue"
+    pb = Playback(player, session)
+    pb.queue.extend([QueueItem(ref=hls, title=title)])
+    app = YtplayApp(pb, downloads=downloads)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("D")
+        await app_until(pilot, lambda: downloads.get(hls) is not None
+                        and downloads.get(hls).state is DownloadState.FAILED, timeout=60)
+        reason = downloads.get(hls).reason
+        assert reason and "cannot be kept" in reason
+        await pilot.press("v")
+        await pilot.pause()
+        view = app.screen.query_one(DownloadsView)
+        drawn = " ".join(" ".join(view.render_line(y).text.split())
+                         for y in range(view.size.height))
+        assert " ".join(f"failed: {reason}".split()) in drawn, drawn
+        assert "Paper Kites" in drawn, drawn
 
 
 @pytest.mark.timeout(60)
