@@ -3,6 +3,7 @@ file, `ytplay config show`, the README's option list and validation all come fro
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -10,6 +11,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
                       model_validator)
 
 from tui.core.ranges import parse_size
+
+from .ui_names import THEMES
 
 Scalar = str | int | float | bool
 
@@ -175,10 +178,21 @@ class YtdlpSection(Section):
         '"18"}]; when all are used up the item fails with the reason')
 
 
+def _theme(name: str) -> str:
+    if name not in THEMES:
+        close = difflib.get_close_matches(name, THEMES, n=1)
+        hint = (f"did you mean {close[0]!r}?" if close else
+                f"the themes are {', '.join(THEMES)}")
+        raise ValueError(f"not a Textual theme; {hint}")
+    return name
+
+
 class UiSection(Section):
     """The screen."""
 
-    theme: str = Field("textual-dark", description="a Textual theme name")
+    theme: Annotated[str, AfterValidator(_theme)] = Field(
+        "textual-dark", description='a Textual theme, e.g. "nord", "gruvbox", '
+        '"textual-light" (`ytplay config check` lists them all)')
     mpris: bool = Field(True, description="media keys, status bars and playerctl through MPRIS "
                         "on the D-Bus session bus")
     panels: list[Literal["session", "events", "retries"]] = Field(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from tui.core.errors import YtplayError
 from tui.core.origins import origin
 
+from .keymap import keymap_problems
 from .locate import key_lines, line_of
 from .schema import SECTIONS, Config, OAuth2ServiceSection
 
@@ -132,6 +133,9 @@ def validate_text(text: str, check_mpv: MpvCheck | None = None) -> tuple[Config 
             issues.append(Issue(line_of(lines, path), path, _message(err)))
     if config is not None:
         issues += _shared_media_origins(config, lines)
+    if isinstance(doc.get("keys"), dict):
+        issues += [Issue(line_of(lines, path), path, problem)
+                   for path, problem in keymap_problems(doc["keys"])]
     if check_mpv is not None and isinstance(doc.get("mpv"), dict) and doc["mpv"]:
         for option, problem in check_mpv(doc["mpv"]).items():
             path = f"mpv.{option}"

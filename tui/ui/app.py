@@ -26,7 +26,7 @@ from tui.core.queue import Queue
 from . import graphics, messages
 from .panels import toggled
 from .queue_edits import carry_out
-from .keys import APP_ACTIONS, APP_KEYS, VOLUME_STEP
+from .keys import APP_ACTIONS, APP_KEYS, VOLUME_STEP, remapped
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
@@ -112,6 +112,7 @@ class YtplayApp(App[None]):
         self._second_half: SecondHalf | None = None
         self._pending: list[Callable[[], None]] = []  # keys pressed before the session was
         self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
+        self.keymap: dict[str, str] = {}  # `[keys]`: action id -> the keys it is bound to
         self._unsubscribe: Callable[[], None] = lambda: None
 
     @classmethod
@@ -147,7 +148,7 @@ class YtplayApp(App[None]):
         if self.playback is not None:
             self._attach()
         else:
-            self._apply_looks(self.first.looks, check=False)
+            self._apply_looks(self.first.looks)
             self._start_up()
 
     @work(group="start-up")
@@ -363,26 +364,19 @@ class YtplayApp(App[None]):
 
     # --- config -------------------------------------------------------------------------------
 
-    def _apply_looks(self, looks: Looks, panels: bool = True, check: bool = True) -> None:
+    def _apply_looks(self, looks: Looks, panels: bool = True) -> None:
         """Theme, panels, cover and keys, which the UI owns. `panels`: False when the config
-        was just written with the panels shown now; a key pressed meanwhile is newer.
-        `check`: say what is wrong (not for the first frame's settings, which the whole
-        config's validation says again once it is done)."""
-        known = {b.id for b in self.all_bindings() if b.id}
+        was just written with the panels shown now; a key pressed meanwhile is newer. A
+        theme or a key the config's validation refuses never gets here, except on the first
+        frame (drawn from the file unvalidated, which the second half then refuses)."""
         if looks.theme in self.available_themes:
             self.theme = looks.theme
-        elif check:
-            self._note(Level.WARNING, f"ui.theme: no theme {looks.theme!r}; keeping "
-                                      f"{self.theme!r}")
         if panels:
             self._show_panels(looks.panels)
         for now_playing in self.query(NowPlayingPanel):
             now_playing.cover_mode = looks.cover
-        unknown = sorted(set(looks.keys) - known)
-        if unknown and check:
-            self._note(Level.WARNING, f"[keys]: no action {', '.join(map(repr, unknown))}; "
-                                      f"the actions are {', '.join(sorted(known))}")
-        self.set_keymap({k: v for k, v in looks.keys.items() if k in known})
+        self.keymap = dict(looks.keys)
+        self.set_keymap(self.keymap)
 
     def _toast(self, text: str, severity: Literal["information", "warning", "error"]
                = "information", timeout: float | None = None) -> None:
@@ -419,10 +413,13 @@ class YtplayApp(App[None]):
         from .screens.help import key_label
 
         queue = self.query_one(QueueView)
-        for b in self.all_bindings():
-            if b.id in ("edit_config", "quit") or b in FilterBar.BINDINGS:
+        on_queue = {b.id for b in QueueView.BINDINGS}
+        in_filter = {b.id for b in FilterBar.BINDINGS} - {b.id for b in self.BINDINGS
+                                                         if isinstance(b, Binding)}
+        for b in remapped(self.all_bindings(), self.keymap):  # the keys as bound
+            if b.id in ("edit_config", "quit") or b.id in in_filter:
                 continue
-            target = queue if b in QueueView.BINDINGS else self
+            target = queue if b.id in on_queue else self
             yield SystemCommand(b.description, f"key: {key_label(b)}",
                                 lambda b=b, target=target: target.run_action(b.action))
         if self.config_host is not None:
@@ -516,4 +513,4 @@ class YtplayApp(App[None]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.all_bindings()))
+        self.push_screen(HelpScreen(remapped(self.all_bindings(), self.keymap)))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Iterable, Mapping
 
 from textual.binding import Binding, BindingType
 
@@ -50,3 +51,9 @@ APP_KEYS: list[BindingType] = [
 APP_KEYS = [dataclasses.replace(b, priority=True) if isinstance(b, Binding) else b
             for b in APP_KEYS]
 APP_ACTIONS = frozenset(b.action.split("(")[0] for b in APP_KEYS if isinstance(b, Binding))
+
+
+def remapped(bindings: Iterable[Binding], keymap: Mapping[str, str]) -> list[Binding]:
+    """`bindings` with the keys `keymap` (`[keys]`: id -> keys) gives them, as Textual's
+    `set_keymap` binds them; the help screen and the palette show these."""
+    return [b.with_key(keymap[b.id]) if b.id in keymap else b for b in bindings]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -20,7 +21,15 @@ def key_label(binding: Binding) -> str:
     names = {"space": "space", "question_mark": "?", "plus": "+", "minus": "-",
              "equals_sign": "=", "left": "←", "right": "→", "up": "↑", "down": "↓",
              "shift+up": "shift+↑", "shift+down": "shift+↓", "slash": "/"}
-    return " / ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+    return " / ".join(names.get(k.strip(), _character(k.strip()))
+                      for k in binding.key.split(","))
+
+
+def _character(key: str) -> str:
+    """A key named after a character (full_stop, as `[keys]` may give it) as that
+    character; any other name as it is (pagedown, ctrl+x)."""
+    char = key_to_character(key)
+    return char if char is not None and char.isprintable() and not char.isspace() else key
 
 
 class HelpScreen(ModalScreen[None]):
