@@ -79,7 +79,9 @@ class PlaybackMachine(RuleBasedStateMachine):
         # None: nothing to say (time passed, a reload).
         self.want_position: float | None = None
         self.resume: float | None = 0.0
-        self.removal: tuple[QueueItem, bool] | None = None
+        # Each removal not undone yet, the last one last: the item, whether it was the current
+        # one, whether it played (None: the model cannot say), and where it was.
+        self.removals: list[tuple[QueueItem, bool, bool | None, float]] = []
 
     def teardown(self) -> None:
         if self.rig is not None:
@@ -107,6 +109,28 @@ class PlaybackMachine(RuleBasedStateMachine):
             return False
         info = rig.session.urls.get(rig.player.urls[handed])
         return info is not None and info.uid == item.uid
+
+    def _plays(self, state: PlayState) -> bool | None:
+        """Whether the current item plays, or is on its way to and not to start paused;
+        None when the model cannot say (after a reload)."""
+        if state in (PlayState.LOADING, PlayState.RESOLVING):
+            return None if self.want_paused is None else not self.want_paused
+        return state is PlayState.PLAYING
+
+    def _undone(self, item: QueueItem, was_current: bool, played: bool | None,
+                position: float) -> None:
+        """An undo puts `item` back: current again if it was and none is now, playing on
+        where it was if it played, else stopped there."""
+        if not was_current or self.pb.queue.current is not None:
+            return
+        if played:
+            self._went(item, position)
+            return
+        self.expected = item
+        if played is None:
+            self.want_paused = self.want_position = self.resume = None
+        else:
+            self.resume = position
 
     def _clamped(self, position: float) -> float:
         duration = self.pb.now.duration
@@ -239,21 +263,20 @@ class PlaybackMachine(RuleBasedStateMachine):
                 if len(q):
                     i %= len(q)
                     item = q[i]
-                    self.removal = (item, item is q.current)
+                    current = item is q.current
+                    self.removals.append((item, current, current and self._plays(state),
+                                          pb.now.position or 0.0))
                     if item is self.expected:
                         self.expected = None
                         self.resume = 0.0
                     pb.edits.remove(i)
             case ("undo",):
-                if self.removal is not None:
-                    item, was_current = self.removal
-                    if was_current and q.current is None:
-                        self.expected = item
-                    self.removal = None
+                if self.removals:
+                    self._undone(*self.removals.pop())
                 pb.edits.undo_remove()
             case ("move", i, delta):
                 if len(q):
-                    pb.edits.move(i % len(q), delta)
+                    pb.edits.move_to(i % len(q), i % len(q) + delta)
             case ("repeat",):
                 pb.edits.cycle_repeat()
             case ("release", which, outcome):
@@ -315,7 +338,7 @@ class PlaybackMachine(RuleBasedStateMachine):
     def remove(self, i: int) -> None:
         self._run(("remove", i))
 
-    @precondition(lambda self: self.removal is not None)
+    @precondition(lambda self: bool(self.removals))
     @rule()
     def undo_remove(self) -> None:
         self._run(("undo",))

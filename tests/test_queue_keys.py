@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import pytest
 from textual.widgets import Input
 
 from tests.helpers import Recorder
@@ -238,3 +239,81 @@ async def test_queue_keys_typed_at_once_act_on_what_the_screen_shows(
         await until(pilot, lambda: len(pb.queue) < 6, 10)
         await pilot.pause()
         assert "Rust and Honey" not in titles(pb) and "Glass Orchard" in titles(pb)
+
+
+async def test_each_u_puts_back_the_removal_before_it(demo, player, session) -> None:
+    """g j d d u u: both items come back, each in its place; a third u says there is
+    nothing left to undo."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Recorder(pb.bus)
+        everything = titles(pb)
+        await pilot.press("g", "j", "d", "d")
+        assert titles(pb) == everything[:1] + everything[3:]
+        assert tap.logs[-1].text == "removed Night Bus (u puts it back)"
+        await pilot.press("u")
+        assert titles(pb) == everything[:1] + everything[2:]
+        assert tap.logs[-1].text == "put back Night Bus"
+        await pilot.press("u")
+        assert titles(pb) == everything and tap.logs[-1].text == "put back Copper Lanterns"
+        await pilot.press("u")
+        assert titles(pb) == everything and tap.logs[-1].text == "nothing to undo"
+
+
+async def test_clear_then_u_plays_on_where_it_was(demo, player, session) -> None:
+    """C then u: the whole queue back as one step, the item that was playing current again
+    and playing on from where it was, not from 0:00."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Recorder(pb.bus)
+        everything = titles(pb)
+        await pilot.press("G", "enter")                   # Rust and Honey
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        pb.seek_to(60.0)
+        await tap.wait_for(lambda: (tap.now.position or 0) >= 60)
+        await pilot.press("C")
+        assert len(pb.queue) == 0 and tap.now.state is PlayState.IDLE
+        assert tap.logs[-1].text == "cleared the queue (u puts it back)"
+        heard, logged = len(tap.history), len(tap.logs)
+        await pilot.press("u")
+        assert titles(pb) == everything and pb.queue.current_index == 5
+        assert tap.logs[logged].text == "put back 6 items"
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        assert tap.now.index == 5 and tap.now.title == "Rust and Honey"
+        assert all((now.position or 0) >= 60 for now in tap.history[heard:]), \
+            [now.position for now in tap.history[heard:]]
+
+
+async def test_clear_then_undo_of_a_paused_item_leaves_it_paused_where_it_was(
+        demo, player, session) -> None:
+    """C then u while paused: the item is current again, stopped where it was rather than
+    playing, and space resumes there."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Recorder(pb.bus)
+        await pilot.press("j", "enter")                   # Copper Lanterns
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        pb.seek_to(40.0)
+        await tap.wait_for(lambda: (tap.now.position or 0) >= 40)
+        pb.toggle_pause()
+        await tap.wait_for(lambda: tap.now.state is PlayState.PAUSED)
+        at = tap.now.position or 0
+        await pilot.press("C", "u")
+        assert pb.queue.current_index == 1 and tap.now.state is PlayState.IDLE
+        assert tap.now.index == 1 and tap.now.position == pytest.approx(at)
+        pb.toggle_pause()                                 # space resumes there
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        assert (tap.now.position or 0) >= at - 0.5
+
+
+async def test_an_item_removed_while_shuffled_comes_back_to_its_place_in_both_orders(
+        demo, player, session) -> None:
+    """d then u while shuffled: back in its place in the shuffled order, and s puts it back
+    in its place in the order from before (it went to the end)."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        everything = titles(pb)
+        await pilot.press("s")
+        shuffled = titles(pb)
+        await pilot.press("g", "j", "j", "d")
+        assert len(pb.queue) == 5
+        await pilot.press("u")
+        assert titles(pb) == shuffled
+        await pilot.press("s")
+        assert titles(pb) == everything

@@ -1,15 +1,17 @@
 """Property tests of the queue: any sequence of operations keeps every item exactly once,
-the current item real, and shuffle-then-unshuffle restores the order."""
+the current item real, and the order from before a shuffle beside the shuffled one;
+shuffle-then-unshuffle restores the order, and undoing every removal restores the queue."""
 
 from __future__ import annotations
 
 import random
+from collections import deque
 
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tui.core.models import QueueItem
-from tui.core.queue import Queue
+from tui.core.queue import UNDO_DEPTH, Queue
 
 
 class QueueMachine(RuleBasedStateMachine):
@@ -17,7 +19,8 @@ class QueueMachine(RuleBasedStateMachine):
     def start(self, n: int) -> None:
         self.q = Queue()
         self.expected: list[int] = []       # uids that must be in the queue, as a multiset
-        self.removed: list[int] = []        # uids of the last removal, for undo
+        # uids of each removal, the last one last, as far back as undo reaches
+        self.removals: deque[list[int]] = deque(maxlen=UNDO_DEPTH)
         self._add(n)
 
     def _add(self, n: int, nxt: bool = False) -> None:
@@ -38,36 +41,35 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def remove(self, data: st.DataObject) -> None:
         picks = data.draw(st.lists(st.integers(0, len(self.q) - 1), min_size=1, max_size=3))
-        removed = self.q.remove(picks)
-        self.removed = [it.uid for it in removed]  # picks are valid, so never empty
-        for uid in self.removed:
+        removed = [it.uid for it in self.q.remove(picks)]  # picks are valid: never empty
+        self.removals.append(removed)
+        for uid in removed:
             self.expected.remove(uid)
 
     @rule()
     def undo(self) -> None:
-        if self.q.undo_remove():
-            self.expected += self.removed
-            self.removed = []
+        undone = self.q.undo_remove()
+        if not self.removals:
+            assert undone is None
+        else:
+            assert undone is not None
+            assert [it.uid for it in undone.items] == self.removals.pop()
+            self.expected += [it.uid for it in undone.items]
 
     @rule()
     def clear(self) -> None:
         removed = self.q.clear()
-        if removed:  # clearing an empty queue changes nothing, the last undo included
-            self.removed = [it.uid for it in removed]
+        if removed:  # clearing an empty queue changes nothing, and is nothing to undo
+            self.removals.append([it.uid for it in removed])
         self.expected = []
 
     @precondition(lambda self: len(self.q) > 0)
-    @rule(data=st.data(), delta=st.integers(-3, 3))
-    def move(self, data: st.DataObject, delta: int) -> None:
-        self.q.move(data.draw(st.integers(0, len(self.q) - 1)), delta)
-
-    @precondition(lambda self: len(self.q) > 0)
     @rule(data=st.data())
-    def to_top(self, data: st.DataObject) -> None:
+    def move(self, data: st.DataObject) -> None:
         i = data.draw(st.integers(0, len(self.q) - 1))
         item = self.q[i]
-        self.q.move_to_top(i)
-        assert self.q[0] is item
+        target = self.q.move_to(i, data.draw(st.integers(0, len(self.q) - 1)))
+        assert self.q[target] is item
 
     @rule(seed=st.integers())
     def shuffle(self, seed: int) -> None:
@@ -96,6 +98,13 @@ class QueueMachine(RuleBasedStateMachine):
         assert sorted(uids) == sorted(self.expected)
 
     @invariant()
+    def the_order_from_before_the_shuffle_holds_the_same_items(self) -> None:
+        unshuffled = self.q.unshuffled
+        assert self.q.shuffled == (unshuffled is not None)
+        if unshuffled is not None:
+            assert sorted(it.uid for it in unshuffled) == sorted(it.uid for it in self.q)
+
+    @invariant()
     def cursor_points_at_a_real_item_or_nowhere(self) -> None:
         i = self.q.current_index
         assert i is None or (0 <= i < len(self.q) and self.q[i] is self.q.current)
@@ -119,6 +128,35 @@ def test_shuffle_then_unshuffle_restores_the_order(n: int, seed: int, data: st.D
     assert sorted(it.uid for it in q) == sorted(it.uid for it in before)
     q.unshuffle()
     assert [it.uid for it in q] == [it.uid for it in before]
+    assert q.current is current
+
+
+_removal = st.just("clear") | st.lists(st.integers(0, 12), min_size=1, max_size=3)
+
+
+@given(st.integers(0, 12), st.none() | st.integers(), st.lists(_removal, max_size=8), st.data())
+def test_undoing_every_removal_gives_back_the_queue(n: int, seed: int | None,
+                                                    removals: list[str | list[int]],
+                                                    data: st.DataObject) -> None:
+    """Removals and clears, shuffled or not, then as many undos: the same items in the same
+    order, the same order from before the shuffle, the same current item."""
+    q = Queue()
+    q.add(f"r{i}" for i in range(n))
+    if n:
+        q.jump(data.draw(st.integers(0, n - 1)))
+    if seed is not None:
+        q.shuffle(random.Random(seed))
+    before, unshuffled, current = q.items, q.unshuffled, q.current
+    done = 0
+    for removal in removals:
+        removed = q.clear() if removal == "clear" else q.remove(removal)
+        done += bool(removed)  # indexes past the end remove nothing: nothing to undo
+    for _ in range(done):
+        assert q.undo_remove() is not None
+    assert q.undo_remove() is None
+    assert [it.uid for it in q] == [it.uid for it in before]
+    assert ([it.uid for it in q.unshuffled or []] == [it.uid for it in unshuffled or []]
+            and q.shuffled == (seed is not None))
     assert q.current is current
 
 

@@ -62,7 +62,8 @@ def _direct(app: YtplayApp, view: QueueView) -> dict[str, list[float]]:
         out["filter: type a letter"].append((time.perf_counter() - t) * 1000)
         view.set_filter("")
         t = time.perf_counter()
-        view.select(pb.move(view.selected_index or 0, 1))
+        at = view.selected_index or 0
+        view.select(pb.edits.move_to(at, at + 1))
         view.refresh_view()                      # what the QueueChanged message does
         _paint(view)
         out["move item down (J)"].append((time.perf_counter() - t) * 1000)

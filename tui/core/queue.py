@@ -1,11 +1,14 @@
 """The play queue: items in order, which one is current, and the operations a person uses
 on a music player's queue. Pure; no I/O. The current item is held by identity, so moving,
-removing and shuffling never lose it."""
+removing and shuffling never lose it. While shuffled, the order from before is kept beside
+the shuffled one, in step with every edit, so `unshuffle` can always put it back; removals
+go on a stack, each undone in turn back to its place in both orders."""
 
 from __future__ import annotations
 
 import enum
 import random
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -18,12 +21,49 @@ class Repeat(enum.Enum):
     ALL = "all"
 
 
+# Removals `undo_remove` reaches back to. Bounded, because each holds its items for as long
+# as ytplay runs (a cleared queue of 10,000 holds all of them), and far more than a person
+# walks back by hand.
+UNDO_DEPTH = 50
+
+Placed = tuple[tuple[int, QueueItem], ...]  # (index, item), ascending
+
+
 @dataclass(frozen=True)
 class _Removal:
-    """Enough to put removed items back where they were."""
+    """Enough to put removed items back where they were, in both orders."""
 
-    placed: tuple[tuple[int, QueueItem], ...]
+    shown: Placed       # in the order played
+    original: Placed    # in the order from before the shuffle (`shown` when not shuffled)
     was_current: QueueItem | None
+    playing: bool       # the current item was among them, playing
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo put back."""
+
+    items: list[QueueItem]
+    current: QueueItem | None   # current again: it was when removed, and none is now
+    playing: bool               # `current` was playing when removed: it plays on
+
+
+def _index(order: list[QueueItem], item: QueueItem) -> int:
+    # Identity, not equality: two entries for the same URL are different items.
+    for i, it in enumerate(order):
+        if it is item:
+            return i
+    raise ValueError("item not in the queue")
+
+
+def _place(order: list[QueueItem], at: int, items: list[QueueItem]) -> list[int]:
+    order[at:at] = items
+    return list(range(at, at + len(items)))
+
+
+def _put_back(order: list[QueueItem], placed: Placed) -> None:
+    for index, item in placed:  # ascending, so each lands where it was
+        order.insert(min(index, len(order)), item)
 
 
 class Queue:
@@ -33,7 +73,7 @@ class Queue:
         if current is not None and 0 <= current < len(self._items):
             self._current = self._items[current]
         self._unshuffled: list[QueueItem] | None = None
-        self._undo: _Removal | None = None
+        self._undo: deque[_Removal] = deque(maxlen=UNDO_DEPTH)
         self.repeat = Repeat.OFF
 
     # --- reading --------------------------------------------------------------------------
@@ -60,15 +100,16 @@ class Queue:
         return None if self._current is None else self.index_of(self._current)
 
     def index_of(self, item: QueueItem) -> int:
-        # Identity, not equality: two entries for the same URL are different items.
-        for i, it in enumerate(self._items):
-            if it is item:
-                return i
-        raise ValueError("item not in the queue")
+        return _index(self._items, item)
 
     @property
     def shuffled(self) -> bool:
         return self._unshuffled is not None
+
+    @property
+    def unshuffled(self) -> list[QueueItem] | None:
+        """The order from before the shuffle; None when not shuffled."""
+        return None if self._unshuffled is None else list(self._unshuffled)
 
     def matching(self, text: str) -> list[int]:
         """Indexes of the items whose title, artist or reference contain `text` (any case)."""
@@ -80,23 +121,26 @@ class Queue:
 
     # --- adding -----------------------------------------------------------------------------
 
-    def _insert(self, at: int, items: list[QueueItem]) -> list[int]:
-        self._items[at:at] = items
-        if self._unshuffled is not None:
-            self._unshuffled.extend(items)
-        return list(range(at, at + len(items)))
-
     def add(self, refs: Iterable[str]) -> list[int]:
         """Append items for `refs`; returns their indexes."""
         return self.extend(QueueItem(ref=r) for r in refs)
 
     def extend(self, items: Iterable[QueueItem]) -> list[int]:
-        return self._insert(len(self._items), list(items))
+        new = list(items)
+        if self._unshuffled is not None:
+            self._unshuffled.extend(new)
+        return _place(self._items, len(self._items), new)
 
     def insert_next(self, items: Iterable[QueueItem]) -> list[int]:
-        """Put `items` right after the current one (first, when none is current)."""
-        current = self.current_index
-        return self._insert(0 if current is None else current + 1, list(items))
+        """Put `items` right after the current one (first, when none is current), in the
+        order from before a shuffle too: unshuffled, they still follow it."""
+        new = list(items)
+        if self._unshuffled is not None:
+            _place(self._unshuffled, self._after_current(self._unshuffled), new)
+        return _place(self._items, self._after_current(self._items), new)
+
+    def _after_current(self, order: list[QueueItem]) -> int:
+        return 0 if self._current is None else _index(order, self._current) + 1
 
     def replace(self, item: QueueItem, items: Iterable[QueueItem]) -> list[int]:
         """Put `items` where `item` is (a playlist becoming its entries); if `item` was
@@ -155,49 +199,55 @@ class Queue:
 
     # --- editing --------------------------------------------------------------------------
 
-    def remove(self, indexes: Iterable[int]) -> list[QueueItem]:
-        """Remove items (undoable: the last removal can be put back)."""
+    def remove(self, indexes: Iterable[int], *, playing: bool = False) -> list[QueueItem]:
+        """Remove items, as one step `undo_remove` puts back. `playing`: whether the current
+        item plays now; if it is among them, the undo says so."""
         wanted = sorted(set(i for i in indexes if 0 <= i < len(self._items)))
         if not wanted:
             return []
-        placed = tuple((i, self._items[i]) for i in wanted)
-        removed = [item for _, item in placed]
-        was_current = self._current if any(it is self._current for it in removed) else None
-        for i in reversed(wanted):
-            del self._items[i]
+        shown = tuple((i, self._items[i]) for i in wanted)
+        gone = {id(item) for _, item in shown}
+        original = shown
         if self._unshuffled is not None:
-            ids = {id(it) for it in removed}
-            self._unshuffled = [it for it in self._unshuffled if id(it) not in ids]
-        if was_current is not None:
-            self._current = None
-        self._undo = _Removal(placed, was_current)
-        return removed
+            original = tuple((i, it) for i, it in enumerate(self._unshuffled) if id(it) in gone)
+            self._unshuffled = [it for it in self._unshuffled if id(it) not in gone]
+        self._items = [it for it in self._items if id(it) not in gone]
+        was_current = None
+        if self._current is not None and id(self._current) in gone:
+            was_current, self._current = self._current, None
+        self._undo.append(_Removal(shown, original, was_current,
+                                   playing and was_current is not None))
+        return [item for _, item in shown]
 
-    def clear(self) -> list[QueueItem]:
-        return self.remove(range(len(self._items)))
+    def clear(self, *, playing: bool = False) -> list[QueueItem]:
+        return self.remove(range(len(self._items)), playing=playing)
 
-    def undo_remove(self) -> bool:
-        """Put the last removed items back at their places."""
-        undo, self._undo = self._undo, None
-        if undo is None:
-            return False
-        for index, item in undo.placed:  # ascending, so each lands where it was
-            self._items.insert(min(index, len(self._items)), item)
-            if self._unshuffled is not None:
-                self._unshuffled.append(item)
+    def undo_remove(self) -> Undone | None:
+        """Put the items of the last removal not yet undone back at their places; None when
+        there is none."""
+        if not self._undo:
+            return None
+        undo = self._undo.pop()
+        if self._unshuffled is None:
+            # Unshuffled since the removal, if it was shuffled then: the order shown now is
+            # the one from before.
+            _put_back(self._items, undo.original)
+        else:
+            _put_back(self._items, undo.shown)
+            _put_back(self._unshuffled, undo.original)
+        current = None
         if undo.was_current is not None and self._current is None:
-            self._current = undo.was_current
-        return True
+            self._current = current = undo.was_current
+        return Undone([item for _, item in undo.shown], current,
+                      undo.playing and current is not None)
 
-    def move(self, index: int, delta: int) -> int:
-        """Move an item by `delta` places (clamped); returns where it is now."""
-        target = max(0, min(len(self._items) - 1, index + delta))
+    def move_to(self, index: int, target: int) -> int:
+        """Move an item to `target` (clamped), the items between moving up or down one;
+        returns where it is now."""
+        target = max(0, min(len(self._items) - 1, target))
         if target != index:
             self._items.insert(target, self._items.pop(index))
         return target
-
-    def move_to_top(self, index: int) -> int:
-        return self.move(index, -index)
 
     # --- shuffle --------------------------------------------------------------------------
 
@@ -213,6 +263,4 @@ class Queue:
 
     def unshuffle(self) -> None:
         if self._unshuffled is not None:
-            present = {id(it) for it in self._items}
-            self._items = [it for it in self._unshuffled if id(it) in present]
-            self._unshuffled = None
+            self._items, self._unshuffled = self._unshuffled, None

@@ -25,13 +25,14 @@ from tui.core.bus import EventBus
 from tui.core.commands import (Command, Next, OpenFailed, Opened, PlayIndex, Previous,
                                Reloaded, Seek, SeekTo, Stop, TogglePause)
 from tui.core.events import BusEvent, Level, SessionEvent, StreamDegraded, StreamLive
-from tui.core.models import ItemStatus
+from tui.core.models import ItemStatus, QueueItem
 from tui.core.nowplaying import NowPlaying, PlayState, resting
 from tui.core.player_events import (AudioFallback, Ended, PauseChanged, PlayerEvent, Progress,
                                     Restarted, Started)
 from tui.core.ports import Player, TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
+from tui.core.timefmt import clock
 
 from .announcer import Announcer
 from .library_files import History, Playlists
@@ -79,8 +80,9 @@ class Playback:
         self.outcomes = Outcomes(self.queue, session, self.target, self.news, self.tasks,
                                  self.dispatch)
         self.edits = QueueEditor(self.queue, session, self.tasks, changed=self._queue_edited,
-                                 lost_current=self.target.halt, log_line=self.news.log,
-                                 playlists=playlists, tags=tags)
+                                 playing=self._playing, lost_current=self._lost_current,
+                                 regained_current=self._regained_current,
+                                 log_line=self.news.log, playlists=playlists, tags=tags)
         self._unsubscribe = lambda: None
         self._saver = None if store is None else QueueSaver(
             store, lambda: store.snapshot(self.queue, self.now.position),
@@ -298,6 +300,31 @@ class Playback:
         self.news.queue_changed()
         self.news.update(index=self.queue.current_index)
         self._schedule_save()
+
+    def _playing(self) -> bool:
+        """The current item plays, or is on its way to and not to start paused."""
+        state = self.now.state
+        return state is PlayState.PLAYING or (
+            state in (PlayState.LOADING, PlayState.RESOLVING) and not self.target.start_paused)
+
+    def _lost_current(self, item: QueueItem) -> None:
+        """The current item was removed: it keeps where it was, as a long item keeps where it
+        was left, for an undo to pick up there; what played it is released."""
+        item.resume_at = self.target.position() or 0.0
+        self.target.halt()
+
+    def _regained_current(self, item: QueueItem, playing: bool) -> None:
+        """An undo made `item` current again: played on from where it was if it was playing,
+        else stopped there, where space resumes."""
+        index = self.queue.index_of(item)
+        if playing:
+            self.target.go(index, item.resume_at)
+        else:
+            self.queue.set_status(index, ItemStatus.QUEUED)  # not played through, as a stop
+            self.news.update(state=PlayState.IDLE, index=index, title=item.label,
+                             artist=item.artist, duration=item.duration, cover=item.cover,
+                             position=item.resume_at or None,
+                             status=f"stopped — space resumes at {clock(item.resume_at)}")
 
     def add(self, refs: list[str], *, play: bool = False) -> list[int]:
         """Append references (the command line, MPRIS OpenUri); `play` starts the first."""

@@ -1,7 +1,7 @@
 """Editing the queue: adding (files and playlists expanded, URLs looked up flat and local
-files' tags read in the background), play-next, remove/undo, moves, shuffle, repeat, and named playlists. It owns
-no playback state: it tells its owner when the queue changed and when the item playing
-was taken away."""
+files' tags read in the background), play-next, remove, clear and undo, moves, shuffle,
+repeat, and named playlists. It owns no playback state: it tells its owner when the queue
+changed, when the current item was taken away and when an undo brought it back."""
 
 from __future__ import annotations
 
@@ -50,16 +50,23 @@ def _at_rest(items: list[QueueItem]) -> None:
 
 class QueueEditor:
     def __init__(self, queue: Queue, session: SessionManager, tasks: Tasks, *,
-                 changed: Callable[[], None], lost_current: Callable[[], None],
+                 changed: Callable[[], None], playing: Callable[[], bool],
+                 lost_current: Callable[[QueueItem], None],
+                 regained_current: Callable[[QueueItem, bool], None],
                  log_line: Callable[[Level, str], None],
                  playlists: Playlists | None = None, tags: TagReader | None = None) -> None:
+        """`playing`: whether the current item plays now (or is on its way to, not to
+        start paused); `lost_current`: the current item was removed; `regained_current`:
+        an undo made it current again, and whether it was playing then."""
         self.queue = queue
         self.session = session
         self.tasks = tasks
         self.playlists = playlists
         self.tags = tags
         self._changed = changed            # after every edit
-        self._lost_current = lost_current  # the item playing was removed
+        self._playing = playing
+        self._lost_current = lost_current
+        self._regained_current = regained_current
         self._log = log_line
 
     def _items(self, refs: Iterable[str]) -> list[QueueItem]:
@@ -141,35 +148,42 @@ class QueueEditor:
 
     def remove(self, index: int) -> None:
         """Remove an item; removing the one playing stops it. `undo_remove` puts it back."""
-        had_current = self.queue.current is not None
-        removed = self.queue.remove([index])
-        if not removed:
-            return
-        _at_rest(removed)
-        if had_current and self.queue.current is None:
-            self._lost_current()
-        self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
-        self._changed()
+        removed = self._take([index])
+        if removed:
+            self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
+            self._changed()
 
     def clear(self) -> None:
-        removed = self.queue.clear()
+        """Clear the queue, as one step `undo_remove` puts back."""
+        removed = self._take(range(len(self.queue)))
         if removed:
-            _at_rest(removed)
-            self._lost_current()
             self._log(Level.INFO, "cleared the queue (u puts it back)")
             self._changed()
 
+    def _take(self, indexes: Iterable[int]) -> list[QueueItem]:
+        current = self.queue.current
+        removed = self.queue.remove(indexes, playing=current is not None and self._playing())
+        _at_rest(removed)
+        if current is not None and self.queue.current is None:
+            self._lost_current(current)
+        return removed
+
     def undo_remove(self) -> None:
-        if self.queue.undo_remove():
-            self._changed()
-
-    def move(self, index: int, delta: int) -> int:
-        target = self.queue.move(index, delta)
+        """Put back the last removal not yet undone; an item that was playing then and is
+        current again plays on where it was."""
+        undone = self.queue.undo_remove()
+        if undone is None:
+            self._log(Level.INFO, "nothing to undo")
+            return
+        n = len(undone.items)
+        self._log(Level.INFO, f"put back {undone.items[0].label}" if n == 1
+                  else f"put back {n} items")
+        if undone.current is not None:
+            self._regained_current(undone.current, undone.playing)
         self._changed()
-        return target
 
-    def move_to_top(self, index: int) -> int:
-        target = self.queue.move_to_top(index)
+    def move_to(self, index: int, target: int) -> int:
+        target = self.queue.move_to(index, target)
         self._changed()
         return target
 

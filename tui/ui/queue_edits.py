@@ -26,9 +26,9 @@ def carry_out(edit: QueueEdit, i: int | None, item: QueueItem | None, playback: 
         case QueueEdit.PLAY if i is not None:
             playback.play(i)
         case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
-            moved_to = edits.move(i, -1 if edit is QueueEdit.MOVE_UP else 1)
+            moved_to = edits.move_to(i, i - 1 if edit is QueueEdit.MOVE_UP else i + 1)
         case QueueEdit.MOVE_TOP if i is not None:
-            moved_to = edits.move_to_top(i)
+            moved_to = edits.move_to(i, 0)
         case QueueEdit.REMOVE if i is not None:
             edits.remove(i)
         case QueueEdit.UNDO:
