@@ -163,3 +163,39 @@ async def test_no_password_means_login_required(demo: DemoService, tmp_path: Pat
     with pytest.raises(LoginRequired):
         await rig.tokens.token()
     await rig.close()
+
+
+async def test_a_failure_names_the_token_once(demo: DemoService, rig: Rig) -> None:
+    demo.options.fail_rate = 1.0
+    with pytest.raises(GaveUp):
+        await rig.tokens.token()
+    failed = [ev for ev in rig.events if ev.action == "failed"]
+    assert len(failed) == 1 and failed[0].text.count("access token · demo") == 1, failed
+    assert failed[0].error is not None and failed[0].error.startswith("gave up after 4")
+    row = rig.tokens.book.get("token:demo")
+    assert row is not None and row.last_error == failed[0].error   # its row names it too
+
+
+async def test_each_demo_run_logs_in_afresh_without_an_error(demo_options: DemoOptions,
+                                                            tmp_path: Path) -> None:
+    """`ytplay --demo` twice: the demo is a new service every run, so the second run has no
+    refresh token of the first to be refused ("refresh token · demo: rejected")."""
+    from contextlib import ExitStack
+
+    from tests.helpers import until
+    from tui import cli
+    from tui.factory import build
+    from tui.runtime_config import load_config
+
+    for _run in range(2):
+        with DemoService(demo_options) as demo, ExitStack() as resources:
+            args = cli.parser().parse_args(["--demo", "--ao", "null"])
+            path = tmp_path / "config.toml"
+            app = build(args, load_config(path), path, resources, demo=demo)
+            async with app.run_test(size=(120, 36)) as pilot:
+                await until(pilot, lambda: demo.state.counts["session:start"] >= 1, 20)
+                rows = app.playback.session.book
+                assert rows.get("token:demo") is not None
+                assert rows.get("token:demo").last_error is None   # type: ignore[union-attr]
+        assert demo.state.counts["token:password"] == 1
+        assert demo.state.counts["token:refresh_token"] == 0

@@ -30,7 +30,7 @@ from tui.session.media_cache import MediaCache
 from tui.session.playback import Playback
 from tui.session.proxy import StreamProxy
 from tui.session.settings import PlaybackSettings
-from tui.session.token_store import TokenStore
+from tui.session.token_store import RunTokenStore, TokenStore
 from tui.session.tokens import PasswordSource
 from tui.ui.app import YtplayApp
 from tui.ui.starting import Background, Looks, Started, frames_drawn
@@ -316,11 +316,10 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
 
         async def demo_password() -> str:
             return opts.password
-        demo_tokens = TokenStore(tokens_file().with_name("demo-tokens.json"))
-        notices += demo_tokens.check()
+        # The demo is a new service every run: its tokens are not kept across runs.
         session.add_service("demo", service.base_url, client_id=opts.client_id,
                             username=opts.username, password=demo_password,
-                            token_store=demo_tokens)
+                            token_store=RunTokenStore())
         playback = Playback(player, session, queue, settings=settings,
                             playlists=Playlists(playlists_dir()), tags=tags)
     else:

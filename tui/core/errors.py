@@ -67,3 +67,10 @@ class Offline(YtplayError):
         in a moment."""
         super().__init__(message)
         self.lasting = lasting
+
+
+def told_without(error: BaseException, resource: str) -> str:
+    """What `error` says, less the `resource: ` it may begin with (a GaveUp names what gave
+    up): a line that names the resource already, a Retry log line or its Session panel row,
+    does not name it twice."""
+    return str(error).removeprefix(f"{resource}: ")

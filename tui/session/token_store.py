@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from tui.config.atomic import SECRET, atomic_write
 
 from .persisted import TokenRecord, partly_unreadable, read_json, unreadable, valid_record, why
@@ -68,3 +67,20 @@ class TokenStore:
         else:
             tokens[service] = refresh_token
         self._write(tokens)
+
+
+class RunTokenStore(TokenStore):
+    """Refresh tokens kept for this run only, in memory. The demo service is a new service
+    every run (new signing keys, new token authority): a refresh token from an earlier run
+    could only be refused, and saying so at every `--demo` start was an error about
+    nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("(this run only)"))
+        self._tokens: dict[str, str] = {}
+
+    def _read(self) -> dict[str, str]:
+        return dict(self._tokens)
+
+    def _write(self, tokens: dict[str, str]) -> None:
+        self._tokens = dict(tokens)

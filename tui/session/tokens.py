@@ -9,7 +9,7 @@ import random
 import time
 from typing import Awaitable, Callable, TypeVar
 
-from tui.core.errors import LoginRequired, ServiceError
+from tui.core.errors import LoginRequired, ServiceError, told_without
 from tui.core.events import SessionEvent
 from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass, Network
@@ -127,8 +127,9 @@ class TokenManager:
         try:
             tokens = await self._obtain()
         except Exception as e:
-            self._show(LeaseState.FAILED, error=redact(str(e)))
-            self.retrier.emit(SessionEvent(self._resource, "failed", error=redact(str(e))))
+            said = redact(told_without(e, self._resource))
+            self._show(LeaseState.FAILED, error=said)
+            self.retrier.emit(SessionEvent(self._resource, "failed", error=said))
             raise
         if tokens.refresh_token:
             # Stored before the access token is used: a crash now still leaves us the only
