@@ -105,6 +105,22 @@ async def test_connections_cut_mid_body_resume_at_the_same_byte(demo, fast_sessi
     assert _actions(rec, "recovered at byte") >= len(direct) // (256 * 1024)
 
 
+async def test_the_retry_log_names_a_cut_stream_by_its_title_once(demo, fast_session) -> None:
+    """What a person reads: the stream named by its title (not the key `k`, not the
+    reference), "upstream" said once per line."""
+    url, direct = await _open(fast_session, demo, "t4")
+    rec = Recorder(fast_session.bus)
+    demo.options.drop_rate = 1.0
+    async with httpx.AsyncClient() as c:
+        r = await c.get(url, headers={"Range": "bytes=0-"})
+    assert r.content == direct
+    title = "Paper Kites"
+    lines = [e.text for e in rec.session_events]
+    assert any(line.startswith(f"stream · {title}: recovered at byte") for line in lines)
+    assert all(e.resource.endswith(f" · {title}") for e in rec.session_events), lines
+    assert all(line.count("upstream") <= 1 for line in lines), lines
+
+
 async def test_a_burst_of_5xx_is_retried(demo, fast_session) -> None:
     url, direct = await _open(fast_session, demo)
     rec = Recorder(fast_session.bus)

@@ -102,7 +102,7 @@ class HlsRelay:
                 self._drop(key, loaded)
                 continue
             if failures:
-                self.provider.emit(SessionEvent(f"stream · {key}",
+                self.provider.emit(SessionEvent(f"stream · {self.provider.name(key)}",
                                                 f"recovered at segment {seq}"))
             return answer
 
@@ -214,7 +214,7 @@ class HlsRelay:
     def _gone(self, key: str, playlist: MediaPlaylist, seq: int) -> SegmentGone:
         first = playlist.segments[0].seq if playlist.segments else 0
         if playlist.live and seq < first:
-            self.provider.emit(SessionEvent(f"stream · {key}",
+            self.provider.emit(SessionEvent(f"stream · {self.provider.name(key)}",
                                             f"segment {seq} left the live window; "
                                             "on at the live edge"))
         return SegmentGone(f"no segment {seq}")

@@ -310,6 +310,9 @@ class SessionManager:
     def upstream(self, key: str) -> Upstream | None:
         return self.leases.upstream(key)
 
+    def name(self, key: str) -> str:
+        return self.leases.name(key)
+
     async def renew(self, key: str, failed: Upstream, error: ServiceError) -> None:
         await self.leases.renew(key, failed, error)
 

@@ -110,7 +110,7 @@ class BearerUrlSource:
             raise
         return StreamInfo(url=self.url, title=_title(self.url)), Stream(self.url)
 
-    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+    async def refresh(self, position: float, on_retry: OnRetry | None, name: str) -> Stream:
         # The same URL: a body cut short is asked again from its byte; a refused token is
         # renewed by the token manager (the proxy's auth path), not here.
         return Stream(self.url)

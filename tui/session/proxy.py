@@ -265,7 +265,7 @@ class StreamProxy:
                        failures: int) -> None:
         """Make the next upstream attempt worth making, or raise _Stop."""
         cls = error.failure_class
-        resource = f"stream · {key}"
+        resource = f"stream · {self.provider.name(key)}"
         text = redact(str(error))
         retrier = self.retrier
         attempts = retrier.policy.attempts
@@ -294,7 +294,8 @@ class StreamProxy:
             raise _Stop(502, redact(str(e))) from None
 
     def _recovered(self, key: str, offset: int) -> None:
-        self.provider.emit(SessionEvent(f"stream · {key}", f"recovered at byte {offset}"))
+        self.provider.emit(SessionEvent(f"stream · {self.provider.name(key)}",
+                                        f"recovered at byte {offset}"))
 
     async def _give_up(self, request: web.Request, response: web.StreamResponse | None,
                        stop: _Stop) -> web.StreamResponse:

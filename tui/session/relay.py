@@ -26,6 +26,10 @@ class UpstreamProvider(Protocol):
     def upstream(self, key: str) -> Upstream | None:
         """The current upstream of stream `key`; None once it is closed."""
 
+    def name(self, key: str) -> str:
+        """What a person calls stream `key` (its item's title; its reference while it has
+        none): the Retry log names it so, as the Session panel and the queue do."""
+
     async def renew(self, key: str, failed: Upstream, error: ServiceError) -> None:
         """`failed` was refused as expired or unauthorised: get a fresh URL or token, or
         raise (ServiceError, GaveUp, LoginRequired, ResolveError)."""

@@ -59,8 +59,9 @@ class StreamSource(Protocol):
 
     async def open(self) -> tuple[StreamInfo, Stream]: ...
 
-    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
-        """A fresh stream, transient failures retried here (and only here)."""
+    async def refresh(self, position: float, on_retry: OnRetry | None, name: str) -> Stream:
+        """A fresh stream, transient failures retried here (and only here); `name`: what
+        the Retry log calls the stream (its title)."""
 
     async def close(self) -> None: ...
 
@@ -120,14 +121,14 @@ class ResolverSource:
         self.fallback += 1
         return self._stream(await self._resolve()), labels[self.fallback - 1]
 
-    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+    async def refresh(self, position: float, on_retry: OnRetry | None, name: str) -> Stream:
         async def once() -> Stream:
             try:
                 return self._stream(await self._resolve())
             except ResolveError as e:
                 # It resolved before, so a failure now is most likely the network: transient.
                 raise ServiceError(f"re-resolving failed: {e}", Failure()) from None
-        return await self.retrier.run(f"stream URL · {self.ref}", once, on_retry)
+        return await self.retrier.run(f"stream URL · {name}", once, on_retry)
 
     async def close(self) -> None:
         return None
@@ -166,7 +167,6 @@ class ServiceSource:
         self.bearer_origins = bearer_origins
         self.session_id: str | None = None
         self.heartbeat_interval: float | None = None
-        self._resource = f"playback session · {service}:{media_id}"
 
     @property
     def clock_offset(self) -> float:
@@ -179,10 +179,20 @@ class ServiceSource:
             self.heartbeat_interval = grant.heartbeat_interval
         return Stream(grant.url, {}, grant.expires_at)
 
-    async def _start(self, on_retry: OnRetry | None = None) -> Stream:
+    def _resource(self, name: str | None = None) -> str:
+        """The playback session as the Retry log names it: by the item's title, by its
+        reference while the library has not said the title."""
+        meta = self.catalogue.get(self.media_id, {})
+        return f"playback session · {name or meta.get('title') or self._ref}"
+
+    @property
+    def _ref(self) -> str:
+        return f"{self.service}:{self.media_id}"
+
+    async def _start(self, on_retry: OnRetry | None = None, name: str | None = None) -> Stream:
         grant = await self.tokens.authorized(
-            self._resource, lambda t: self.client.start_session(t, self.media_id, self.device_id),
-            on_retry)
+            self._resource(name),
+            lambda t: self.client.start_session(t, self.media_id, self.device_id), on_retry)
         return self._stream(grant)
 
     async def open(self) -> tuple[StreamInfo, Stream]:
@@ -198,26 +208,27 @@ class ServiceSource:
             raise
         meta = self.catalogue.get(self.media_id, {})
         duration = meta.get("duration")
-        info = StreamInfo(url=stream.url, title=str(meta.get("title") or f"{self.service}:{self.media_id}"),
+        info = StreamInfo(url=stream.url, title=str(meta.get("title") or self._ref),
                           artist=str(meta["artist"]) if meta.get("artist") else None,
                           duration=float(duration) if isinstance(duration, (int, float)) else None,
                           expires_at=stream.expires_at, album=_text(meta.get("album")),
                           cover=_image(self.client.base_url, meta.get("image")))
         return info, stream
 
-    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+    async def refresh(self, position: float, on_retry: OnRetry | None, name: str) -> Stream:
         if self.session_id is None:
-            return await self._start(on_retry)
+            return await self._start(on_retry, name)
         sid = self.session_id
         try:
             grant = await self.tokens.authorized(
-                self._resource, lambda t: self.client.heartbeat(t, sid, position), on_retry)
+                self._resource(name), lambda t: self.client.heartbeat(t, sid, position),
+                on_retry)
         except ServiceError as e:
             if e.failure_class is not FailureClass.EXPIRED:
                 raise
             # unknown_session: the server reaped it. Start a new one, once for this failure.
             self.session_id = None
-            return await self._start(on_retry)
+            return await self._start(on_retry, name)
         return self._stream(grant)
 
     async def close(self) -> None:
@@ -243,7 +254,7 @@ class CachedSource:
     async def open(self) -> tuple[StreamInfo, Stream]:
         raise ResolveError("a cached item is opened from its cache entry")
 
-    async def refresh(self, position: float, on_retry: OnRetry | None = None) -> Stream:
+    async def refresh(self, position: float, on_retry: OnRetry | None, name: str) -> Stream:
         # Only asked when the cache could not answer (its file broke while playing): the
         # item is opened afresh, from the network, when it is played again.
         raise ServiceError("the cached copy could not be read", Failure(status=404))

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Callable, cast
 
 from tui.core.bus import EventBus
-from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
+from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError, told_without
 from tui.core.events import SessionEvent, StreamDegraded, StreamLive
 from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass
@@ -100,6 +100,10 @@ class StreamLeases:
 
     # --- the proxy's side (relay.UpstreamProvider) ----------------------------------------
 
+    def name(self, key: str) -> str:
+        o = self.open.get(key)
+        return o.label if o is not None else key
+
     def upstream(self, key: str) -> Upstream | None:
         o = self.open.get(key)
         if o is None:
@@ -123,8 +127,9 @@ class StreamLeases:
                 and isinstance(o.source, ResolverSource) and o.source.fallbacks:
             await self._fall_back(o, failed)
         else:
-            await self.refresh(key, rejected_url=failed.url,
-                               reason=f"upstream {redact(str(error))}")
+            # The proxy's errors say where they came from ("… from <url>", "upstream cut off
+            # at byte …"): not prefixed again.
+            await self.refresh(key, rejected_url=failed.url, reason=redact(str(error)))
 
     async def _fall_back(self, o: OpenStream, failed: Upstream) -> None:
         """A fresh yt-dlp URL refused (403) before anything played: that way of resolving
@@ -172,9 +177,13 @@ class StreamLeases:
         """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""
         o = self.open.get(key)
         if o is not None:
-            o.degraded = reason
-            self.book.update(f"url:{key}", state=LeaseState.FAILED, last_error=reason)
-            self.bus.publish(StreamDegraded(key, reason, item_fault=o.item_fault))
+            self._dead(o, reason, reason)
+
+    def _dead(self, o: OpenStream, reason: str, row: str) -> None:
+        """`reason` goes where playback holds, `row` on the stream's row (which names it)."""
+        o.degraded = reason
+        self.book.update(f"url:{o.key}", state=LeaseState.FAILED, last_error=row)
+        self.bus.publish(StreamDegraded(o.key, reason, item_fault=o.item_fault))
 
     # --- renewing -------------------------------------------------------------------------
 
@@ -208,9 +217,9 @@ class StreamLeases:
                              attempts=self.retrier.policy.attempts,
                              next_retry_at=time.time() + delay, last_error=error)
         try:
-            stream = await o.source.refresh(o.position, retrying)
+            stream = await o.source.refresh(o.position, retrying, o.label)
         except RECOVERABLE as e:
-            self._degrade(o, rejected_url, redact(str(e)))
+            self._degrade(o, rejected_url, e)
             raise
         if o.key not in self.open:
             return stream  # closed while refreshing
@@ -220,10 +229,11 @@ class StreamLeases:
         self._schedule(o)
         return stream
 
-    def _degrade(self, o: OpenStream, rejected_url: str | None, error: str) -> None:
+    def _degrade(self, o: OpenStream, rejected_url: str | None, e: BaseException) -> None:
         """A refresh failed. While the current URL is still good, keep using it and try
         again later; when nothing valid is left, say so (the player pauses)."""
         lease_key, resource = f"url:{o.key}", f"stream URL · {o.label}"
+        error = redact(told_without(e, resource))  # its row and line name the stream already
         left = None if o.stream.expires_at is None else o.stream.expires_at - time.time()
         if rejected_url is None and (left is None or left > 2):
             retry_in = 15.0 if left is None else min(15.0, left / 2)
@@ -235,7 +245,7 @@ class StreamLeases:
                                     delay=retry_in, error=error))
             return
         self.book.update(lease_key, attempt=None, next_retry_at=None)
-        self.report_dead(o.key, error)
+        self._dead(o, redact(str(e)), error)
 
     def _schedule(self, o: OpenStream) -> None:
         now_wall, now = time.time(), self.scheduler.now()
