@@ -115,6 +115,30 @@ async def test_a_format_the_page_does_not_have_is_not_called_unavailable(
     assert str(e.value).startswith("no format that [ytdlp] format asks for"), str(e.value)
 
 
+async def test_tables_in_ytdlp_extra_reach_youtubedl(site: MisbehavingSite,
+                                                     tmp_path: Path) -> None:
+    """`[ytdlp] extra` passes tables through as YoutubeDL takes them: extractor_args picks
+    the player client the site serves (the plugin reads it), http_headers go with the
+    stream. The config refused both before (only plain values)."""
+    from tui.adapters.ytdlp_resolver import YtDlpResolver
+    from tui.config import store
+    from tui.runtime_config import ytdlp_options
+
+    path = tmp_path / "config.toml"
+    path.write_text(f"""[ytdlp.extra]
+extractor_args = {{{CLIENT_ARGS} = {{player_client = ["web"]}}}}
+http_headers = {{"X-Ytplay-Test" = "yes"}}
+""")
+    site.accept_client = "web"
+    resolver = YtDlpResolver(options=ytdlp_options(store.load(path)))
+    try:
+        info = await resolver.resolve(site.url("ok", "t1"))
+    finally:
+        resolver.close()
+    assert info.url.endswith("client=web")
+    assert info.headers.get("X-Ytplay-Test") == "yes"
+
+
 async def test_a_503_is_transient(site: MisbehavingSite) -> None:
     site.failures["b1"] = 1
     resolver = _resolver()

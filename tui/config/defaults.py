@@ -46,7 +46,7 @@ def default_of(info: FieldInfo) -> Any:
 def _comment(container: Any, text: str) -> None:
     import tomlkit  # here and below: tomlkit is needed only to write a first config file
 
-    for line in textwrap.wrap(text, 86):
+    for line in textwrap.wrap(text, 86, break_on_hyphens=False):
         container.add(tomlkit.comment(line))
 
 
@@ -56,10 +56,18 @@ def _table(model: type[BaseModel]) -> Any:
     table = tomlkit.table()
     if model.__doc__:
         _comment(table, model.__doc__.strip())
-    for name, info in model.model_fields.items():
+    # A table of its own ([ytdlp.extra]) comes after the table's other keys, as TOML
+    # writes it, with its comment inside it (before, the next key's comment was there).
+    fields = sorted(model.model_fields.items(), key=lambda f: default_of(f[1]) == {})
+    for name, info in fields:
         value = default_of(info)
         if value is None:
             table.add(tomlkit.comment(f"{name} = ...   ({info.description})"))
+            continue
+        if value == {}:
+            sub = tomlkit.table()
+            _comment(sub, info.description or "")
+            table.add(name, sub)
             continue
         if info.description:
             _comment(table, info.description)

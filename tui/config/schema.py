@@ -169,8 +169,11 @@ class YtdlpSection(Section):
                         "playback.video, \"best\" is used)")
     cookies_file: str = Field("", description="a Netscape cookies file for sites that need a "
                               "login; empty for none")
-    extra: dict[str, Scalar] = Field(default_factory=dict, description="more yt-dlp options "
-                                     "(YoutubeDL parameters), passed through")
+    # Any TOML value: YoutubeDL takes tables (extractor_args, http_headers) and lists too.
+    extra: dict[str, Any] = Field(default_factory=dict, description="more yt-dlp options "
+                                  "(YoutubeDL parameters), passed through as written, tables "
+                                  'too, e.g. extractor_args = {youtube = {player_client = '
+                                  '["web"]}}, http_headers = {"Accept-Language" = "en"}')
     fallbacks: list[YtdlpFallback] = Field(
         default_factory=list, description="when a freshly resolved URL is refused (403) at "
         "its first request, it is resolved again with the next of these, in order, once "
