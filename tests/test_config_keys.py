@@ -52,8 +52,8 @@ def test_a_character_is_named_as_textuals_bindings_name_it(char: str) -> None:
 BAD = [
     ("not a key", 'next = "notakey"', "keys.next", "not a key Textual knows"),
     ("a key taken from an action not moved", 'next = "q"', "keys.next",
-     "'q' is the key of quit (Quit) on the main screen, which would lose it"),
-    ("the queue's key taken by the app's", 'next = "d"', "keys.next", "remove (Remove)"),
+     "'q' is the key of quit on the main screen, which would lose it"),
+    ("the queue's key taken by the app's", 'next = "d"', "keys.next", "the key of remove"),
     ("the list's enter", 'next = "enter"', "keys.next", "play_selected"),
     ("in the filter", 'leave_filter = "escape"', "keys.leave_filter", "on the filter"),
     ("no such action", 'nextt = "x"', "keys.nextt", "no action 'nextt' (did you mean 'next'?)"),

@@ -16,7 +16,7 @@ import difflib
 import unicodedata
 from typing import Mapping
 
-from .ui_names import CHARACTER_KEYS, DESCRIPTIONS, NAMED_KEYS, SCOPES, TEXTUAL_KEYS
+from .ui_names import CHARACTER_KEYS, NAMED_KEYS, SCOPES, TEXTUAL_KEYS
 
 # The modifiers a key event can carry, in the order Textual writes them (sorted: its
 # terminal parser joins them so, "ctrl+shift+left").
@@ -147,12 +147,11 @@ def _shared(scope: str, defaults: Mapping[str, tuple[str, ...]],
                 problems.append((f"keys.{action}", f"{key!r} is Textual's own key (its "
                                  f"action {TEXTUAL_KEYS[key]}); choose another"))
             for other in (a for a in actions if a != action):
-                what = f"{other} ({DESCRIPTIONS[other]})"
                 if other in chosen:
-                    problems.append((f"keys.{action}", f"{key!r} is also given to {what} "
+                    problems.append((f"keys.{action}", f"{key!r} is also given to {other} "
                                      f"on {scope}; one key does one thing"))
                 else:
-                    problems.append((f"keys.{action}", f"{key!r} is the key of {what} on "
+                    problems.append((f"keys.{action}", f"{key!r} is the key of {other} on "
                                      f"{scope}, which would lose it: give {other} another "
                                      f"key too ({other} = \"…\"), or {action} another key"))
     return problems

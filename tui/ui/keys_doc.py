@@ -70,7 +70,6 @@ def _assign(name: str, annotation: str, value: object) -> str:
 def ui_names_source() -> str:
     scopes = {scope: {b.id: _keys(b) for b in bindings if isinstance(b, Binding) and b.id}
               for scope, bindings in SCOPES.items()}
-    descriptions = {b.id: b.description for b in YtplayApp.all_bindings() if b.id}
     # Textual's own keys on every screen, which no `[keys]` id moves.
     textual = {key: b.action for b in App.BINDINGS if isinstance(b, Binding) and not b.id
                for key in _keys(b)}
@@ -85,7 +84,6 @@ def ui_names_source() -> str:
         'tests/test_config_keys.py checks that it is up to date. Do not edit."""\n\n'
         "# Each scope's actions by id, with the keys they are bound to by default.\n"
         + _assign("SCOPES", "dict[str, dict[str, tuple[str, ...]]]", scopes)
-        + _assign("DESCRIPTIONS", "dict[str, str]", descriptions)
         + "# Textual's own keys (key: its action), which `[keys]` cannot move.\n"
         + _assign("TEXTUAL_KEYS", "dict[str, str]", dict(sorted(textual.items())))
         + "# The keys Textual names by a word (besides characters): escape, f5, pageup, ...\n"
