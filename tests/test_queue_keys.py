@@ -317,3 +317,53 @@ async def test_an_item_removed_while_shuffled_comes_back_to_its_place_in_both_or
         assert titles(pb) == shuffled
         await pilot.press("s")
         assert titles(pb) == everything
+
+
+def shown(pb: Playback, view: QueueView) -> list[str]:
+    return [pb.queue[i].title or "" for i in view.view]
+
+
+async def test_clear_under_a_filter_clears_only_what_is_shown(demo, player, session) -> None:
+    """C under a filter clears the items shown, as one step for u, and stops playback only
+    when the item playing is among them."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        tap = Recorder(pb.bus)
+        everything = titles(pb)
+        await pilot.press("G", "enter")                   # Rust and Honey
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        await pilot.press("slash", *"kites", "enter", "C")
+        assert titles(pb) == [t for t in everything if t != "Paper Kites"]
+        assert tap.logs[-1].text == "cleared 1 shown item (u puts it back)"
+        assert tap.now.state is PlayState.PLAYING and pb.queue.current_index == 4
+
+        await pilot.press("slash", "escape", "slash", *"signal", "enter", "C")
+        assert titles(pb) == ["Low Tide", "Night Bus", "Glass Orchard"]
+        assert tap.logs[-1].text == "cleared 2 shown items (u puts them back)"
+        assert pb.queue.current is None and tap.now.state is PlayState.IDLE
+        logged = len(tap.logs)
+        await pilot.press("u")
+        assert titles(pb) == [t for t in everything if t != "Paper Kites"]
+        assert tap.logs[logged].text == "put back 2 items" and pb.queue.current_index == 4
+        await tap.wait_for(lambda: tap.now.state is PlayState.PLAYING)
+        await pilot.press("u")                            # and the clear before it
+        assert titles(pb) == everything and pb.queue.current_index == 5
+        assert tap.now.state is PlayState.PLAYING and tap.now.index == 5
+
+
+async def test_moves_under_a_filter_step_over_the_hidden_items(demo, player, session) -> None:
+    """K and J swap the selected item with the shown one above or below; T puts it before
+    the first shown. The hidden items between stay where they are: K then J changes
+    nothing."""
+    async with app_with_queue(demo, player, session) as (app, pilot, pb, view):
+        everything = titles(pb)
+        await pilot.press("slash", *"signal", "enter", "j")
+        assert shown(pb, view) == ["Copper Lanterns", "Rust and Honey"]
+        await pilot.press("K")
+        assert shown(pb, view) == ["Rust and Honey", "Copper Lanterns"] and view.cursor == 0
+        assert titles(pb) == ["Low Tide", "Rust and Honey", "Night Bus", "Paper Kites",
+                              "Glass Orchard", "Copper Lanterns"]
+        await pilot.press("J")
+        assert titles(pb) == everything and view.cursor == 1
+        await pilot.press("T")
+        assert titles(pb) == ["Low Tide", "Rust and Honey", "Copper Lanterns", "Night Bus",
+                              "Paper Kites", "Glass Orchard"] and view.cursor == 0

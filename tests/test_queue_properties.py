@@ -71,6 +71,13 @@ class QueueMachine(RuleBasedStateMachine):
         target = self.q.move_to(i, data.draw(st.integers(0, len(self.q) - 1)))
         assert self.q[target] is item
 
+    @precondition(lambda self: len(self.q) > 0)
+    @rule(data=st.data())
+    def swap(self, data: st.DataObject) -> None:
+        i, j = (data.draw(st.integers(0, len(self.q) - 1)) for _ in range(2))
+        a, b = self.q[i], self.q[j]
+        assert self.q.swap(i, j) == j and self.q[j] is a and self.q[i] is b
+
     @rule(seed=st.integers())
     def shuffle(self, seed: int) -> None:
         current = self.q.current

@@ -249,6 +249,11 @@ class Queue:
             self._items.insert(target, self._items.pop(index))
         return target
 
+    def swap(self, index: int, other: int) -> int:
+        """Swap two items; returns where the one at `index` is now (`other`)."""
+        self._items[index], self._items[other] = self._items[other], self._items[index]
+        return other
+
     # --- shuffle --------------------------------------------------------------------------
 
     def shuffle(self, rng: random.Random | None = None) -> None:

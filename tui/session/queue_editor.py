@@ -48,6 +48,10 @@ def _at_rest(items: list[QueueItem]) -> None:
             item.status = ItemStatus.QUEUED
 
 
+def _shown_items(n: int) -> str:
+    return f"{n} shown item (u puts it back)" if n == 1 else f"{n} shown items (u puts them back)"
+
+
 class QueueEditor:
     def __init__(self, queue: Queue, session: SessionManager, tasks: Tasks, *,
                  changed: Callable[[], None], playing: Callable[[], bool],
@@ -153,11 +157,13 @@ class QueueEditor:
             self._log(Level.INFO, f"removed {removed[0].label} (u puts it back)")
             self._changed()
 
-    def clear(self) -> None:
-        """Clear the queue, as one step `undo_remove` puts back."""
-        removed = self._take(range(len(self.queue)))
+    def clear(self, shown: list[int] | None = None) -> None:
+        """Clear the queue, or only the items `shown` (those a filter leaves in view), as
+        one step `undo_remove` puts back."""
+        removed = self._take(range(len(self.queue)) if shown is None else shown)
         if removed:
-            self._log(Level.INFO, "cleared the queue (u puts it back)")
+            self._log(Level.INFO, "cleared the queue (u puts it back)" if shown is None
+                      else f"cleared {_shown_items(len(removed))}")
             self._changed()
 
     def _take(self, indexes: Iterable[int]) -> list[QueueItem]:
@@ -184,6 +190,11 @@ class QueueEditor:
 
     def move_to(self, index: int, target: int) -> int:
         target = self.queue.move_to(index, target)
+        self._changed()
+        return target
+
+    def swap(self, index: int, other: int) -> int:
+        target = self.queue.swap(index, other)
         self._changed()
         return target
 

@@ -3,6 +3,7 @@ session's playback, as each key is handled."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Callable
 
 from .widgets.queue_view import QueueEdit, QueueView
@@ -26,15 +27,16 @@ def carry_out(edit: QueueEdit, i: int | None, item: QueueItem | None, playback: 
         case QueueEdit.PLAY if i is not None:
             playback.play(i)
         case QueueEdit.MOVE_UP | QueueEdit.MOVE_DOWN if i is not None:
-            moved_to = edits.move_to(i, i - 1 if edit is QueueEdit.MOVE_UP else i + 1)
+            moved_to = edits.swap(i, _neighbour(i, view.view, up=edit is QueueEdit.MOVE_UP))
         case QueueEdit.MOVE_TOP if i is not None:
-            moved_to = edits.move_to(i, 0)
+            # Before the first item shown: under a filter, what is hidden above stays there.
+            moved_to = edits.move_to(i, min(i, view.view[0]) if view.view else i)
         case QueueEdit.REMOVE if i is not None:
             edits.remove(i)
         case QueueEdit.UNDO:
             edits.undo_remove()
         case QueueEdit.CLEAR:
-            edits.clear()
+            edits.clear(view.view if view.filter_text else None)
         case QueueEdit.SHUFFLE:
             notify("shuffle on" if edits.toggle_shuffle() else "shuffle off")
         case QueueEdit.REPEAT:
@@ -45,3 +47,14 @@ def carry_out(edit: QueueEdit, i: int | None, item: QueueItem | None, playback: 
     view.refresh_view()
     if moved_to is not None:
         view.select(moved_to)
+
+
+def _neighbour(i: int, shown: list[int], *, up: bool) -> int:
+    """The shown item above queue item `i` (or below it), that K (or J) swaps it with; `i`
+    itself at the edge. Under a filter the hidden items between stay where they are, so J
+    undoes K. `shown`: the queue indexes in view, ascending."""
+    if up:
+        row = bisect_left(shown, i) - 1
+        return shown[row] if row >= 0 else i
+    row = bisect_right(shown, i)
+    return shown[row] if row < len(shown) else i

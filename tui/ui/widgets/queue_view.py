@@ -75,7 +75,8 @@ class QueueView(ScrollView, can_focus=True):
         Binding("T", "edit('move_top')", "Move to top", show=False, id="move_top"),
         Binding("d,delete", "edit('remove')", "Remove", id="remove"),
         Binding("u", "edit('undo')", "Undo remove", show=False, id="undo"),
-        Binding("C", "edit('clear')", "Clear queue", show=False, id="clear"),
+        Binding("C", "edit('clear')", "Clear queue (what the filter shows)", show=False,
+                id="clear"),
         Binding("a", "edit('add')", "Add", id="add"),
         Binding("A", "edit('add_next')", "Add to play next", show=False, id="add_next"),
         Binding("slash", "edit('filter')", "Filter", id="filter"),
@@ -95,7 +96,7 @@ class QueueView(ScrollView, can_focus=True):
         self._queue = queue
         self._edit = edit
         self.filter_text = ""
-        self.view: list[int] = []          # queue indexes shown, in order
+        self.view: list[int] = []          # queue indexes shown, ascending
         # The cursor goes to the current item (a restored queue's, a playlist's first) until
         # the person moves it: what a restart resumes is in view, however far down it is.
         self.follow_current = True
