@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tui.core.models import ItemStatus, QueueItem
-from tui.core.queue import UNDO_DEPTH, Queue
+from tui.core.queue import UNDO_DEPTH, Queue, Repeat
 from tui.core.refs import RefKind, parse_ref
 from tui.core.timefmt import clock, countdown
 
@@ -181,6 +181,18 @@ def test_a_playlist_replacing_its_item_while_shuffled_takes_its_place_in_both_or
               [QueueItem(ref="e1"), QueueItem(ref="e2")])
     q.unshuffle()
     assert refs(q) == ["a", "e1", "e2", "b", "c"]
+
+
+def test_a_queue_built_with_its_order_from_before_a_shuffle_is_shuffled() -> None:
+    items = [QueueItem(ref=r) for r in ("c", "a", "b")]
+    q = Queue(items, 0, original=[1, 2, 0], repeat=Repeat.ALL)
+    assert q.shuffled and q.repeat is Repeat.ALL and refs(q) == ["c", "a", "b"]
+    assert [i.ref for i in q.unshuffled or []] == ["a", "b", "c"]
+    q.unshuffle()
+    assert refs(q) == ["a", "b", "c"] and q.current is items[0]
+    for broken in ([0, 1], [0, 1, 1], [0, 1, 3], [0, 1, 2, 3]):
+        with pytest.raises(ValueError):
+            Queue(items, original=broken)
 
 
 @pytest.mark.parametrize("index, target, after", [

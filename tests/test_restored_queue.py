@@ -90,3 +90,40 @@ async def test_playlist_plays_its_first_item_in_view(tmp_path: Path, demo: DemoS
                         and app.playback.now.state is PlayState.PLAYING, 60)
             await pilot.pause()
             assert_current_in_view(app, 60)
+
+
+def started(tmp_path: Path) -> tuple[ExitStack, YtplayApp]:
+    """ytplay as a plain `ytplay` starts: over the saved queue, if any."""
+    path = tmp_path / "config.toml"
+    resources = ExitStack()
+    app = build(cli.parser().parse_args(["--ao", "null"]), load_config(path), path, resources)
+    return resources, app
+
+
+async def test_shuffle_and_repeat_come_back_and_s_still_restores_the_order(
+        tmp_path: Path, demo: DemoService) -> None:
+    """Shuffled with repeat on, then quit: the next start shows the same shuffled order,
+    shuffle and repeat on, and s puts back the order from before the shuffle, with the
+    item to resume still current."""
+    items = [QueueItem(ref=demo.watch_url("t4"), title=f"Track {i:02d}", duration=200.0)
+             for i in range(12)]
+    saved_queue(items, current=3, position=20.0)
+    resources, app = started(tmp_path)
+    with resources:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("s", "r")       # kept until the session is there, if need be
+            await until(pilot, lambda: app.playback is not None
+                        and app.playback.queue.repeat.value == "one")
+            shuffled = [i.title for i in app.playback.queue]
+            assert shuffled != [i.title for i in items]
+    resources, app = started(tmp_path)
+    with resources:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.playback is not None)
+            queue = app.playback.queue
+            assert [i.title for i in queue] == shuffled
+            assert queue.shuffled and queue.repeat.value == "one"
+            assert "shuffle · repeat one" in str(app.query_one(QueueView).border_subtitle)
+            await pilot.press("s")
+            assert [i.title for i in queue] == [i.title for i in items]
+            assert queue.current_index == 3 and app.playback.now.index == 3

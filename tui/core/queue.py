@@ -10,7 +10,7 @@ import enum
 import random
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from .models import ItemStatus, QueueItem
 
@@ -67,14 +67,21 @@ def _put_back(order: list[QueueItem], placed: Placed) -> None:
 
 
 class Queue:
-    def __init__(self, items: Iterable[QueueItem] = (), current: int | None = None) -> None:
+    def __init__(self, items: Iterable[QueueItem] = (), current: int | None = None, *,
+                 original: Sequence[int] | None = None, repeat: Repeat = Repeat.OFF) -> None:
+        """`original`: the order from before a shuffle, as indexes of `items` (a queue
+        saved shuffled); ValueError when it is not an order of them all."""
         self._items: list[QueueItem] = list(items)
         self._current: QueueItem | None = None
         if current is not None and 0 <= current < len(self._items):
             self._current = self._items[current]
         self._unshuffled: list[QueueItem] | None = None
+        if original is not None:
+            if sorted(original) != list(range(len(self._items))):
+                raise ValueError("not an order of the queue's items")
+            self._unshuffled = [self._items[i] for i in original]
         self._undo: deque[_Removal] = deque(maxlen=UNDO_DEPTH)
-        self.repeat = Repeat.OFF
+        self.repeat = repeat
 
     # --- reading --------------------------------------------------------------------------
 
