@@ -108,3 +108,20 @@ async def test_burst_recovers_and_outage_pauses_with_a_message(rig) -> None:
     assert pb.queue[0].status.value == "queued"   # held for the user, not skipped
     assert pb.queue.current_index == 0
     assert any(e.action == "gave up" for e in rec.session_events)
+
+
+@pytest.mark.timeout(90)
+async def test_a_refresh_that_gives_up_holds_naming_the_item_once(rig) -> None:
+    demo, session, pb, rec = rig
+    pb.add(["demo:t2"])
+    pb.play(0, start=20.0)
+    await rec.wait_for(lambda: rec.now.state is PlayState.PLAYING and (rec.now.position or 0) > 21)
+    demo.state.revoke_urls()      # the URL dies, and renewing it meets a service that is gone
+    demo.options.fault_paths = ("/api/",)
+    demo.options.fail_rate = 1.0
+    pb.seek(+40)
+    await rec.wait_for(lambda: rec.now.state is PlayState.HOLDING, timeout=60)
+    held = [e.text for e in rec.logs if e.text.endswith("paused here")]
+    assert held and "gave up" in held[-1], held
+    assert held[-1].count("Copper Lanterns") == 1, held       # "Copper Lanterns: playback
+    assert rec.now.status.count("Copper Lanterns") == 0       # session: gave up …"

@@ -74,3 +74,9 @@ def told_without(error: BaseException, resource: str) -> str:
     up): a line that names the resource already, a Retry log line or its Session panel row,
     does not name it twice."""
     return str(error).removeprefix(f"{resource}: ")
+
+
+def unnamed(reason: str, name: str) -> str:
+    """`reason` with `name` taken out where it names what failed ("stream URL · Low Tide:
+    gave up …" becomes "stream URL: gave up …"), for a line that names `name` already."""
+    return reason.replace(f" · {name}: ", ": ", 1)

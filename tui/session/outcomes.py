@@ -11,7 +11,7 @@ import logging
 from typing import Callable
 
 from tui.core.commands import Command, Reloaded
-from tui.core.errors import Offline
+from tui.core.errors import Offline, unnamed
 from tui.core.events import Level
 from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
@@ -64,8 +64,8 @@ class Outcomes:
         index = self.queue.current_index
         assert index is not None
         self.target.halt()
-        reason = redact(reason)
         item = self.queue[index]
+        reason = unnamed(redact(reason), item.label)  # the line names the item already
         item.resume_at = position
         self.queue.set_status(index, ItemStatus.QUEUED)
         self.news.queue_changed()
@@ -78,11 +78,11 @@ class Outcomes:
         """The current item itself cannot play: mark it failed with the reason, move on."""
         index = self.queue.current_index
         assert index is not None
-        reason = redact(reason)
+        label = self.queue[index].label
+        reason = unnamed(redact(reason), label)  # the line and the item's row name it already
         self.target.release()
         self.queue.set_status(index, ItemStatus.FAILED, reason)
         self.news.queue_changed()
-        label = self.queue[index].label
         self.news.log(Level.ERROR, f"{label}: {reason}; skipping")
         self.news.update(state=PlayState.IDLE, status=f"skipped {label}: {reason}")
         self._failures_in_a_row += 1
