@@ -48,3 +48,17 @@ def test_at_debug_the_libraries_chatter_stays_out(tmp_path: Path) -> None:
         assert f"a warning from {name}" in log
     assert set(QUIET) >= {"httpcore", "httpx", "PIL", "asyncio", "urllib3", "dbus_fast",
                           "watchfiles", "markdown_it"}
+
+
+def test_the_log_hides_what_every_printer_hides(tmp_path: Path) -> None:
+    """The log file redacts as `config show` and the panels do: a header's credential, a
+    password in a URL, a token in a query."""
+    log = log_in_a_process(tmp_path, "DEBUG", """\
+        log = logging.getLogger("tui.session.proxy")
+        log.info("upstream headers: %s", {"Cookie": "sid=c00kie", "Accept": "*/*"})
+        log.warning("mpv http-header-fields = Authorization: Bearer b3arer,X-Api-Key: k3y")
+        log.error("GET https://me:pa55@media.example/a.mp3?token=t0ken failed")
+    """)
+    assert "'Accept': '*/*'" in log and "media.example/a.mp3" in log
+    for secret in ("c00kie", "b3arer", "k3y", "pa55", "t0ken"):
+        assert secret not in log, log

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import tomlkit
 
@@ -19,21 +17,8 @@ from tui.config import store
 from tui.config.paths import ConfigLocation, default_config_file, locate_config
 from tui.config.store import ConfigFileError, Trouble
 from tui.config.validate import validate_text
+from tui.core.redact import redact_tree
 from tui.runtime_config import mpv_check
-
-# Names of where a secret is (a file, an environment variable, an endpoint) are not secret.
-_SECRET_KEY = re.compile(r"(?i)(password|passwd|token|secret|api_?key|cookie)(?!s?_file|_env|_url)")
-
-
-def _redacted(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _redacted(v, k) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_redacted(v, key) for v in value]
-    if key and _SECRET_KEY.search(key) and value not in ("", None):
-        return "***"
-    return value
-
 
 def _editor() -> list[str] | None:
     for var in ("VISUAL", "EDITOR"):
@@ -107,13 +92,23 @@ def _check(where: ConfigLocation) -> int:
 
 
 def _show(where: ConfigLocation) -> int:
+    """The config in force, secrets redacted. A file that is not there is not written (a
+    look changes nothing): the defaults are shown, and said to be that."""
     path = where.path
-    config, issues = validate_text(store.read_or_create(path, make_folder=not where.named_by),
-                                   mpv_check())
+    text = store.read(path)
+    if text is None:
+        from tui.config.defaults import default_text
+
+        heading = f"# {path} does not exist; these are the defaults (secrets redacted)"
+        text = default_text()
+    else:
+        heading = f"# effective config from {path} (secrets redacted)"
+    config, _ = validate_text(text, mpv_check())
     if config is None:
         return _check(where)
-    print(f"# effective config from {path} (secrets redacted)")
-    print(tomlkit.dumps(_redacted(config.model_dump(mode="json"))), end="")
+    print(heading)
+    print(tomlkit.dumps(redact_tree(config.model_dump(mode="json", exclude_none=True))),
+          end="")
     return 0
 
 

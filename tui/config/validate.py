@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from tui.core.errors import YtplayError
 from tui.core.origins import origin
+from tui.core.redact import redact
 
 from .keymap import keymap_problems
 from .locate import key_lines, line_of
@@ -30,8 +31,10 @@ class Issue:
     message: str
 
     def render(self, file: Path | str) -> str:
+        """The issue as printed (the terminal, Events): a value it quotes may be a secret."""
         where = f"{file}:{self.line}" if self.line else str(file)
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return redact(f"{where}: {self.path}: {self.message}" if self.path
+                      else f"{where}: {self.message}")
 
 
 class ConfigError(YtplayError):

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from tui.core.events import Level, LogEvent
+from tui.core.redact import redact
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
 
@@ -31,7 +32,8 @@ class EventLog(RichLog):
 
     def add(self, event: LogEvent) -> None:
         line = Text(time.strftime("%H:%M:%S "), style="dim")
-        line.append_text(plain(event.text, style=_STYLES[event.level]))  # may quote a title
+        # It may quote a title, a URL, an error with a header or a config line in it.
+        line.append_text(plain(redact(event.text), style=_STYLES[event.level]))
         self._lines.append(line)
         self.write(line)
 

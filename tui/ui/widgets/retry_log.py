@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.events import SessionEvent
+from tui.core.redact import redact
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
 
@@ -38,6 +39,7 @@ class RetryLog(Static):
         text = Text()
         for stamp, ev in list(self.events)[: max(1, self.size.height or 20)]:
             text.append(stamp + " ", style="dim")
-            text.append_text(plain(ev.text, style=_style(ev)))  # names a track, quotes errors
+            # It names a track and quotes errors, which may carry a URL or a header.
+            text.append_text(plain(redact(ev.text), style=_style(ev)))
             text.append("\n")
         self.update(text)
