@@ -112,3 +112,13 @@ def typed_at_once(app, text: str) -> None:
     parser = XTermParser()
     for event in [*parser.feed(text), *parser.feed("")]:
         app.post_message(event)
+
+
+def config_watched(app) -> bool:
+    """Whether the app watches its config file for changes: the watcher's worker runs. It
+    registers the watch (inotify) as it starts, before its first wait, so a file written
+    from then on is seen; one written before is not."""
+    from textual.worker import WorkerState
+
+    return any(w.group == "config-watch" and w.state is WorkerState.RUNNING
+               for w in app.workers)

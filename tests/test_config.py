@@ -193,6 +193,24 @@ def test_config_reset(tmp_path: Path) -> None:
     assert store.backup_path(path).read_text() == "[retry]\nattempts = 7\n"
 
 
+def test_config_reset_twice_keeps_the_persons_file(tmp_path: Path) -> None:
+    """The second reset found the defaults and made them the .bak: the person's own file,
+    which the first had kept, was gone. A save over a reset file keeps it too."""
+    path = tmp_path / "config.toml"
+    mine = "[retry]\nattempts = 7\n"
+    path.write_text(mine)
+    env = {"YTPLAY_CONFIG": str(path)}
+    assert _ytplay("config", "reset", "--yes", env=env).returncode == 0
+    again = _ytplay("config", "reset", env=env)  # no --yes: nothing to ask about
+    assert again.returncode == 0 and "holds the defaults already" in again.stdout
+    assert path.read_text() == default_text()
+    assert store.backup_path(path).read_text() == mine
+    store.replace(path, default_text().replace("attempts = 4", "attempts = 5"))
+    assert store.backup_path(path).read_text() == mine
+    store.replace(path, default_text())                      # a save of something else
+    assert "attempts = 5" in store.backup_path(path).read_text()
+
+
 def test_startup_with_a_bad_file_exits_2_and_touches_nothing(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[playback]\nvolume = 300\n")

@@ -14,7 +14,7 @@ import pytest
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tests.helpers import until
+from tests.helpers import config_watched, until
 from tests.idle_app import FileHost, demo_items, idle_app
 from tui.config.defaults import default_text
 from tui.config.keymap import canonical
@@ -158,7 +158,7 @@ async def test_help_palette_and_footer_show_the_keys_bound(tmp_path: Path) -> No
     path.write_text(with_keys('next = "x"\nhelp = "full_stop"'))
     app = idle_app(demo_items(), config=FileHost(path))
     async with app.run_test(size=(120, 36), message_hook=(seen := []).append) as pilot:
-        await until(pilot, lambda: "Next" in _footer(app))
+        await until(pilot, lambda: "Next" in _footer(app) and config_watched(app))
         assert _footer(app)["Next"] == "x" and _footer(app)["Help"] == "full_stop"
         assert _palette(app)["Next"] == "key: x"
         await pilot.press("full_stop")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import until
+from tests.helpers import config_watched, until
 from tests.idle_app import FileHost, demo_items, idle_app
 from tui.config.defaults import default_text
 from tui.ui.app import YtplayApp
@@ -89,8 +89,7 @@ async def test_events_hide_what_the_configs_errors_quote(tmp_path: Path) -> None
     path.write_text(default_text())
     app = idle_app(demo_items(), config=FileHost(path))
     async with app.run_test(size=(120, 36), message_hook=(seen := []).append) as pilot:
-        await until(pilot, lambda: app.live_config is not None)
-        await pilot.pause()
+        await until(pilot, lambda: config_watched(app))
         path.write_text(default_text() + "\n" + BAD_ORIGIN)
         await until(pilot, lambda: any(isinstance(m, YtplayApp.ConfigRejected) for m in seen))
         log = "".join(line.text for line in app.query_one(EventLog).lines)

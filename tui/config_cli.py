@@ -14,6 +14,7 @@ from pathlib import Path
 import tomlkit
 
 from tui.config import store
+from tui.config.defaults import default_text
 from tui.config.paths import ConfigLocation, default_config_file, locate_config
 from tui.config.store import ConfigFileError, Trouble
 from tui.config.validate import validate_text
@@ -97,8 +98,9 @@ def _show(where: ConfigLocation) -> int:
     path = where.path
     text = store.read(path)
     if text is None:
-        from tui.config.defaults import default_text
-
+        # As ytplay would refuse it: a named path whose folder is not there is likelier a
+        # typo than a file to come.
+        store.writable_place(path, make_folder=not where.named_by)
         heading = f"# {path} does not exist; these are the defaults (secrets redacted)"
         text = default_text()
     else:
@@ -164,6 +166,15 @@ def _edit(where: ConfigLocation) -> int:
 
 def _reset(where: ConfigLocation, yes: bool) -> int:
     path = where.path
+    try:
+        current = store.read(path)
+    except ConfigFileError:
+        current = None  # not UTF-8, say: the defaults are what is asked for
+    if current == default_text():
+        bak = store.backup_path(path)
+        kept = f"; {bak} is kept as it was" if bak.exists() else ""
+        print(f"{path} holds the defaults already{kept}")
+        return 0
     if path.is_file() and not yes and not _ask(
             f"Replace {path} with the defaults? The current file is kept as "
             f"{store.backup_path(path).name}. [y/N] ", False):

@@ -80,7 +80,7 @@ def read(path: Path) -> str | None:
     return _read(path)
 
 
-def _writable_place(path: Path, make_folder: bool) -> None:
+def writable_place(path: Path, make_folder: bool) -> None:
     """Refuse a path that names a folder, or (unless `make_folder`) one whose folder is
     missing: a path the user named with a missing folder is more likely a typo."""
     if path.is_dir():
@@ -106,7 +106,7 @@ def read_or_create(path: Path, *, make_folder: bool = True) -> str:
     user named)."""
     text = _read(path)
     if text is None:
-        _writable_place(path, make_folder)
+        writable_place(path, make_folder)
         from .defaults import default_text
 
         text = default_text()
@@ -123,8 +123,19 @@ def load(path: Path, check_mpv: MpvCheck | None = None, *, make_folder: bool = T
 
 
 def _keep_backup(path: Path) -> None:
-    if path.exists():
-        copy_atomic(path, backup_path(path))
+    """The file, as .bak; unless it holds just the defaults and a .bak is there already: a
+    second `config reset` (or a save over a reset file) replaced the person's own file,
+    kept by the first, with a copy of the defaults, which `config reset` writes again at
+    will. One .bak, not numbered ones: each would be another copy of the passwords a config
+    may hold, and someone would have to prune them."""
+    if not path.exists():
+        return
+    if backup_path(path).exists():
+        from .defaults import default_text
+
+        if path.read_text("utf-8", errors="replace") == default_text():
+            return
+    copy_atomic(path, backup_path(path))
 
 
 def replace(path: Path, text: str, check_mpv: MpvCheck | None = None, *,
@@ -144,7 +155,7 @@ def replace(path: Path, text: str, check_mpv: MpvCheck | None = None, *,
 
 def reset(path: Path, *, make_folder: bool = True) -> None:
     """Back to the commented defaults, the current file kept as .bak."""
-    _writable_place(path, make_folder)
+    writable_place(path, make_folder)
     _keep_backup(path)
     from .defaults import default_text
 
