@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test stress bench screenshots setup test-tools libmpv clean
+.PHONY: demo test stress bench screenshots setup test-tools bench-tools libmpv clean
 
 demo: setup
 	$(BIN)/ytplay --demo
@@ -19,13 +19,20 @@ N ?= 20
 stress: setup test-tools
 	$(BIN)/python -m tests.stress -n $(N) $(ARGS)
 
+# The OS programs the tests and `make screenshots` drive: a private D-Bus session daemon
+# (dbus-daemon), its clients (dbus-send, playerctl) and rsvg-convert (SVG to PNG).
 test-tools:
-	@sh scripts/ensure-test-tools.sh
+	@sh scripts/ensure-programs.sh "the test tools" dbus-daemon=dbus-daemon dbus-send=dbus-bin \
+		playerctl=playerctl rsvg-convert=librsvg2-bin
+
+# Plain mpv, the baseline `make bench ARGS=playing` measures ytplay beside.
+bench-tools:
+	@sh scripts/ensure-programs.sh "the benchmarks' baseline" mpv=mpv
 
 screenshots: setup test-tools
 	$(BIN)/python -m tests.screenshots screenshots
 
-bench: setup
+bench: setup bench-tools
 	$(BIN)/python -m tests.bench $(ARGS)
 
 setup: libmpv $(STAMP)

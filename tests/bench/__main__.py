@@ -7,12 +7,12 @@ import asyncio
 import subprocess
 import sys
 
-from . import (cache_bench, downloads_bench, first_paint_bench, next_track_bench, proxy_bench,
-               queue_bench, scheduler_bench)
+from . import (cache_bench, downloads_bench, first_paint_bench, next_track_bench,
+               playing_bench, proxy_bench, queue_bench, scheduler_bench)
 
 BENCHES = {"scheduler": scheduler_bench, "proxy": proxy_bench, "queue": queue_bench,
            "next-track": next_track_bench, "first-paint": first_paint_bench,
-           "cache": cache_bench, "downloads": downloads_bench}
+           "cache": cache_bench, "downloads": downloads_bench, "playing": playing_bench}
 
 
 def main() -> None:
