@@ -12,10 +12,11 @@ from typing import Iterator
 import pytest
 
 from tests.helpers import Recorder
-from tests.helpers import until
+from tests.helpers import config_watched, until
 from tui import cli
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Repeat
+from tui.desktop.mpris import BUS_NAME
 from tui.factory import build
 from tui.runtime_config import load_config
 
@@ -183,6 +184,58 @@ async def test_seeks_are_signalled_with_the_new_position(session_bus: str, tmp_p
                     seen = await asyncio.wait_for(monitor.stdout.readline(), 10)
                 position = int(seen.split(b"int64")[1]) / 1_000_000
                 assert abs(position - (before + 5)) < 1.5
+            finally:
+                monitor.kill()
+                await monitor.wait()
+
+
+async def _owner_change(monitor: asyncio.subprocess.Process) -> str:
+    """The new owner of the next NameOwnerChanged dbus-monitor reports ("" when let go)."""
+    assert monitor.stdout is not None
+    while b"member=NameOwnerChanged" not in await asyncio.wait_for(monitor.stdout.readline(), 10):
+        pass
+    strings = [(await asyncio.wait_for(monitor.stdout.readline(), 10)).decode().strip()
+               for _ in range(3)]                          # name, old owner, new owner
+    assert strings[0] == f'string "{BUS_NAME}"', strings
+    return strings[2].removeprefix("string ").strip('"')
+
+
+async def test_mpris_turned_off_and_on_in_the_file_while_ytplay_runs(session_bus: str,
+                                                                      tmp_path: Path) -> None:
+    """[ui] mpris = false written while ytplay runs: the bus name is released (playerctl no
+    longer finds ytplay) and Events says the change applied; true again takes it back."""
+    from tui.ui.widgets.event_log import EventLog
+
+    path = tmp_path / "config.toml"
+    with ExitStack() as resources:
+        app = _app(tmp_path, resources)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await ready(app, pilot)
+            await until(pilot, lambda: config_watched(app))
+            monitor = await asyncio.create_subprocess_exec(
+                "dbus-monitor", "--session",
+                f"type='signal',member='NameOwnerChanged',arg0='{BUS_NAME}'",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            assert monitor.stdout is not None
+            try:
+                while b"NameAcquired" not in await asyncio.wait_for(monitor.stdout.readline(),
+                                                                    10):
+                    pass                                  # it listens
+                text = path.read_text()
+                path.write_text(text.replace("mpris = true", "mpris = false"))
+                assert await _owner_change(monitor) == ""
+                assert "boolean false" in await run(
+                    "dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+                    f"string:{BUS_NAME}")
+                assert app.background[0].name is None
+                log = "".join(line.text for line in app.query_one(EventLog).lines)
+                assert "config: applied: ui.mpris" in log, log
+
+                path.write_text(text)
+                assert await _owner_change(monitor) != ""
+                await until(pilot, lambda: app.background[0].name == BUS_NAME)
+                assert await playerctl("status") == "Playing"
             finally:
                 monitor.kill()
                 await monitor.wait()

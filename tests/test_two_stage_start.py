@@ -316,7 +316,7 @@ def test_on_a_terminal_a_wrong_config_ends_ytplay_after_its_first_frame(tmp_path
 @pytest.mark.parametrize("text", [
     None,  # the first run: no file yet
     "",
-    '[ui]\ntheme = "nord"\npanels = ["retries"]\ncover = "off"\n[keys]\nnext = "j"\n'
+    '[ui]\ntheme = "nord"\npanels = ["retries"]\ncover = "off"\n[keys]\nnext = "x"\n'
     '[log]\nlevel = "debug"\nfile = "/tmp/ytplay-test.log"\n',
 ])
 def test_the_first_frame_reads_the_config_as_its_schema_does(tmp_path: Path,

@@ -19,6 +19,7 @@ from tui.core.errors import PlayerUnavailable
 from tui.core.events import Level, LogEvent
 from tui.core.player_events import PlayerEvent
 from tui.core.ports import Player, Resolver
+from tui.desktop.mpris_switch import MprisSwitch
 from tui.first_frame import Begun, begin
 from tui.libmpv import LIBMPV_MISSING
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
@@ -341,14 +342,10 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
         from tui.ui import graphics
 
         graphics.load()  # textual-image, told what the terminal draws (not asked again)
-    host = ConfigHost(config_path, config, playback, resolver, add_services)
-    background: list[Background] = []
-    if config.ui.mpris:
-        def mpris() -> Background:
-            from tui.desktop.mpris import Mpris  # with dbus-fast, after the first frame
-
-            return Mpris(playback, quit_app=lambda: the_app().exit())
-        background.append(AfterFirstFrame(the_app, mpris))
+    # MPRIS, on or off as [ui] mpris says, at start and when the file changes.
+    mpris = MprisSwitch(playback, lambda: the_app().exit(), on=config.ui.mpris)
+    host = ConfigHost(config_path, config, playback, resolver, add_services, mpris)
+    background: list[Background] = [AfterFirstFrame(the_app, lambda: mpris)]
     background.append(AfterFirstFrame(the_app, partial(StartPlayer, player, the_app)))
     if cache is not None:
         from tui.session.cache_marks import CacheMarks

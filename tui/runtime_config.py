@@ -4,10 +4,12 @@ into the session's settings, and applying a changed file to a running ytplay."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
+
+from pydantic import BaseModel
 
 from tui.config import store
-from tui.config.schema import NEEDS_RESTART, Config
+from tui.config.schema import Config
 from tui.config.validate import Issue, MpvCheck, validate_text
 from tui.core.clock import SystemClock
 from tui.core.leases import RefreshRule
@@ -64,24 +66,57 @@ def ytdlp_fallbacks(config: Config) -> list[dict[str, Any]]:
     return [f.model_dump(exclude_none=True, exclude_defaults=True) for f in config.ytdlp.fallbacks]
 
 
-def _changed(old: Config, new: Config, dotted: str) -> bool:
-    a: Any = old
-    b: Any = new
-    for part in dotted.split("."):
-        a, b = getattr(a, part), getattr(b, part)
-    return bool(a != b)
+# What applies while ytplay runs, by the path of a setting or of its table; every other
+# change waits for a restart and says so. Listed here, not derived, so that a setting added
+# to the schema is said to need a restart until something applies it live (and the
+# README's "(restart)" marks, schema.NEEDS_RESTART, are checked against this by a test).
+LIVE = (
+    "retry", "refresh", "services", "ytdlp",                 # the session and the resolver
+    "playback.volume", "playback.resume_threshold", "playback.resolve_ahead",
+    "playback.gapless",                                      # the playback's settings
+    "ui.mpris",                                              # the MPRIS switch
+    "ui.theme", "ui.panels", "ui.cover", "keys",             # the screen (ui.starting.Looks)
+)
+
+
+def live(path: str) -> bool:
+    """Whether the setting at `path` (`retry.attempts`, `keys.next`) applies at once."""
+    return any(path == p or path.startswith(p + ".") for p in LIVE)
+
+
+def changed_settings(old: Config, new: Config) -> list[str]:
+    """The path of each setting that differs: an option (`retry.attempts`), an entry of a
+    free-form table (`keys.next`, `mpv.cache`), or `services`."""
+    paths: list[str] = []
+    for name in Config.model_fields:
+        a, b = getattr(old, name), getattr(new, name)
+        if a == b:
+            continue
+        if isinstance(a, BaseModel):
+            paths += [f"{name}.{f}" for f in type(a).model_fields
+                      if getattr(a, f) != getattr(b, f)]
+        elif isinstance(a, dict):
+            paths += [f"{name}.{k}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+        else:
+            paths.append(name)
+    return paths
+
+
+class Switch(Protocol):
+    def turn(self, on: bool) -> None: ...
 
 
 class ConfigHost:
     """What the UI needs to edit, save and apply the config."""
 
     def __init__(self, path: Path, config: Config, playback: Playback, resolver: Any,
-                 add_services: Any) -> None:
+                 add_services: Any, mpris: Switch) -> None:
         self.path = path
         self.config = config
         self.playback = playback
         self.resolver = resolver
         self._add_services = add_services
+        self._mpris = mpris
         self._check = mpv_check()
 
     @property
@@ -100,28 +135,28 @@ class ConfigHost:
         return store.replace(self.path, text, self._check, expected=expected)
 
     def apply(self, new: Config) -> list[str]:
-        """Apply what can change while playing; say what needs a restart."""
+        """Apply what can change while playing (the screen's part is the UI's); say, for
+        every setting changed, whether it applied or needs a restart."""
         old, self.config = self.config, new
-        notes: list[str] = []
-        if _changed(old, new, "retry") or _changed(old, new, "refresh"):
+        changed = changed_settings(old, new)
+        sections = {p.split(".")[0] for p in changed}
+        if sections & {"retry", "refresh"}:
             self.session.reconfigure(retry_policy(new), refresh_rule(new), retry_budget(new))
-            notes.append("retry policy and refresh windows updated")
-        if _changed(old, new, "playback.volume"):
+        if "playback.volume" in changed:
             self.playback.change_volume(new.playback.volume - self.playback.player.volume)
-            notes.append(f"volume set to {new.playback.volume}")
         settings = self.playback.settings
         settings.resume_threshold = new.playback.resume_threshold
         settings.resolve_ahead = new.playback.resolve_ahead
         settings.gapless = new.playback.gapless
-        if _changed(old, new, "services"):
+        if "services" in changed:
             self.session.remove_services({s.name for s in old.services}
                                          - {s.name for s in new.services})
             self._add_services([s for s in new.services if s not in old.services])
-            notes.append("services updated")
-        if _changed(old, new, "ytdlp"):
+        if "ytdlp" in sections:
             self.resolver.configure(ytdlp_options(new), ytdlp_fallbacks(new))
-            notes.append("yt-dlp options updated")
-        restart = [p for p in NEEDS_RESTART if _changed(old, new, p)]
-        if restart:
-            notes.append(f"changes to {', '.join(restart)} take effect after a restart")
-        return notes
+        if "ui.mpris" in changed:
+            self._mpris.turn(new.ui.mpris)
+        applied = [p for p in changed if live(p)]
+        restart = [p for p in changed if not live(p)]
+        return ([f"applied: {', '.join(applied)}"] if applied else []) + \
+            ([f"needs a restart: {', '.join(restart)}"] if restart else [])

@@ -303,7 +303,11 @@ class Mpris:
             self.player.changed()
 
     def stop(self) -> None:
+        """Off the bus: closing the connection releases the name (ytplay leaves playerctl's
+        list). Once stopped it stays so; MPRIS turned on again is a new Mpris."""
         self._unsubscribe()
         if self.bus is not None:
             self.bus.disconnect()
             self.bus = None
+            log.info("MPRIS: off the session bus (%s released)", self.name)
+            self.name = None
