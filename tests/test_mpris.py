@@ -125,6 +125,30 @@ async def test_metadata_types_follow_the_spec(session_bus: str, tmp_path: Path) 
             assert "int64" in position
 
 
+@pytest.mark.timeout(90)
+async def test_held_playback_is_paused_at_its_position(session_bus: str, demo_options,
+                                                        tmp_path: Path) -> None:
+    """Playback held at its position after a failure (the service stops answering, the
+    stream URL runs out): MPRIS says Paused there, as the screen says "⏸ holding" there."""
+    from tui.demo.service import DemoService
+
+    demo_options.url_ttl = 6      # renewed within seconds: the outage below meets it
+    with DemoService(demo_options) as demo, ExitStack() as resources:
+        args = cli.parser().parse_args(["--demo", "--ao", "null"])
+        path = tmp_path / "config.toml"
+        app = build(args, load_config(path), path, resources, demo=demo)
+        async with app.run_test(size=(120, 36)) as pilot:
+            tap = Recorder(app.playback.bus)
+            await ready(app, pilot, position=1.0)
+            demo.options.fault_paths = ("/api/",)
+            demo.options.fail_rate = 1.0
+            await tap.wait_for(lambda: tap.now.state is PlayState.HOLDING, timeout=60)
+            held = tap.now.position
+            assert held is not None and held > 1.0
+            assert await playerctl("status") == "Paused"
+            assert abs(float(await playerctl("position")) - held) < 0.5
+
+
 async def test_without_a_session_bus_ytplay_plays_and_says_so_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus-here'}")

@@ -26,8 +26,12 @@ BUS_NAME = "org.mpris.MediaPlayer2.ytplay"
 PATH = "/org/mpris/MediaPlayer2"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _LOOP = {Repeat.OFF: "None", Repeat.ONE: "Track", Repeat.ALL: "Playlist"}
+# HOLDING is Paused: stopped at its position with a reason, and play goes on from there,
+# as from a pause; Stopped made status bars (playerctl) show position 0 while the screen
+# said "⏸ holding" at 1:08. The rest: Stopped.
 _STATUS = {PlayState.PLAYING: "Playing", PlayState.PAUSED: "Paused",
-           PlayState.LOADING: "Playing", PlayState.RESOLVING: "Playing"}  # the rest: Stopped
+           PlayState.LOADING: "Playing", PlayState.RESOLVING: "Playing",
+           PlayState.HOLDING: "Paused"}
 US = 1_000_000  # MPRIS counts in microseconds
 SEEK_JUMP = 1.5  # s off from where playing on would be: a seek
 
