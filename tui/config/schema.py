@@ -256,6 +256,8 @@ SECTIONS: dict[str, type[Section]] = {
     "ytdlp": YtdlpSection, "ui": UiSection, "log": LogSection,
     "cache": CacheSection,
 }
-# Changing these while ytplay runs takes a restart.
+# Changing these while ytplay runs takes a restart: the README marks them so. Live reload
+# says the same from its own list (runtime_config.LIVE); tests/test_live_config.py checks
+# that the two agree.
 NEEDS_RESTART = ("playback.audio_output", "playback.audio_device", "playback.video", "mpv",
                  "log", "cache")
