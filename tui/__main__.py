@@ -111,6 +111,7 @@ def _main(argv: list[str]) -> int:
         graphics.settle()  # before the app takes the terminal
         from tui.ui.app import YtplayApp
         from tui.ui.starting import Started
+        from tui.ui.terminal_driver import TerminalDriver
 
         def second_half() -> Started:
             # What the first frame does not show, built once it is drawn (tui/ui/starting.py).
@@ -122,6 +123,10 @@ def _main(argv: list[str]) -> int:
             except (YtplayError, OSError) as e:
                 raise CannotStart(_cannot_start(e)) from None
         app = YtplayApp.starting(begun.frame, second_half)
+        # Textual's driver, minding the terminal's end: a SIGCONT after the app has ended
+        # starts nothing, and a hang-up ends the input and says SIGHUP, so that a terminal
+        # gone never leaves ytplay behind on one full core.
+        app.driver_class = TerminalDriver
         running.append(app)
         # What is loaded by now (modules, classes, the first frame's queue) lives as long as
         # the process: out of the collector's sight, the full collection that the first
