@@ -75,7 +75,7 @@ class QueueView(ScrollView, can_focus=True):
         Binding("T", "edit('move_top')", "Move to top", show=False, id="move_top"),
         Binding("d,delete", "edit('remove')", "Remove", id="remove"),
         Binding("u", "edit('undo')", "Undo remove", show=False, id="undo"),
-        Binding("C", "edit('clear')", "Clear queue (what the filter shows)", show=False,
+        Binding("C", "edit('clear')", "Clear what is shown", show=False,
                 id="clear"),
         Binding("a", "edit('add')", "Add", id="add"),
         Binding("A", "edit('add_next')", "Add to play next", show=False, id="add_next"),
