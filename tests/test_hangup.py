@@ -256,6 +256,31 @@ def test_under_nohup_a_terminal_gone_leaves_ytplay_playing_without_spinning(
     assert current == 0 and position >= SAVED_AT + 4, position  # it played on meanwhile
 
 
+def test_sigtstp_and_sigcont_still_suspend_and_resume_ytplay() -> None:
+    """`kill -TSTP`, then `kill -CONT` (what a shell's fg sends): the terminal is given back
+    while ytplay is stopped and taken again when it goes on; the SIGCONT that resumes is
+    the one that follows a suspend, and only that one (tui/ui/terminal_driver.py)."""
+    term = _ytplay(own_terminal=True)
+    try:
+        term.wait_for(lambda s: "0 items" in s, timeout=30)
+        shown = len(term.raw)
+        term.proc.send_signal(signal.SIGTSTP)
+        term.wait_for(lambda s: b"\x1b[?1049l" in term.raw[shown:], timeout=10)
+        deadline = time.monotonic() + 10
+        while open(f"/proc/{term.proc.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "T":
+            assert time.monotonic() < deadline, "ytplay did not stop"
+            time.sleep(0.01)
+        shown = len(term.raw)
+        term.proc.send_signal(signal.SIGCONT)
+        term.wait_for(lambda s: b"\x1b[?1049h" in term.raw[shown:] and "0 items" in s,
+                      timeout=10)
+        term.send(b"q")
+        term.read_to_end(timeout=30)
+        assert term.proc.wait(timeout=10) == 0
+    finally:
+        term.close()
+
+
 def test_textual_draws_on_a_terminal_that_hung_up_without_blocking() -> None:
     """Textual's writer thread on ytplay's terminal stream, the terminal hung up: what is
     drawn goes nowhere and the thread keeps taking it. When writing raised EIO the thread
