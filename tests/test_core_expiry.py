@@ -37,3 +37,16 @@ def test_google_v4_is_date_plus_lifetime() -> None:
 ])
 def test_no_readable_expiry(url: str) -> None:
     assert parse_url_expiry(url) is None
+
+
+def test_a_cached_answer_tells_the_time_by_its_date_and_age() -> None:
+    from email.utils import formatdate
+
+    from tui.core.expiry import server_clock_offset
+
+    now = 1_800_000_000.0
+    made = formatdate(now - 400, usegmt=True)       # kept by a cache for 100 s, made by a
+    assert server_clock_offset(made, now, "100") == -300.0   # server 5 min behind
+    assert server_clock_offset(made, now) == -400.0
+    assert server_clock_offset(made, now, "soon") == -400.0  # an Age that is no number
+    assert server_clock_offset(made, now, "9" * 40) == -400.0

@@ -264,6 +264,15 @@ class _Provider:
     def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
         self.read.append((expires_at, live))
 
+    def name(self, key: str) -> str:
+        return key
+
+    def answered(self, url: str, headers) -> None:
+        pass  # its clock is ours
+
+    def clock_offset(self, url: str) -> float:
+        return 0.0
+
     def emit(self, event) -> None:
         pass
 

@@ -54,6 +54,39 @@ def test_the_server_clock_offset_is_read_from_date() -> None:
     assert clock_note(45) == "server clock ahead by 45 s" and clock_note(3) is None
 
 
+def test_an_origin_clock_is_learnt_once_and_moved_only_materially() -> None:
+    from tui.session.origin_clocks import OriginClocks
+
+    learnt: list[tuple[str, float]] = []
+    # Date has whole seconds: -300 reads as -300 to -301, to the nearest ten it is -300
+    clocks = OriginClocks(lambda origin, offset: learnt.append((origin, round(offset, -1))))
+    url = "https://media.example/a.wav?expire=1"
+
+    def answer(offset: float, **more: str) -> None:
+        clocks.heard(url, {"Date": formatdate(time.time() + offset, usegmt=True), **more})
+    assert clocks.offset(url) == 0.0                         # nothing said yet
+    answer(-300)
+    answer(-301)                                             # Date's whole seconds: noise
+    assert learnt == [("https://media.example:443", -300)]
+    assert abs(clocks.offset("https://media.example/b?x=1") + 300) < 2   # per origin
+    assert clocks.offset("https://other.example/") == 0.0
+    answer(-200)                                             # it moved: told again
+    assert [o for _, o in learnt] == [-300, -200]
+    clocks.heard(url, {"Date": "not a date"})
+    clocks.heard(url, {})
+    assert len(learnt) == 2
+
+
+def test_a_stream_read_on_a_wrong_clock_is_moved_onto_ours() -> None:
+    from tui.session.sources import Stream
+
+    read = Stream("https://m.example/a?expire=1000", expires_at=1300.0, origin_offset=-300.0)
+    assert read.on_clock(-200.0).expires_at == 1200.0       # expire=1000 on its clock
+    assert read.on_clock(-200.0).origin_offset == -200.0
+    granted = Stream("https://m.example/b", expires_at=500.0)  # the protocol's, ours already
+    assert granted.on_clock(-200.0) is granted
+
+
 @pytest.mark.parametrize("value", [0, -3, "x", float("inf"), 10**9, None])
 def test_nonsense_intervals_are_refused(value: object) -> None:
     assert sane_interval(value) is None
@@ -135,3 +168,109 @@ async def test_short_lived_urls_resolved_ahead_are_not_re_resolved_every_second(
         calls = len(counting.calls)
         await session.aclose()
     assert calls <= 4, f"{calls} resolves in 7 s"           # was one a second for each
+
+
+@pytest.mark.timeout(60)
+async def test_urls_resolved_ahead_that_arrive_expired_back_off(demo_options, resolver,
+                                                               tmp_path) -> None:
+    """Nothing read the origin's clock (nothing played yet): what is resolved ahead
+    arrives expired, and is resolved again after 5 s, then 10, 20 … as an open stream is;
+    it was every 5 s, for ever, for each item coming up."""
+    from tests.test_playback import CountingResolver
+
+    demo_options.clock_offset = -300.0
+    with DemoService(demo_options) as demo:
+        counting = CountingResolver(resolver)
+        session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+        shown = asyncio.Event()
+        session.book.on_change = shown.set   # each resolve ahead puts its row
+
+        async def resolved(n: int) -> None:
+            while len(counting.resolved) < n:
+                shown.clear()
+                await shown.wait()
+        session.look_ahead([(2, demo.watch_url("t2"))])
+        await asyncio.wait_for(resolved(3), 45)
+        row = session.book.get("ahead:2")
+        await session.aclose()
+    first, second, third = (when for _ref, when, _expires in counting.resolved)
+    # The waits between them double (5 s, then 10 s, each plus the resolve's own time).
+    assert (third - second) - (second - first) > 4.0, counting.resolved
+    assert row is not None and row.last_error == "arrived already expired"
+
+
+# --- yt-dlp's own expiry on a clock five minutes off, through the proxy -----------------------
+
+
+async def _played_through_the_proxy(session: SessionManager, url: str) -> None:
+    """A read through the loopback proxy, as libmpv's first: the origin answers, and its
+    `Date` says its clock."""
+    import httpx
+
+    async with httpx.AsyncClient() as c:
+        r = await c.get(url, headers={"Range": "bytes=0-4095"})
+    assert r.status_code == 206
+
+
+@pytest.mark.timeout(60)
+async def test_a_clock_five_minutes_behind_resolves_each_item_once(demo_options, resolver,
+                                                                   tmp_path) -> None:
+    """Every `expire=` looks five minutes past on arrival; yt-dlp re-resolved the items
+    resolved ahead every 5 s and the open one in a loop (27 extractions a minute)."""
+    from collections import Counter
+
+    from tests.test_playback import CountingResolver
+
+    demo_options.clock_offset = -300.0
+    with DemoService(demo_options) as demo:
+        counting = CountingResolver(resolver)
+        session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
+        rec = Recorder(session.bus)
+        session.look_ahead([(2, demo.watch_url("t2")), (3, demo.watch_url("t3"))])
+        _info, url, proxied = await session.open("k", demo.watch_url("t1"))
+        assert proxied
+        await _played_through_the_proxy(session, url)
+        await rec.wait_for(lambda: any("behind by 5 min" in e.text for e in rec.session_events))
+        await rec.wait_for(lambda: len(session.ahead.streams) == 2
+                           and all(f.done() for f in session.ahead.streams.values()))
+        await asyncio.sleep(12.0)  # the window: a loop would resolve again within it
+        calls = Counter(counting.calls)
+        rows = {key: session.book.get(key) for key in ("url:k", "ahead:2", "ahead:3")}
+        await session.aclose()
+    assert set(calls.values()) == {1}, calls                 # each item resolved once
+    assert _refreshed(rec, "stream URL") == 0
+    for key, row in rows.items():
+        assert row is not None and row.last_error == "server clock behind by 5 min", (key, row)
+        assert row.expires_at is not None and row.expires_at > time.time() + 60, (key, row)
+
+
+@pytest.mark.timeout(60)
+async def test_a_clock_five_minutes_ahead_renews_the_url_before_it_dies(demo_options, resolver,
+                                                                        tmp_path) -> None:
+    """`expire=` says five minutes longer than the URL lives: it was shown "fresh 5m10s"
+    and died at its real expiry, recovered only after the 403. Read on the origin's clock,
+    it is renewed ahead of that, and nothing is refused."""
+    import httpx
+
+    from tui.core.expiry import parse_url_expiry
+
+    demo_options.clock_offset = 300.0
+    demo_options.url_ttl = 12
+    with DemoService(demo_options) as demo:
+        session = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"))
+        rec = Recorder(session.bus)
+        _info, url, _ = await session.open("k", demo.watch_url("t1"))
+        first = session.stream("k").url
+        dies = parse_url_expiry(first) - 300.0          # on our clock
+        await _played_through_the_proxy(session, url)
+        lease = session.book.get("url:k")
+        assert lease is not None and lease.expires_at is not None
+        assert abs(lease.expires_at - dies) < 3 and lease.last_error == "server clock ahead by 5 min"
+        await rec.wait_for(lambda: _refreshed(rec, "stream URL · Low Tide") >= 1)
+        assert time.time() < dies                       # renewed before the URL died
+        await asyncio.sleep(max(0.0, dies + 1.5 - time.time()))   # until the first has died
+        await _played_through_the_proxy(session, url)
+        assert demo.state.counts["media:expired"] == 0   # no 403 to recover from
+        assert not [e for e in rec.session_events if e.action.startswith("recovered")]
+        assert httpx.get(first).status_code == 403       # the first URL had died indeed
+        await session.aclose()

@@ -62,10 +62,13 @@ def parse_url_expiry(url: str) -> float | None:
     return None
 
 
-def server_clock_offset(date_header: str | None, local_now: float) -> float | None:
+def server_clock_offset(date_header: str | None, local_now: float,
+                        age_header: str | None = None) -> float | None:
     """How far the server's clock is ahead of ours (negative: behind), from the HTTP `Date`
     header of an answer received at `local_now`; None when there is none to read. `Date`
-    has whole seconds, so offsets under a couple of seconds are noise."""
+    has whole seconds, so offsets under a couple of seconds are noise. An answer a cache
+    kept carries the `Date` it was made at and its `Age` since (RFC 9111, 5.1): its server
+    said the time `Age` seconds ago."""
     if not date_header:
         return None
     from email.utils import parsedate_to_datetime
@@ -74,6 +77,9 @@ def server_clock_offset(date_header: str | None, local_now: float) -> float | No
         server = parsedate_to_datetime(date_header).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    age = (age_header or "").strip()
+    if age.isdigit() and len(age) <= 10:
+        server += int(age)
     offset = server - local_now
     return offset if abs(offset) >= 2.0 else 0.0
 

@@ -55,12 +55,21 @@ class RefreshRule:
     # server clock that differs from ours) is then renewed every few seconds, not in a loop.
     min_gap: float = 5.0
     gap_fraction: float = 0.25
+    # A lease that keeps arriving already expired is renewed after min_gap, then twice as
+    # long each time, up to this.
+    stale_cap: float = 300.0
 
     def window(self, lifetime: float) -> float:
         return min(max(self.min_window, self.fraction * lifetime), 0.5 * lifetime)
 
     def gap(self, lifetime: float) -> float:
         return max(self.min_gap, self.gap_fraction * lifetime)
+
+    def stale_gap(self, times: int) -> float:
+        """The wait before renewing a lease that arrived already expired `times` times in a
+        row (a server clock off ours that could not be read, or a server that hands out
+        dead leases): doubling, from the floor up to `stale_cap`."""
+        return min(self.stale_cap, self.min_gap * 2 ** max(0, times - 1))
 
     def refresh_at(self, issued: float, expires: float, u: float) -> float:
         """The monotonic time to refresh a lease issued at `issued` that expires at

@@ -1,5 +1,5 @@
 """Injected latency, 5xx answers, refused HLS segments and dropped connections, as aiohttp
-middleware."""
+middleware; and the service's clock, off by `clock_offset`, in every answer's `Date`."""
 
 from __future__ import annotations
 
@@ -16,14 +16,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state = request.app[STATE]
-    opts = state.options
-    if not request.path.startswith(opts.fault_paths):
+    if not request.path.startswith(request.app[STATE].options.fault_paths):
         return await handler(request)
-    response = await _faulty(request, handler)
-    if opts.clock_offset and not response.prepared:
-        response.headers["Date"] = formatdate(opts.now(), usegmt=True)  # the skewed clock
-    return response
+    return await _faulty(request, handler)
+
+
+async def skewed_date(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer says the time by the service's own clock, off by `clock_offset`, as a
+    server whose clock is wrong does: the API's, the pages', and the media's, those sent
+    at a pace included (prepared by their handler, where no middleware reaches)."""
+    opts = request.app[STATE].options
+    if opts.clock_offset:
+        response.headers["Date"] = formatdate(opts.now(), usegmt=True)
 
 
 async def _faulty(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -29,10 +29,11 @@ def make_app(state: DemoState) -> web.Application:
     from aiohttp import web
 
     from . import api, hls, media
-    from .faults import inject_faults
+    from .faults import inject_faults, skewed_date
     from .state import STATE
 
     app = web.Application(middlewares=[inject_faults])
+    app.on_response_prepare.append(skewed_date)
     app[STATE] = state
     app.add_routes(api.routes)
     app.add_routes(media.routes)

@@ -87,6 +87,7 @@ class Fetcher:
         offset = missing = start   # progress is a byte past `missing`, the first not cached
         try:
             async with self.session.http.stream("GET", upstream.url, headers=headers) as up:
+                self.session.answered(str(up.url), up.headers)  # its origin's clock
                 if up.status_code >= 400:
                     raise await failure_of(up, signed_url=True)
                 if up.status_code == 200 and start:

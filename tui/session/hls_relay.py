@@ -119,12 +119,17 @@ class HlsRelay:
         if loaded is None or loaded.upstream.url != upstream.url:
             return await self._load(key)
         segment = loaded.playlist.segment(seq)
-        expires = parse_url_expiry(segment.uri) if segment is not None else None
+        expires = self._expiry(segment.uri) if segment is not None else None
         if expires is not None and expires - time.time() < EXPIRY_MARGIN:
             return await self._load(key)
         if segment is None and loaded.playlist.live:
             return await self._load(key)  # newer than the playlist held? Look again
         return loaded
+
+    def _expiry(self, uri: str) -> float | None:
+        """When `uri` expires on our clock: it says so on its origin's."""
+        expires = parse_url_expiry(uri)
+        return None if expires is None else expires - self.provider.clock_offset(uri)
 
     def _drop(self, key: str, loaded: _Loaded) -> None:
         if self._loaded.get(key) is loaded:
@@ -171,7 +176,10 @@ class HlsRelay:
                 read = await asyncio.to_thread(_read, body, url)
                 if isinstance(read, list):
                     raise PlaylistError("a master playlist whose variant is a master playlist")
-            return read
+            playlist, expires = read
+            if expires is not None and playlist.segments:  # on the segments' origin's clock
+                expires -= self.provider.clock_offset(playlist.segments[0].uri)
+            return playlist, expires
         except PlaylistError as e:
             raise ServiceError(f"the HLS playlist cannot be relayed: {e}",
                                Failure(400)) from None
@@ -184,6 +192,7 @@ class HlsRelay:
 
         try:
             async with self.http.stream("GET", url, headers=headers) as response:
+                self.provider.answered(str(response.url), response.headers)
                 if response.status_code >= 400:
                     raise await failure_of(response, signed_url=True)
                 body = await read_capped(response, limit)

@@ -13,12 +13,14 @@ import asyncio
 import logging
 import random
 import secrets
-from typing import TYPE_CHECKING, Any, Iterable, cast
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
+from urllib.parse import urlsplit
 
 from tui.core.bus import EventBus
 from tui.core.clock import SystemClock
 from tui.core.errors import ServiceError
 from tui.core.events import SessionEvent
+from tui.core.expiry import clock_note
 from tui.core.leases import RefreshRule
 from tui.core.m3u import Entry
 from tui.core.models import StreamInfo
@@ -31,6 +33,7 @@ from .lazy_client import LazyClient
 from .leasebook import LeaseBook
 from .media_cache import CacheState, EntryInfo, MediaCache
 from .media_files import ItemMeta
+from .origin_clocks import OriginClocks
 from .relay import Relay, Upstream
 from .resolved_ahead import ResolvedAhead
 from .retrying import Retrier
@@ -79,8 +82,12 @@ class SessionManager:
             self.http, scheduler=self.scheduler, retrier=self.retrier, book=self.book,
             rule=rule, rng=rng, limit=limit, emit=self.emit, token_store=token_store,
             device_id=device_id or secrets.token_hex(8))
+        # Each origin's clock, read from the Date of its answers: the expiry a URL carries
+        # in itself is on that clock (origin_clocks.py).
+        self.clocks = OriginClocks(self._clock_learnt)
         self.ahead = ResolvedAhead(resolver, self.retrier, self.scheduler, self.book, rule,
-                                   self._worth_resolving_ahead)
+                                   self._worth_resolving_ahead, clocks=self.clocks,
+                                   limit=limit)
         self.leases = StreamLeases(scheduler=self.scheduler, book=self.book,
                                    retrier=self.retrier, rule=rule, rng=rng, limit=limit,
                                    emit=self.emit, bus=self.bus)
@@ -131,6 +138,15 @@ class SessionManager:
         log.info("%s", event.text)
         self.bus.publish(event)
 
+    def _clock_learnt(self, origin: str, offset: float) -> None:
+        """An origin's clock was learnt, or moved: said where it matters, and the expiries
+        read on it moved onto ours."""
+        if (note := clock_note(offset)) is not None:
+            host = urlsplit(origin).netloc
+            self.emit(SessionEvent(host, f"{note}: the expiry its URLs carry is read on it"))
+        self.leases.clock_learnt(origin, offset)
+        self.ahead.clock_learnt(origin, offset)
+
     # --- streams --------------------------------------------------------------------------
 
     def kind(self, ref: str) -> RefKind:
@@ -140,7 +156,7 @@ class SessionManager:
         parsed = self.services.parse(ref)
         source = self.services.source(parsed)
         return source if source is not None else \
-            ResolverSource(self.resolver, parsed.text, self.retrier)
+            ResolverSource(self.resolver, parsed.text, self.retrier, self.clocks)
 
     def look_ahead(self, coming: Iterable[tuple[int, str]]) -> None:
         """Keep streams resolved in the background for the items coming up, `(uid, ref)`,
@@ -312,6 +328,12 @@ class SessionManager:
 
     def name(self, key: str) -> str:
         return self.leases.name(key)
+
+    def answered(self, url: str, headers: Mapping[str, str]) -> None:
+        self.clocks.heard(url, headers)
+
+    def clock_offset(self, url: str) -> float:
+        return self.clocks.offset(url)
 
     async def renew(self, key: str, failed: Upstream, error: ServiceError) -> None:
         await self.leases.renew(key, failed, error)

@@ -181,6 +181,7 @@ class StreamProxy:
                 headers["Range"] = f"bytes={offset}-{'' if last is None else last}"
             try:
                 async with self.http.stream("GET", upstream.url, headers=headers) as up:
+                    self.provider.answered(str(up.url), up.headers)  # its clock, once
                     if up.status_code >= 400:
                         raise await failure_of(up, signed_url=True)
                     # The rest of an answer under way, asked from `offset`, came from an

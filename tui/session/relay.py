@@ -5,7 +5,7 @@ composition root (tui/factory.py) builds both and joins them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from tui.core.errors import ServiceError
 from tui.core.events import SessionEvent
@@ -36,7 +36,15 @@ class UpstreamProvider(Protocol):
 
     def playlist_read(self, key: str, expires_at: float | None, live: bool) -> None:
         """`key`'s HLS playlist was fetched: its segment URLs expire at `expires_at` (wall
-        clock; None when they name no expiry), and it is `live` or not."""
+        clock, ours; None when they name no expiry), and it is `live` or not."""
+
+    def answered(self, url: str, headers: Mapping[str, str]) -> None:
+        """An answer came from `url` (the one that answered) with `headers`: its `Date`
+        tells its origin's clock. Once per upstream answer, never per chunk."""
+
+    def clock_offset(self, url: str) -> float:
+        """How far `url`'s origin's clock is ahead of ours, as its answers said (else 0):
+        an expiry a URL carries in itself is on that clock."""
 
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key`: the proxy gave up."""

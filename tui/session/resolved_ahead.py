@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
+from tui.core.expiry import clock_note
 from tui.core.leases import Lease, LeaseKind, RefreshRule
 from tui.core.models import StreamInfo
+from tui.core.origins import origin as origin_of
 from tui.core.ports import Resolver
+from tui.core.retry import RetryBudget
 
 from .leasebook import LeaseBook
+from .origin_clocks import OriginClocks
 from .retrying import Retrier
 from .scheduler import LeaseScheduler
 from .sources import ResolverSource, Stream
@@ -31,19 +35,25 @@ def ahead_margin(lifetime: float) -> float:
 
 class ResolvedAhead:
     def __init__(self, resolver: Resolver, retrier: Retrier, scheduler: LeaseScheduler,
-                 book: LeaseBook, rule: RefreshRule, wanted: Callable[[str], bool]) -> None:
+                 book: LeaseBook, rule: RefreshRule, wanted: Callable[[str], bool], *,
+                 clocks: OriginClocks, limit: RetryBudget) -> None:
         """`wanted(ref)`: whether `ref` may be resolved ahead at all (only yt-dlp
-        references: a service's playback session counts against its limit)."""
+        references: a service's playback session counts against its limit). `limit`: the
+        one rate limit of renewals ahead of expiry, which the open streams' share."""
         self.resolver = resolver
         self.retrier = retrier
         self.scheduler = scheduler
         self.book = book
         self.rule = rule
         self.wanted = wanted
+        self.clocks = clocks
+        self.limit = limit
         # The pre-resolved streams by queue item uid, and the uids whose open is under way
         # (taken from here, or not): not resolved again.
         self.streams: dict[int, asyncio.Future[tuple[StreamInfo, Stream]]] = {}
         self._opening: set[int] = set()
+        self._refs: dict[int, str] = {}
+        self._stale: dict[int, int] = {}   # times in a row each arrived already expired
 
     def look_ahead(self, coming: Iterable[tuple[int, str]]) -> None:
         """Keep streams resolved in the background for the items coming up, `(uid, ref)`;
@@ -56,39 +66,77 @@ class ResolvedAhead:
     def _resolve(self, uid: int, ref: str) -> None:
         if uid in self.streams or uid in self._opening or not self.wanted(ref):
             return
-        future = asyncio.ensure_future(ResolverSource(self.resolver, ref, self.retrier).open())
+        source = ResolverSource(self.resolver, ref, self.retrier, self.clocks)
+        future = asyncio.ensure_future(source.open())
         self.streams[uid] = future
+        self._refs[uid] = ref
 
         def done(f: asyncio.Future[tuple[StreamInfo, Stream]]) -> None:
             if f.cancelled() or f.exception() is not None:
                 self.streams.pop(uid, None)
                 return
             if self.streams.get(uid) is f:
-                info, stream = f.result()
-                self.book.put(f"ahead:{uid}", Lease(LeaseKind.STREAM_URL, f"next: {info.title}",
-                                                    stream.expires_at))
-                if stream.expires_at is not None:
-                    # Still coming up when it would expire? Resolve it again before then,
-                    # and never sooner than the floor: a short or already-passed expiry
-                    # must not turn into yt-dlp running every second.
-                    lifetime = stream.expires_at - stream.issued_at
-                    left = stream.expires_at - time.time()
-                    delay = max(self.rule.gap(lifetime), left - ahead_margin(lifetime))
-                    self.scheduler.schedule(f"ahead:{uid}", self.scheduler.now() + delay,
-                                            lambda: self._renew(uid, ref))
+                self._keep(uid, *f.result())
         future.add_done_callback(done)
 
-    def _renew(self, uid: int, ref: str) -> None:
-        if uid in self.streams:
-            self.streams.pop(uid).cancel()
-            self._resolve(uid, ref)
+    def _keep(self, uid: int, info: StreamInfo, stream: Stream) -> None:
+        """Show a stream resolved ahead, and resolve it again before it expires while its
+        item is still coming up: never sooner than the floor, and, while it keeps arriving
+        already expired, after a wait that doubles each time (as an open stream's does)."""
+        now = time.time()
+        expired = stream.expires_at is not None and stream.expires_at <= now
+        stale = self._stale[uid] = self._stale.get(uid, 0) + 1 if expired else 0
+        note = clock_note(stream.origin_offset or 0.0) or \
+            ("arrived already expired" if expired else None)
+        self.book.put(f"ahead:{uid}", Lease(LeaseKind.STREAM_URL, f"next: {info.title}",
+                                            stream.expires_at, last_error=note))
+        if stream.expires_at is None:
+            return
+        if stale:
+            delay = self.rule.stale_gap(stale)
+        else:
+            lifetime = stream.expires_at - stream.issued_at
+            delay = max(self.rule.gap(lifetime), stream.expires_at - now - ahead_margin(lifetime))
+        self.scheduler.schedule(f"ahead:{uid}", self.scheduler.now() + delay,
+                                lambda: self._renew(uid))
+
+    def _renew(self, uid: int) -> None:
+        if uid not in self.streams:
+            return
+        if not self.limit.try_spend():  # renewals share one rate limit: wait for a turn
+            self.scheduler.schedule(f"ahead:{uid}",
+                                    self.scheduler.now() + 1.0 / self.limit.per_second,
+                                    lambda: self._renew(uid))
+            return
+        self.streams.pop(uid).cancel()
+        self._resolve(uid, self._refs[uid])
+
+    def clock_learnt(self, origin: str, offset: float) -> None:
+        """`origin`'s clock was learnt, or moved: the streams resolved ahead from it are
+        moved onto ours with it, and their renewals planned again."""
+        for uid, future in list(self.streams.items()):
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                continue  # under way: it reads the clock as it arrives
+            info, stream = future.result()
+            if origin_of(stream.url) != origin or stream.origin_offset is None:
+                continue
+            moved: asyncio.Future[tuple[StreamInfo, Stream]] = \
+                asyncio.get_running_loop().create_future()
+            moved.set_result((info, stream.on_clock(offset)))
+            self.streams[uid] = moved
+            self._keep(uid, *moved.result())
 
     def forget(self, keep: set[int]) -> None:
         """Drop pre-resolved streams of items no longer coming up (removed, moved away)."""
         for uid in [u for u in self.streams if u not in keep]:
             self.streams.pop(uid).cancel()
-            self.scheduler.cancel(f"ahead:{uid}")
-            self.book.drop(f"ahead:{uid}")
+            self._let_go(uid)
+
+    def _let_go(self, uid: int) -> None:
+        self.scheduler.cancel(f"ahead:{uid}")
+        self.book.drop(f"ahead:{uid}")
+        self._refs.pop(uid, None)
+        self._stale.pop(uid, None)
 
     @contextmanager
     def opening(self, uid: int | None) -> Iterator[None]:
@@ -104,9 +152,10 @@ class ResolvedAhead:
     async def take(self, uid: int | None) -> tuple[StreamInfo, Stream] | None:
         """The stream resolved ahead for `uid`: waited for if still under way (resolving
         again would only do the same work twice), None if there is none or it failed."""
-        future = self.streams.pop(uid, None) if uid is not None else None
-        self.book.drop(f"ahead:{uid}")
-        self.scheduler.cancel(f"ahead:{uid}")
+        if uid is None:
+            return None
+        future = self.streams.pop(uid, None)
+        self._let_go(uid)
         if future is None:
             return None
         try:

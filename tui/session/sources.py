@@ -4,6 +4,7 @@ new session."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, cast
@@ -15,6 +16,7 @@ from tui.core.failures import Failure, FailureClass, Network
 from tui.core.models import StreamInfo
 from tui.core.ports import FallbackResolver, Resolver
 
+from .origin_clocks import OriginClocks
 from .retrying import Retrier
 from .service_client import SessionApiClient, StreamGrant
 from .tokens import TokenManager
@@ -29,8 +31,20 @@ _MANIFESTS = (".m3u8", ".mpd", ".m3u", ".f4m", ".ism")
 class Stream:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    expires_at: float | None = None    # wall clock
+    expires_at: float | None = None    # wall clock, ours
     issued_at: float = field(default_factory=time.time)
+    # An expiry read from the URL itself (yt-dlp's `expire=`) is on its origin's clock:
+    # the offset of that clock already taken off it, so that it can be moved again when
+    # the origin's clock is learnt anew (`on_clock`). None where the source put the expiry
+    # on our clock itself (a service's, by its client's reading of `Date`).
+    origin_offset: float | None = None
+
+    def on_clock(self, offset: float) -> Stream:
+        """This stream with its expiry moved by a new reading of its origin's clock."""
+        if self.origin_offset is None or self.expires_at is None:
+            return self
+        return dataclasses.replace(self, origin_offset=offset,
+                                   expires_at=self.expires_at + self.origin_offset - offset)
 
     @property
     def proxyable(self) -> bool:
@@ -70,17 +84,22 @@ class ResolverSource:
     tokens = None
     heartbeat_interval = None
     bearer_origins: frozenset[str] = frozenset()
-    clock_offset = 0.0  # yt-dlp's origins say nothing about their clocks to us
+    clock_offset = 0.0  # its streams carry their origin's (Stream.origin_offset)
 
-    def __init__(self, resolver: Resolver, ref: str, retrier: Retrier) -> None:
+    def __init__(self, resolver: Resolver, ref: str, retrier: Retrier,
+                 clocks: OriginClocks) -> None:
         self.resolver = resolver
         self.ref = ref
         self.retrier = retrier
+        self.clocks = clocks
         self.fallback = 0   # the [ytdlp] fallback resolving with now (0: the options)
 
-    @staticmethod
-    def _stream(info: StreamInfo) -> Stream:
-        return Stream(info.url, dict(info.headers), info.expires_at)
+    def _stream(self, info: StreamInfo) -> Stream:
+        """The resolved stream, its expiry (`expire=`, on its origin's clock) moved onto
+        ours by what that origin's answers have said of its clock."""
+        offset = self.clocks.offset(info.url)
+        expires = None if info.expires_at is None else info.expires_at - offset
+        return Stream(info.url, dict(info.headers), expires, origin_offset=offset)
 
     @property
     def fallbacks(self) -> list[str]:

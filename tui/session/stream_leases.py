@@ -21,7 +21,7 @@ from tui.core.events import SessionEvent, StreamDegraded, StreamLive
 from tui.core.expiry import clock_note
 from tui.core.failures import FailureClass
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
-from tui.core.origins import allowed
+from tui.core.origins import allowed, origin as origin_of
 from tui.core.redact import redact
 from tui.core.retry import RetryBudget
 
@@ -33,13 +33,6 @@ from .scheduler import LeaseScheduler
 from .sources import ResolverSource, Stream, StreamSource
 
 RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
-STALE_BACKOFF_CAP = 300.0  # s between renewals of a lease that keeps arriving expired
-
-
-def stale_delay(rule: RefreshRule, times: int) -> float:
-    """The wait before renewing a lease that arrived already expired `times` times in a
-    row (a server clock off ours, or a server that hands out dead leases): doubling."""
-    return min(STALE_BACKOFF_CAP, rule.min_gap * 2 ** max(0, times - 1))
 
 
 @dataclass
@@ -173,6 +166,18 @@ class StreamLeases:
         self._show(o)
         self._schedule(o)
 
+    def clock_learnt(self, origin: str, offset: float) -> None:
+        """`origin`'s clock was learnt, or moved: the open streams whose expiry was read on
+        it are moved onto ours with it, and renewed by the corrected expiry (one that looked
+        expired on arrival is not renewed in a loop; one that looked good for minutes after
+        it died is renewed before it does)."""
+        for o in list(self.open.values()):
+            if o.stream.origin_offset is None or origin_of(o.stream.url) != origin:
+                continue
+            o.stream = o.stream.on_clock(offset)
+            self._show(o)
+            self._schedule(o)
+
     def report_dead(self, key: str, reason: str) -> None:
         """Nothing valid is left for `key` (the proxy ran out of ways to reach upstream)."""
         o = self.open.get(key)
@@ -253,7 +258,7 @@ class StreamLeases:
         expires_at = o.stream.expires_at
         o.stale = o.stale + 1 if expires_at is not None and expires_at <= now_wall else 0
         if o.stale:
-            deadlines.append(now + stale_delay(self.rule, o.stale))
+            deadlines.append(now + self.rule.stale_gap(o.stale))
         elif expires_at is not None:
             issued = now - (now_wall - o.stream.issued_at)
             expires = now + (expires_at - now_wall)
@@ -277,7 +282,8 @@ class StreamLeases:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def _show(self, o: OpenStream) -> None:
-        note = clock_note(o.source.clock_offset)
+        offset = o.stream.origin_offset
+        note = clock_note(o.source.clock_offset if offset is None else offset)
         if o.stream.expires_at is not None and o.stream.expires_at <= time.time():
             note = note or "arrived already expired"
         self.book.put(f"url:{o.key}", Lease(LeaseKind.STREAM_URL, o.label, o.stream.expires_at,

@@ -208,7 +208,7 @@ class TokenManager:
     def _schedule(self) -> None:
         now_wall, now_mono = time.time(), self.scheduler.now()
         if self._stale:  # arrived expired: back off, doubling, instead of looping
-            at = now_mono + min(300.0, self.rule.min_gap * 2 ** (self._stale - 1))
+            at = now_mono + self.rule.stale_gap(self._stale)
         else:
             expires_mono = now_mono + (self.expires_at - now_wall)
             at = self.rule.refresh_at(now_mono, expires_mono, self.rng.random())
