@@ -55,10 +55,10 @@ class LibraryDialogs:
             except YtplayError as e:
                 return str(e)
             return None
-        hint = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
+        note = f"saved: {', '.join(names)}" if names else "no saved playlists yet"
         self.app.push_screen(PromptScreen("Open a playlist (appended to the queue)",
                                           "a saved playlist's name, or an .m3u/.m3u8 file",
-                                          opened, hint))
+                                          opened, note))
 
     def search(self, query: str = "") -> None:
         from .screens.search import SearchScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -29,7 +29,9 @@ class LoginScreen(ModalScreen[str | None]):
             yield Static(plain(f"Log in to {self.service} as {self.username}"),
                          id="login-title")
             if self.reason:
-                yield Static(plain(self.reason), id="login-reason")
+                # However long the server's words, the field and the keys stay on screen.
+                with VerticalScroll(id="login-reason", can_focus=False):
+                    yield Static(plain(self.reason))
             yield TextField(placeholder="password", password=True, id="password")
             yield Static("enter logs in · escape cancels", id="login-hint")
 

@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -25,20 +25,25 @@ class PromptScreen(ModalScreen[None]):
     DEFAULT_CSS = sibling_css(__file__)
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str, act: Act, hint: str = "") -> None:
+    def __init__(self, title: str, placeholder: str, act: Act, note: str = "") -> None:
+        """`note`: what helps to answer (the saved playlists' names), under the field."""
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.act = act
-        self.hint = hint or "enter confirms · escape cancels"
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            # Text, not str (Static reads a str as markup): a hint lists playlist names,
+            # Text, not str (Static reads a str as markup): a note lists playlist names,
             # which are whatever files sit in the playlists folder.
             yield Static(plain(self.title_text), id="prompt-title")
             yield TextField(placeholder=self.placeholder, id="prompt-input")
-            yield Static(plain(self.hint), id="prompt-hint")
+            if self.note:
+                # However long it is, the field and the keys stay on screen: it scrolls.
+                with VerticalScroll(id="prompt-note", can_focus=False):
+                    yield Static(plain(self.note))
+            yield Static("enter confirms · escape cancels", id="prompt-hint")
 
     def on_input_submitted(self, event: TextField.Submitted) -> None:
         if event.value.strip():
