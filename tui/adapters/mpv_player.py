@@ -22,8 +22,20 @@ log = logging.getLogger(__name__)
 _REASONS = {"eof": EndReason.EOF, "stop": EndReason.STOP, "quit": EndReason.QUIT,
             "error": EndReason.ERROR, "redirect": EndReason.REDIRECT}
 _LOG_LEVELS = {"fatal": logging.ERROR, "error": logging.WARNING, "warn": logging.INFO}
-# Report the position at most this often; libmpv updates it every audio chunk.
-_POSITION_STEP = 0.2
+
+# What libmpv does for a video player and a music player does without: its built-in Lua
+# scripts (each a thread and a Lua state: the stats overlay, the console, auto profiles; no
+# OSD to draw them on), scripts from the user's mpv folder, and a forward cache of 150 MiB
+# that holds a whole track in memory. The media cache and the loopback proxy are what keep
+# a stream playing here; libmpv's cache need only bridge reads.
+LEAN = {"load_scripts": False, "osc": False, "load_stats_overlay": False,
+        "load_osd_console": False, "load_auto_profiles": "no",
+        "demuxer_max_bytes": "24MiB", "demuxer_max_back_bytes": "8MiB"}
+# Newer libmpv's (0.36 on): its other built-in scripts, and hysteresis: once the cache is
+# full, it reads again when a minute is left, in bursts, not a chunk at a time as the track
+# plays. An older libmpv refuses these names.
+LEAN_NEWER = {"load_select": False, "load_positioning": False, "load_commands": False,
+              "load_context_menu": False, "demuxer_hysteresis_secs": 60}
 
 
 def _text(value: Any) -> str | None:
@@ -34,6 +46,18 @@ def _text(value: Any) -> str | None:
 
 def _log_mpv(level: str, prefix: str, text: str) -> None:
     log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv/%s: %s", prefix, redact(text.strip()))
+
+
+def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
+    """A libmpv handle with `options`, without what ytplay never uses (LEAN): the names of
+    newer libmpv's scripts are tried first, and left out for one that does not know them
+    (python-mpv raises as the option is set, before the handle is initialised)."""
+    for lean in ({**LEAN, **LEAN_NEWER}, LEAN):
+        try:
+            return mpv.MPV(log_handler=_log_mpv, loglevel="warn", **{**lean, **options})
+        except (AttributeError, ValueError, TypeError) as e:
+            error: Exception = e
+    raise error
 
 
 class MpvPlayer:
@@ -61,10 +85,11 @@ class MpvPlayer:
         self._entries = 0          # playlist entries libmpv has allocated so far
         self._generation = 0       # the entry id libmpv last started: it tags every event
         self._starts: dict[int, float] = {}  # where each entry in libmpv's playlist starts
-        self._last_position: float | None = None
+        self._last_position: float | None = None  # the last position reported
+        self._position: float | None = None       # the last libmpv told, to the ms
         self._duration: float | None = None
         self._fallback_reported = False
-        self._mpv = mpv.MPV(log_handler=_log_mpv, loglevel="warn", **options)
+        self._mpv = _lean_mpv(options)
         self._mpv.register_event_callback(self._on_event)
         self._mpv.observe_property("time-pos", self._on_position)
         self._mpv.observe_property("duration", self._on_duration)
@@ -163,15 +188,19 @@ class MpvPlayer:
             entry = int(event.data.playlist_entry_id)
             with self._lock:
                 self._generation = entry
-                self._last_position = None
+                self._last_position = self._position = None
                 self._duration = None
             self._emit(Started(entry))
         elif kind == mpv.MpvEventID.END_FILE:
             d = event.as_dict()
+            entry = int(d.get("playlist_entry_id", 0))
             reason = _REASONS.get(_text(d.get("reason")) or "", EndReason.ERROR)
             error = _text(d.get("file_error"))
-            self._emit(Ended(int(d.get("playlist_entry_id", 0)), reason,
-                             redact(error) if error else None))
+            if entry == self._generation and self._position != self._last_position:
+                # Where it ended, to the ms: a stream cut short is taken up from there.
+                self._last_position = self._position
+                self._emit(Progress(entry, self._position, self._duration))
+            self._emit(Ended(entry, reason, redact(error) if error else None))
         elif kind == mpv.MpvEventID.PLAYBACK_RESTART:
             self._emit(Restarted(self._generation))
 
@@ -187,8 +216,14 @@ class MpvPlayer:
             self._mpv.command_async("seek", f"{start:.3f}", "absolute+exact")
 
     def _on_position(self, _name: str, value: float | None) -> None:
+        """libmpv updates the position with every chunk of audio it plays (10 to 40 times a
+        second); it is reported when the second shown changes (and when it comes or goes):
+        what the screen, MPRIS and the saved place need. The last value is kept to the ms,
+        for where a file ends (above)."""
+        if value is not None:
+            self._position = value
         last = self._last_position
-        if value is not None and last is not None and abs(value - last) < _POSITION_STEP:
+        if value is not None and last is not None and int(value) == int(last):
             return
         self._last_position = value
         self._emit(Progress(self._generation, value, self._duration))

@@ -232,7 +232,11 @@ class Playback:
             self.target.pending_seek = position  # applied once audio flows
             self.news.update(position=position)
         elif state in (PlayState.PLAYING, PlayState.PAUSED):
+            # Shown at once, and the base of the next relative seek: keys typed faster than
+            # libmpv reports the position (it does once a second) each add their step.
+            self.target.seeking = position
             self.transport.seek(position)
+            self.news.update(position=position)
         elif state in (PlayState.IDLE, PlayState.HOLDING) and self.queue.current is not None:
             self.news.update(position=position or None)  # where space resumes
 
@@ -253,13 +257,20 @@ class Playback:
             # libmpv reports no position for a moment around a file's end: keep the last,
             # or that end would look like a stream cut short.
             position = event.position if event.position is not None else self.now.position
+            if target.seeking is not None:
+                if position is None or abs(position - target.seeking) >= 1.0:
+                    position = self.now.position  # from before the seek: not where it goes
+                else:
+                    target.seeking = None  # landed
             if target.key is not None:
                 self.session.set_position(target.key, position)
             self.news.update(position=position,
                              duration=event.duration if event.duration is not None
                              else self.now.duration)
         elif isinstance(event, Restarted):
+            target.seeking = None  # what libmpv was asked has landed, or could not
             if target.pending_seek is not None:
+                target.seeking = target.pending_seek
                 self.transport.seek(target.pending_seek)
                 target.pending_seek = None
             if self.now.state is PlayState.LOADING:

@@ -46,6 +46,9 @@ class Target:
         self.start = 0.0                     # where the item being opened starts
         self.start_paused = False            # space pressed while it opened
         self.pending_seek: float | None = None  # a seek asked for while LOADING
+        # A seek sent to libmpv that has not landed yet: where it goes. The next relative
+        # seek adds onto it, and positions libmpv reports from before it are not taken.
+        self.seeking: float | None = None
         self.key: str | None = None          # the session's name for what is loaded
         self.proxied = False
         self.reloaded = False                # a reload-at-position was tried for this failure
@@ -65,7 +68,7 @@ class Target:
         self._leave_current(stop_player=not handed)
         self.ticket += 1
         self.queue.jump(index)
-        self.start, self.start_paused, self.pending_seek = start, False, None
+        self.start, self.start_paused, self.pending_seek, self.seeking = start, False, None, None
         if prepared is not None and handed:
             # libmpv has it already (and may have moved on to it by itself at an end). A new
             # item starts playing, as a load does, whatever the last one was left at.
