@@ -94,7 +94,7 @@ from tui.ui import graphics
 
 graphics.prepare()
 graphics.settle()
-graphics.load()  # as start-up's second half does, after the first frame
+graphics.load()  # as the first cover to show does
 from textual_image import widget
 from textual_image._terminal import get_cell_size
 

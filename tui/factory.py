@@ -338,10 +338,6 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
     from tui.session.covers import CoverStore
 
     covers = CoverStore(covers_dir(), session, tags)
-    if config.ui.cover != "off":
-        from tui.ui import graphics
-
-        graphics.load()  # textual-image, told what the terminal draws (not asked again)
     # MPRIS, on or off as [ui] mpris says, at start and when the file changes.
     mpris = MprisSwitch(playback, lambda: the_app().exit(), on=config.ui.mpris)
     host = ConfigHost(config_path, config, playback, resolver, add_services, mpris)

@@ -5,8 +5,8 @@ What the terminal can draw must be asked before Textual takes the terminal (its 
 would swallow the answers), but the first frame has no cover to draw. So `prepare()` asks in
 one round trip (tui/ui/terminal_query.py) on a thread, overlapping the rest of start-up's first
 half, and `settle()` waits for the answer before the app takes the terminal; textual-image
-itself (~15 ms of imports, PIL among them) is loaded by `load()` on start-up's second half,
-after the first frame. Where stdout is no terminal (the tests, headless runs) nothing is asked.
+itself (~15 ms of imports and a few MiB, PIL among them) is loaded by `load()` off the loop
+when the first picture is to be shown. Where stdout is no terminal (the tests, headless runs) nothing is asked.
 
 textual-image asks the terminal itself when it is imported, whenever stdout is a terminal,
 and has no setting to say it need not. Asked after Textual has the terminal, it would read
@@ -112,9 +112,9 @@ class _NotATerminal:
 
 
 def load() -> None:
-    """Import textual-image and choose its widget for this terminal: once the first frame
-    is drawn, off the app's loop (start-up's second half). Nothing where covers cannot show
-    in this run: not asked (too narrow at start) or still asking."""
+    """Import textual-image and choose its widget for this terminal: off the app's loop,
+    for the first picture to show. Nothing where covers cannot show in this run: not asked
+    (too narrow at start) or still asking."""
     global _image_class, _failed
     with _lock:
         if _image_class is not None or _failed:

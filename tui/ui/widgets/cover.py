@@ -79,6 +79,10 @@ class CoverArt(Widget):
         assert self._fetch is not None
         path = await self._fetch(source)
         picture = await asyncio.to_thread(_open, path) if path is not None else None
+        if picture is not None:
+            # textual-image (and Pillow) are loaded with the first picture to show: a run
+            # that shows none (local files without one, covers off) never holds them.
+            await asyncio.to_thread(graphics.load)
         if source == self._source:
             self._set(picture)
 

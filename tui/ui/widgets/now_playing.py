@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.events import Resize
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -36,7 +36,9 @@ COVER_MIN_HEIGHT = 6    # rows of the panel, its border included
 
 class NowPlayingPanel(Widget):
     DEFAULT_CSS = sibling_css(__file__)
-    now: reactive[NowPlaying] = reactive(NowPlaying, always_update=True)
+    # Handed on to the text and the cover, which draw what changed: the panel itself (its
+    # border) is not repainted for each.
+    now: var[NowPlaying] = var(NowPlaying, always_update=True)
     cover_mode: reactive[str] = reactive("auto")  # [ui] cover: "auto" or "off"
 
     def __init__(self, covers: CoverFetch | None = None, **kwargs: object) -> None:
@@ -53,8 +55,13 @@ class NowPlayingPanel(Widget):
     def watch_now(self, now: NowPlaying) -> None:
         for text in self.query(NowPlayingText):
             text.now = now
+        self._show_cover()
+
+    def _show_cover(self) -> None:
+        now = self.now
         for cover in self.query(CoverArt):
-            cover.show(now.cover if now.index is not None else None)
+            cover.show(now.cover if now.index is not None and self.cover_mode != "off"
+                       else None)
 
     def watch_cover_mode(self, old: str, mode: str) -> None:
         # Turned on in a run that started with covers off: the terminal was not asked. (A
@@ -62,6 +69,7 @@ class NowPlayingPanel(Widget):
         if old == "off" and mode != "off" and not graphics.available_later():
             self.notify("cover art shows from the next start: the terminal is asked what "
                         "it can draw before the screen starts", markup=False)
+        self._show_cover()
         self._place_cover()
 
     def on_resize(self, _event: Resize) -> None:
@@ -88,13 +96,23 @@ class NowPlayingPanel(Widget):
 class NowPlayingText(Static):
     """Title and artist, state and volume, the position bar, the status line."""
 
-    now: reactive[NowPlaying] = reactive(NowPlaying, always_update=True)
+    now: var[NowPlaying] = var(NowPlaying, always_update=True)
+    _shown: tuple[object, ...] = ()
 
     def watch_now(self, now: NowPlaying) -> None:
-        self.update(self.render_now(now))
+        # Drawn again only when what it shows changes: the clock shows whole seconds, the
+        # bar moves a cell at a time, and the position comes with every second anyway.
+        shown = (now.title, now.artist, now.state, round(now.volume), cache_mark(now.cached),
+                 now.status, now.live, None if now.position is None else int(now.position),
+                 now.duration and round(now.duration), self.size.width)
+        if shown != self._shown:
+            self._shown = shown
+            # Four lines whatever it says: no layout of the screen around it.
+            self.update(self.render_now(now), layout=False)
 
     def on_resize(self, _event: Resize) -> None:
-        self.update(self.render_now(self.now))  # the bar takes the width there is
+        self._shown = ()
+        self.watch_now(self.now)  # the bar takes the width there is
 
     def render_now(self, now: NowPlaying) -> Group:
         # One line, cut with …: a long title must not push the bar out of the panel.

@@ -4,8 +4,10 @@ and the last error (redacted where it was made).
 
 The columns fit the panel's width, measured in terminal cells, and never scroll sideways:
 kind, owner, state and expires always show (expiry is the figure that explains ytplay);
-the retry and the last error show while there is room and are dropped first; the kinds
-are shortened (access, refresh, stream, session) before anything else is given up."""
+the kinds are shortened (access, refresh, stream, session) before anything else is given
+up; the retry and the last error have columns while there is room, and where there is none
+(80 columns: the side column is 46 cells) a row that has one says it on a line of its own
+under it, across the whole width: "↳ 2/4 in 4s · 503 Service Unavailable"."""
 
 from __future__ import annotations
 
@@ -95,6 +97,36 @@ def _plan(width: int, owner: int, retry_w: int, short: bool) -> Layout:
     return Layout(tuple(columns), short)
 
 
+def spread(text: str, widths: list[int]) -> list[str]:
+    """`text` cut into consecutive pieces, one per column of `widths` cells, so that the
+    pieces side by side read as the text: a line across columns. A two-cell character that
+    would straddle an edge starts the next column (the cell it leaves is blank)."""
+    pieces = [""] * len(widths)
+    column, room = 0, widths[0] if widths else 0
+    for char in text:
+        size = cell_len(char)
+        while size > room:
+            column += 1
+            if column == len(widths):
+                return pieces
+            room = widths[column]
+        pieces[column] += char
+        room -= size
+    return pieces
+
+
+def detail(lease: Lease, now: float, layout: Layout) -> str:
+    """What a row says on a line of its own: the retry and the last error it has, where
+    the layout has no column for them."""
+    parts = []
+    if layout.width("retry") is None:
+        parts.append(_retry(lease, now))
+    if layout.width("error") is None:
+        parts.append(lease.last_error or "")
+    said = " · ".join(p for p in parts if p)
+    return f"↳ {said}" if said else ""
+
+
 def _retry(lease: Lease, now: float) -> str:
     """The retry under way: attempt n of N, and in how long the next one goes."""
     if not (lease.attempt and lease.attempts):
@@ -105,14 +137,18 @@ def _retry(lease: Lease, now: float) -> str:
     return text
 
 
-class SessionPanel(DataTable[str | Text]):
+class SessionPanel(DataTable[Text]):
     DEFAULT_CSS = sibling_css(__file__)
     can_focus = False
 
     def __init__(self, leases: Callable[[], Iterable[Lease]], **kwargs: object) -> None:
-        super().__init__(cursor_type="none", cell_padding=PAD // 2, **kwargs)  # type: ignore[arg-type]
+        # The room between columns is drawn in the cells (a space either side of what they
+        # say), not by the table: a line of its own under a row (`detail`) then runs on
+        # across the columns' edges as one line.
+        super().__init__(cursor_type="none", cell_padding=0, **kwargs)  # type: ignore[arg-type]
         self._leases = leases
         self._layout: Layout | None = None
+        self._rows: list[tuple[list[Text], int]] = []  # as drawn last
         self.border_title = "Session"
 
     def on_mount(self) -> None:
@@ -128,7 +164,7 @@ class SessionPanel(DataTable[str | Text]):
         self._layout = layout
         self.clear(columns=True)
         for key, width in layout.columns:
-            self.add_column(LABELS[key], width=width, key=key)
+            self.add_column(Text(f" {LABELS[key]}"), width=width + PAD, key=key)
 
     def refresh_rows(self) -> None:
         now = time.time()
@@ -138,21 +174,36 @@ class SessionPanel(DataTable[str | Text]):
         # The scrollbar's room is kept (scrollbar-gutter: stable), so a table that grows
         # taller than the panel never pushes its last column under the scrollbar.
         layout = plan(self.scrollable_content_region.width, owner, retry)
+        relaid = layout != self._layout
         self._set_layout(layout)
+        rows = [self._cells(lease, now, layout) for lease in leases]
+        if rows == self._rows and not relaid:
+            return  # a second with no countdown, no state, no row changed: nothing to draw
+        self._rows = rows
         self.clear()
-        for lease in leases:
-            self.add_row(*self._cells(lease, now, layout))
+        for cells, height in rows:
+            self.add_row(*cells, height=height)
 
     @staticmethod
-    def _cells(lease: Lease, now: float, layout: Layout) -> list[str | Text]:
+    def _cells(lease: Lease, now: float, layout: Layout) -> tuple[list[Text], int]:
+        """The row's cells, and its height: two lines where it says its retry or its error
+        on a line of its own."""
         state = lease.state_at(now)
         left = None if lease.expires_at is None else lease.expires_at - now
         kind = SHORT_KINDS[lease.kind] if layout.short_kinds else lease.kind.value
-        # The owner (a track title) and the error come from outside: Text cells, since
-        # DataTable reads a str cell as markup; each cut to its column in cells.
-        cells: dict[str, str | Text] = {
-            "kind": kind, "owner": plain(fit(lease.owner, layout.width("owner") or 0)),
-            "state": Text(state.value, style=_STYLES[state]), "expires": countdown(left),
-            "retry": _retry(lease, now),
+        # The owner (a track title) and the error come from outside: Text cells (DataTable
+        # reads a str cell as markup), cleaned and cut to their column in cells.
+        cells: dict[str, Text] = {
+            "kind": Text(kind), "owner": plain(fit(lease.owner, layout.width("owner") or 0)),
+            "state": Text(state.value, style=_STYLES[state]),
+            "expires": Text(countdown(left)), "retry": Text(_retry(lease, now)),
             "error": plain(fit(lease.last_error or "", layout.width("error") or 0))}
-        return [cells[key] for key, _ in layout.columns]
+        row = [Text(" ") + cells[key] for key, _ in layout.columns]
+        said = detail(lease, now, layout)
+        if not said:
+            return row, 1
+        widths = [width + PAD for _, width in layout.columns]
+        for cell, piece in zip(row, spread(fit(" " + said, sum(widths) - 1), widths)):
+            cell.append("\n")
+            cell.append_text(plain(piece, style="italic"))
+        return row, 2
