@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+import msgspec
 
 from tests.idle_app import IdlePlayer, NoResolver
 from tui.adapters.ytdlp_resolver import YtDlpResolver
@@ -21,10 +21,10 @@ from tui.session.playback import Playback
 def every_setting() -> list[str]:
     """The path of each option, an entry of each free-form table, and [[services]]."""
     paths = []
-    for name, info in Config.model_fields.items():
-        model = info.annotation
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            paths += [f"{name}.{field}" for field in model.model_fields]
+    for info in msgspec.structs.fields(Config):
+        name, model = info.name, info.type
+        if isinstance(model, type) and issubclass(model, msgspec.Struct):
+            paths += [f"{name}.{field}" for field in model.__struct_fields__]
         elif name == "services":
             paths.append(name)
         else:

@@ -39,7 +39,7 @@ media_origins = ["{base}"]
     (("scopes", "grant = 'client_credentials'\nscopes"),
      ':1: services[0]: grant = "client_credentials" needs client_secret_env'),
     (('media_origins = ["https://a"]', "media_origins = []"),
-     ":8: services[0].media_origins: List should have at least 1 item"),
+     ":8: services[0].media_origins: must hold at least 1 item (got [])"),
     (('media_origins = ["https://a"]', 'media_origins = ["https://a/files"]'),
      ":8: services[0].media_origins[0]: must be an origin"),
     (("client_id", "client_secret = 'x'\nclient_id"),

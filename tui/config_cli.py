@@ -15,6 +15,7 @@ import tomlkit
 
 from tui.config import store
 from tui.config.defaults import default_text
+from tui.config.fields import plain
 from tui.config.paths import ConfigLocation, default_config_file, locate_config
 from tui.config.store import ConfigFileError, Trouble
 from tui.config.validate import validate_text
@@ -109,7 +110,7 @@ def _show(where: ConfigLocation) -> int:
     if config is None:
         return _check(where)
     print(heading)
-    print(tomlkit.dumps(redact_tree(config.model_dump(mode="json", exclude_none=True))),
+    print(tomlkit.dumps(redact_tree(plain(config))),
           end="")
     return 0
 

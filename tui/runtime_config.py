@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
-from pydantic import BaseModel
+import msgspec
 
 from tui.config import store
-from tui.config.schema import Config
+from tui.config.schema import Config, YtdlpFallback
 from tui.config.validate import Issue, MpvCheck, validate_text
 from tui.core.clock import SystemClock
 from tui.core.leases import RefreshRule
@@ -62,8 +62,11 @@ def ytdlp_options(config: Config) -> dict[str, Any]:
 
 
 def ytdlp_fallbacks(config: Config) -> list[dict[str, Any]]:
-    """`[ytdlp] fallbacks` as yt-dlp options, in the order they are tried."""
-    return [f.model_dump(exclude_none=True, exclude_defaults=True) for f in config.ytdlp.fallbacks]
+    """`[ytdlp] fallbacks` as yt-dlp options, in the order they are tried: each with only
+    the options it sets (not those left unset or empty, at their defaults)."""
+    unset = YtdlpFallback()
+    return [{name: value for name, value in msgspec.structs.asdict(f).items()
+             if value != getattr(unset, name)} for f in config.ytdlp.fallbacks]
 
 
 # What applies while ytplay runs, by the path of a setting or of its table; every other
@@ -88,12 +91,12 @@ def changed_settings(old: Config, new: Config) -> list[str]:
     """The path of each setting that differs: an option (`retry.attempts`), an entry of a
     free-form table (`keys.next`, `mpv.cache`), or `services`."""
     paths: list[str] = []
-    for name in Config.model_fields:
+    for name in Config.__struct_fields__:
         a, b = getattr(old, name), getattr(new, name)
         if a == b:
             continue
-        if isinstance(a, BaseModel):
-            paths += [f"{name}.{f}" for f in type(a).model_fields
+        if isinstance(a, msgspec.Struct):
+            paths += [f"{name}.{f}" for f in a.__struct_fields__
                       if getattr(a, f) != getattr(b, f)]
         elif isinstance(a, dict):
             paths += [f"{name}.{k}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
+import msgspec
 
+from .fields import default_of, description
 from .schema import Config, OAuth2ServiceSection, ServiceSection
 
 HEADER = """\
@@ -36,13 +35,6 @@ grant = "device_code"                  # or "password", "client_credentials", "r
 media_origins = ["https://files.example"]"""
 
 
-def default_of(info: FieldInfo) -> Any:
-    if info.default is not PydanticUndefined:
-        return info.default
-    assert info.default_factory is not None
-    return info.default_factory()  # type: ignore[call-arg]
-
-
 def _comment(container: Any, text: str) -> None:
     import tomlkit  # here and below: tomlkit is needed only to write a first config file
 
@@ -50,7 +42,7 @@ def _comment(container: Any, text: str) -> None:
         container.add(tomlkit.comment(line))
 
 
-def _table(model: type[BaseModel]) -> Any:
+def _table(model: type[msgspec.Struct]) -> Any:
     import tomlkit
 
     table = tomlkit.table()
@@ -58,20 +50,20 @@ def _table(model: type[BaseModel]) -> Any:
         _comment(table, model.__doc__.strip())
     # A table of its own ([ytdlp.extra]) comes after the table's other keys, as TOML
     # writes it, with its comment inside it (before, the next key's comment was there).
-    fields = sorted(model.model_fields.items(), key=lambda f: default_of(f[1]) == {})
-    for name, info in fields:
+    fields = sorted(msgspec.structs.fields(model), key=lambda f: default_of(f) == {})
+    for info in fields:
         value = default_of(info)
         if value is None:
-            table.add(tomlkit.comment(f"{name} = ...   ({info.description})"))
+            table.add(tomlkit.comment(f"{info.name} = ...   ({description(info)})"))
             continue
         if value == {}:
             sub = tomlkit.table()
-            _comment(sub, info.description or "")
-            table.add(name, sub)
+            _comment(sub, description(info))
+            table.add(info.name, sub)
             continue
-        if info.description:
-            _comment(table, info.description)
-        table.add(name, value)
+        if description(info):
+            _comment(table, description(info))
+        table.add(info.name, value)
     return table
 
 
@@ -80,7 +72,8 @@ def default_text() -> str:
 
     doc = tomlkit.document()
     _comment(doc, HEADER)
-    for name, info in Config.model_fields.items():
+    for info in msgspec.structs.fields(Config):
+        name = info.name
         doc.add(tomlkit.nl())
         if name == "services":
             _comment(doc, (ServiceSection.__doc__ or "").strip() + " "
@@ -89,12 +82,11 @@ def default_text() -> str:
             for line in SERVICE_EXAMPLE.splitlines():
                 doc.add(tomlkit.comment(line))
             continue
-        annotation = info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            doc.add(name, _table(annotation))
+        if isinstance(info.type, type) and issubclass(info.type, msgspec.Struct):
+            doc.add(name, _table(info.type))
         else:  # free-form tables: [mpv], [keys]
             table = tomlkit.table()
-            _comment(table, info.description or "")
+            _comment(table, description(info))
             table.add(tomlkit.comment('example = "value"'))
             doc.add(name, table)
     return tomlkit.dumps(doc)

@@ -12,7 +12,7 @@ from tui.core.errors import YtplayError
 
 from .atomic import SECRET, atomic_write, copy_atomic, remove_abandoned_temps
 
-# The schema, its defaults and its validation (pydantic) are imported where a config is
+# The schema, its defaults and its validation are imported where a config is
 # read or written: `clean_up` runs before ytplay's first frame, which needs none of them.
 if TYPE_CHECKING:
     from .schema import Config

@@ -3,22 +3,20 @@ key path and what to do."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from pydantic import BaseModel, ValidationError
-
 from tui.core.errors import YtplayError
 from tui.core.origins import origin
 from tui.core.redact import redact
 
+from .convert import convert
 from .keymap import keymap_problems
 from .locate import key_lines, line_of
-from .schema import SECTIONS, Config, OAuth2ServiceSection
+from .schema import Config, OAuth2ServiceSection
 
 # Checks raw libmpv options; returns {option: error} for the ones libmpv refuses.
 MpvCheck = Callable[[Mapping[str, Any]], dict[str, str]]
@@ -44,63 +42,6 @@ class ConfigError(YtplayError):
         super().__init__("\n".join(i.render(file) for i in issues))
 
 
-def _plain_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`loc` without the service kind pydantic puts after `services[i]` (the union's tag):
-    the file has no such key."""
-    from .schema import SERVICE_KINDS
-
-    if len(loc) > 2 and loc[0] == "services" and isinstance(loc[1], int) \
-            and loc[2] in SERVICE_KINDS:
-        return loc[:2] + loc[3:]
-    return loc
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in _plain_loc(loc):
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed where an unknown key `loc` was found."""
-    from .schema import SERVICE_KINDS
-
-    model: type[BaseModel] = Config
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if model is Config and part == "services":
-            model = SERVICE_KINDS["session-api"]
-        elif part in SERVICE_KINDS:
-            model = SERVICE_KINDS[part]
-        elif part in SECTIONS:
-            model = SECTIONS[part]
-        else:
-            return []
-    return list(model.model_fields)
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    loc = tuple(err["loc"])
-    if err["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, _fields_at(loc), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {key!r}{hint}"
-    if err["type"] == "missing":
-        return "is required but missing"
-    if err["type"] == "union_tag_invalid":  # [[services]] kind
-        from .schema import SERVICE_KINDS
-
-        kinds = ", ".join(f'"{k}"' for k in SERVICE_KINDS)
-        return f"must be one of {kinds} (got {err['ctx']['tag']!r})"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if "input" in err and not isinstance(err["input"], (dict, list)):
-        msg += f" (got {err['input']!r})"
-    return msg
-
-
 def _syntax(e: tomllib.TOMLDecodeError, text: str) -> Issue:
     m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
     message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(e))
@@ -124,16 +65,8 @@ def validate_text(text: str, check_mpv: MpvCheck | None = None) -> tuple[Config 
                 issues.append(Issue(line_of(lines, path), path,
                                     f"{name!r} is already the name of services[{names[name]}]"))
             names.setdefault(name, i)
-    config: Config | None = None
-    try:
-        config = Config.model_validate(doc)
-    except ValidationError as e:
-        for err in e.errors():
-            loc = tuple(err["loc"])
-            if err["type"] == "union_tag_invalid":
-                loc += ("kind",)
-            path = _path(loc)
-            issues.append(Issue(line_of(lines, path), path, _message(err)))
+    config, problems = convert(doc, Config)
+    issues += [Issue(line_of(lines, path), path, problem) for path, problem in problems]
     if config is not None:
         issues += _shared_media_origins(config, lines)
     if isinstance(doc.get("keys"), dict):
