@@ -21,8 +21,9 @@ def _rows(panel: SessionPanel) -> dict[str, tuple[str, ...]]:
     """The panel's rows by kind and owner, the kind named in full where it is shortened."""
     panel.refresh_rows()
     full = {short: kind.value for kind, short in SHORT_KINDS.items()}
-    return {f"{full.get(str(r[0]), r[0])}|{r[1]}": tuple(str(c) for c in r)
-            for r in (panel.get_row_at(i) for i in range(panel.row_count))}
+    rows = [tuple(str(c).split("\n")[0].strip() for c in panel.get_row_at(i))  # its first
+            for i in range(panel.row_count)]                                    # line, unpadded
+    return {f"{full.get(r[0], r[0])}|{r[1]}": r for r in rows}
 
 
 async def test_panels_show_a_refresh_and_a_retry(demo_options: DemoOptions, player, resolver,
