@@ -13,8 +13,10 @@ import select
 import struct
 import subprocess
 import termios
+import threading
 import time
-from typing import Callable
+from pathlib import Path
+from typing import IO, Callable
 
 import pyte
 
@@ -33,12 +35,16 @@ class _Screen(pyte.Screen):
 
 class Terminal:
     def __init__(self, args: list[str], env: dict[str, str], *, cols: int = COLS,
-                 rows: int = ROWS) -> None:
+                 rows: int = ROWS, stderr: int | IO[bytes] | None = None,
+                 cwd: Path | None = None) -> None:
+        """`args` with the terminal as its standard input and output, and as its standard
+        error unless `stderr` says where else (as subprocess.Popen takes it)."""
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ,
                     struct.pack("HHHH", rows, cols, cols * CELL[0], rows * CELL[1]))
-        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave,
+                                     stderr=slave if stderr is None else stderr, env=env,
+                                     cwd=cwd, start_new_session=True)
         os.close(slave)
         self.screen = _Screen(cols, rows, lambda data: self.send(data.encode()))
         self.stream = pyte.ByteStream(self.screen)
@@ -91,3 +97,27 @@ class Terminal:
             self.proc.kill()
             self.proc.wait()
         os.close(self.master)
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str] | None = None, *,
+                      cwd: Path | None = None,
+                      timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`args` run to its end as typed in a terminal (80x24: too narrow to be asked what it
+    draws) whose standard error was sent elsewhere (`2>file`): its status, what the terminal
+    got (stdout, as sent) and what it wrote to standard error."""
+    term = Terminal(args, dict(os.environ) if env is None else env, cols=80, rows=24,
+                    stderr=subprocess.PIPE, cwd=cwd)
+    stderr = term.proc.stderr
+    assert stderr is not None
+    said: list[bytes] = []
+    reader = threading.Thread(target=lambda: said.append(stderr.read()), daemon=True)
+    reader.start()
+    try:
+        drawn = term.read_to_end(timeout)
+        status = term.proc.wait(timeout)
+        reader.join(timeout)
+    finally:
+        term.close()
+        stderr.close()
+    return subprocess.CompletedProcess(args, status, drawn.decode(errors="replace"),
+                                       b"".join(said).decode(errors="replace"))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
-from tui import __version__
+import pytest
+
+from tests.pty_terminal import Terminal, run_on_a_terminal
+from tui import __version__, cli
 
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -47,3 +52,94 @@ def test_a_libmpv_search_that_fails_is_said_before_any_screen() -> None:
     r = run(code=code)
     assert r.returncode == 2 and r.stdout == ""  # no screen drawn
     assert "Traceback" not in r.stderr and r.stderr.startswith("ytplay: /nonexistent/")
+
+
+# --- the saved queue, which a refusal leaves as it was ---------------------------------------
+
+def _saved_queue() -> bytes:
+    """A queue saved last time, as ytplay left it; what a run that refuses must not touch."""
+    from tui.config.paths import queue_file
+    from tui.core.models import QueueItem
+    from tui.core.queue import Queue
+    from tui.session.queue_store import QueueStore
+
+    QueueStore(queue_file()).save(Queue([QueueItem("https://example.invalid/a")], 0), 12.0)
+    return queue_file().read_bytes()
+
+
+def _queue_now() -> bytes:
+    from tui.config.paths import queue_file
+
+    return queue_file().read_bytes()
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def _on_a_terminal(*args: str) -> subprocess.CompletedProcess[str]:
+    """ytplay as typed in a terminal: with a word taken for something to play, it started
+    playing (and never ended here)."""
+    return run_on_a_terminal([sys.executable, "-m", "tui", *args])
+
+
+def test_options_before_a_command_go_to_the_command(tmp_path: Path) -> None:
+    """`ytplay --config FILE config check` checks FILE; it started the player and queued
+    "config" and "check" as two items that failed."""
+    saved = _saved_queue()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[playback]\nvolume = 300\n")
+    r = _on_a_terminal("--config", str(bad), "config", "check")
+    assert r.returncode == 1 and f"{bad}:2: playback.volume" in r.stderr, r.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[playback]\nvolume = 30\n")
+    assert _on_a_terminal("--config", str(good), "config", "check").returncode == 0
+    shown = _on_a_terminal("--config", str(good), "config", "path")
+    assert shown.returncode == 0 and str(good) in shown.stdout
+    assert _on_a_terminal("--config", str(good), "cache", "size").returncode == 0
+    # An option the command does not take is its usage error, said by its own parser.
+    wrong = _on_a_terminal("--offline", "config", "check")
+    assert wrong.returncode == 2 and "ytplay config: error: unrecognized arguments: --offline" \
+        in wrong.stderr
+    assert _queue_now() == saved
+
+
+@pytest.mark.parametrize("word, says", [
+    ("doctr", "ytplay: no such command or file: doctr (did you mean doctor?)"),
+    ("confg", "ytplay: no such command or file: confg (did you mean config?)"),
+    ("cahce", "ytplay: no such command or file: cahce (did you mean cache?)"),
+    ("xyzzy", "ytplay: no such command or file: xyzzy (ytplay --help lists them)"),
+])
+def test_a_word_that_is_nothing_to_play_is_an_error_with_a_suggestion(
+        word: str, says: str) -> None:
+    """A command mistyped was queued and played: ytplay started, and the word failed in
+    the queue saved for the next start. Now said at once, exit 2, nothing queued."""
+    saved = _saved_queue()
+    r = _on_a_terminal(word)
+    assert (r.returncode, r.stderr, r.stdout) == (2, says + "\n", "")
+    assert _on_a_terminal("https://example.invalid/a", word).returncode == 2  # among others
+    assert _queue_now() == saved
+
+
+def test_a_word_that_names_a_file_here_is_queued(tmp_path: Path) -> None:
+    """A bare word is something to play when a file of that name is where ytplay starts."""
+    (tmp_path / "doctr").write_bytes(b"")
+    term = Terminal([sys.executable, "-m", "tui", "--ao", "null", "doctr"],
+                    {**os.environ, "TERM": "xterm-256color"}, cwd=tmp_path)
+    try:
+        term.wait_for(lambda s: "doctr" in s and "1 items" in s, timeout=30)
+        term.send(b"q")
+        term.read_to_end(timeout=30)
+        assert term.proc.wait(timeout=10) == 0
+    finally:
+        term.close()
+
+
+def test_help_lists_every_command_with_a_line_each() -> None:
+    """Each command ytplay runs is in `--help`, one line each, and runs with its own
+    `--help` (the list of commands is the one the command line is dispatched by)."""
+    r = run("--help")
+    block = r.stdout.split("commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    listed = [line.split()[1] for line in block]
+    assert listed == list(cli.COMMANDS) and all(len(line.split()) > 3 for line in block)
+    for name in listed:
+        own = run(name, "--help")
+        assert own.returncode == 0 and own.stdout.startswith(f"usage: ytplay {name}"), own

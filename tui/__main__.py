@@ -3,7 +3,8 @@ run the UI. `ytplay config â€¦` manages the config file instead, `ytplay cache â
 cache.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
-to do) with exit status 2, never as a traceback; an app that ended on an error exits 1;
+to do) with exit status 2, never as a traceback (a word that is nothing to play among
+them); an app that ended on an error exits 1;
 Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 quietly;
 SIGTERM and SIGHUP end ytplay as q does, with 143 and 129."""
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from tui.config.schema import Config
 
 
-SUBCOMMANDS = ("config", "doctor", "cache", "login")
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a command whose reader left exits with
 INTERRUPTED_STATUS = 130  # 128 + SIGINT: what a shell says of a command ended by Ctrl-C
 
@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    if argv[:1] and argv[0] in SUBCOMMANDS:
+    if (command := cli.command(argv)) is not None:
         try:
-            return _subcommand(argv[0], argv[1:])
+            return _subcommand(*command)
         except BrokenPipeError:  # `ytplay cache ls | head -1`: the reader has what it wanted
             import os
 
@@ -50,6 +50,9 @@ def _main(argv: list[str]) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return SIGPIPE_STATUS
     args = cli.parser().parse_args(argv)
+    if (wrong := _not_to_play(args.refs)) is not None:  # said before anything is read
+        print(f"ytplay: {wrong}", file=sys.stderr)
+        return 2
     # Start-up loads Textual and ytplay's first half (~150 ms of imports) and frees next to
     # nothing: the collector would walk the growing heap over and over (~7 ms) for no
     # garbage. It is on again, with all that was loaded frozen, once the app runs.
@@ -188,6 +191,26 @@ def _subcommand(name: str, argv: list[str]) -> int:
     from tui import login_cli
 
     return login_cli.run(argv)
+
+
+def _not_to_play(refs: list[str]) -> str | None:
+    """What is wrong with the first word of `refs` that names nothing to play (not a file
+    that exists, a URL or service:id), or None. `ytplay doctr` is a command mistyped:
+    queued, it would fail when its turn came, in the queue saved for the next start."""
+    import os.path
+
+    if not refs:
+        return None
+    from tui.core.refs import why_not_a_ref
+
+    for ref in refs:
+        if why_not_a_ref(ref, exists=os.path.exists) is not None:
+            from difflib import get_close_matches
+
+            near = get_close_matches(ref, [c for c in cli.COMMANDS if c != ref], n=1)
+            return (f"no such command or file: {ref} "
+                    + (f"(did you mean {near[0]}?)" if near else "(ytplay --help lists them)"))
+    return None
 
 
 def _load_config(where: ConfigLocation) -> Config:

@@ -7,22 +7,39 @@ from typing import Callable
 
 from tui import __version__
 
+# ytplay's commands: name → (what follows it, its line in --help). Each has its own --help.
+COMMANDS = {
+    "config": ("ACTION", "the config file: path, show, check, edit, reset"),
+    "doctor": ("", "check what ytplay needs; says how to fix what is wrong"),
+    "cache": ("ACTION", "the media cache: ls, size, clear [--all], verify"),
+    "login": ("NAME", "log in to an OAuth2 service with a code entered on any device"),
+}
+
+USAGE = """\
+ytplay [OPTIONS] [URL|FILE|service:id ...]
+       ytplay [--config PATH] COMMAND ..."""
+
 DESCRIPTION = """\
 ytplay plays anything yt-dlp can resolve (and media from services that speak the ytplay
 session protocol) through libmpv, from the keyboard, and keeps expiring tokens and stream
-URLs alive while it plays."""
+URLs alive while it plays. It plays in a terminal; its commands work anywhere (a script,
+a pipe), each with its own --help, and take --config before or after their name.
+
+commands:
+""" + "\n".join(f"  {f'ytplay {name} {what}'.strip():<22}  {line}"
+                for name, (what, line) in COMMANDS.items())
 
 EPILOG = """\
 examples:
   ytplay                          the queue from last time
-  ytplay config check             validate the config file (also: path, show, edit, reset)
+  ytplay URL FILE ...             queue these and start playing
+  ytplay config check             validate the config file
   ytplay doctor                   check libmpv, yt-dlp, audio, media keys, the config,
-                                  services and folders; says how to fix what is wrong
-  ytplay cache ls                 the media cache: entries (also: size, clear [--all], verify)
+                                  services and folders
+  ytplay cache ls                 the entries of the media cache
   ytplay --offline                play only what is cached; no network at all
   ytplay login NAME               log in to an OAuth2 service ([[services]] kind =
                                   "oauth2") with a code entered on any device
-  ytplay URL FILE ...             queue these and start playing
   ytplay --import list.m3u        append a playlist file
   ytplay --playlist road-trip     append a saved playlist and play it
   ytplay --demo                   play the embedded demo service (no internet needed)
@@ -32,6 +49,19 @@ examples:
 
 keys: space play/pause, enter play selected, n/p next/previous, left/right seek 5 s,
       +/- volume, c edit config, ? help, q quit"""
+
+
+def command(argv: list[str]) -> tuple[str, list[str]] | None:
+    """The command `argv` runs and its arguments, or None when it plays. The command may
+    come after options: `ytplay --config FILE config check` runs `config check` on FILE.
+    The options before its name are handed to it, and its own parser says which it takes
+    (--config, and --ao for doctor)."""
+    if COMMANDS.keys().isdisjoint(argv):
+        return None  # (no parse on the way to the player when no word could be one)
+    rest = parser(refs=argparse.REMAINDER).parse_args(argv).refs
+    if not rest or rest[0] not in COMMANDS:
+        return None  # the name was an option's value (--playlist config), or a later word
+    return rest[0], argv[:len(argv) - len(rest)] + rest[1:]
 
 
 def port(text: str) -> int:
@@ -65,10 +95,13 @@ SECONDS = _bounded(int, 1, 86400, "a lifetime: use whole seconds from 1 to 86400
 SHARE = _bounded(float, 0.0, 1.0, "a share: use a number from 0 to 1")
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ytplay", description=DESCRIPTION, epilog=EPILOG,
+def parser(refs: str = "*") -> argparse.ArgumentParser:
+    """ytplay's own parser. `refs`: how many words it queues (REMAINDER: all from the
+    first, options among them, which is how `command` finds a command after options)."""
+    p = argparse.ArgumentParser(prog="ytplay", usage=USAGE, description=DESCRIPTION,
+                                epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("refs", nargs="*", metavar="URL|FILE|service:id",
+    p.add_argument("refs", nargs=refs, metavar="URL|FILE|service:id",
                    help="things to queue and play")
     p.add_argument("--version", action="version", version=f"ytplay {__version__}")
     p.add_argument("--config", metavar="PATH", default=None,
