@@ -73,6 +73,78 @@ def _queue_now() -> bytes:
     return queue_file().read_bytes()
 
 
+# --- no terminal ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stdin_tty, stdout_tty, says", [
+    (False, False, "its standard input and output are not one"),   # cron, a script > file
+    (True, False, "its standard output is not one"),               # ytplay | less
+    (False, True, "its standard input is not one"),                # ytplay < /dev/null
+])
+def test_without_a_terminal_ytplay_says_so_and_draws_nothing(
+        tmp_path: Path, stdin_tty: bool, stdout_tty: bool, says: str) -> None:
+    """Started from a script, a cron job or a service, ytplay drew its screen into the file
+    and waited for keys that never came, on a whole core, for good: now one line on stderr,
+    what to use instead, exit 2; nothing drawn, the saved queue as it was."""
+    saved = _saved_queue()
+    master, slave = os.openpty()
+    out = tmp_path / "out"
+    with open(out, "wb") as file, open(os.devnull, "rb") as nothing:
+        proc = subprocess.Popen([sys.executable, "-m", "tui", "--ao", "null"],
+                                stdin=slave if stdin_tty else nothing,
+                                stdout=slave if stdout_tty else file,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        os.close(slave)
+        try:
+            _, said = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    os.set_blocking(master, False)
+    try:
+        drawn = os.read(master, 65536) if stdout_tty else out.read_bytes()
+    except (BlockingIOError, OSError):  # nothing there to read
+        drawn = b""
+    os.close(master)
+    assert proc.returncode == 2 and drawn == b"", (drawn[:200], said)
+    assert said.startswith("ytplay: ytplay plays in a terminal") and said.count("\n") == 1
+    assert says in said and "config, doctor, cache, login" in said
+    assert _queue_now() == saved
+
+
+def test_with_standard_error_sent_elsewhere_the_screen_is_drawn_on_the_terminal(
+        tmp_path: Path) -> None:
+    """`ytplay 2>err.log` in a terminal: the screen is on the terminal. Textual draws on
+    standard error: the whole screen went into the file and the terminal stayed blank."""
+    log = tmp_path / "err.log"
+    with open(log, "wb") as err:
+        term = Terminal([sys.executable, "-m", "tui", "--ao", "null"],
+                        {**os.environ, "TERM": "xterm-256color"}, stderr=err)
+    try:
+        term.wait_for(lambda s: "Now Playing" in s and "0 items" in s, timeout=30)
+        term.send(b"q")
+        term.read_to_end(timeout=30)
+        assert term.proc.wait(timeout=10) == 0
+    finally:
+        term.close()
+    assert b"\x1b[" not in log.read_bytes()
+
+
+@pytest.mark.parametrize("command", [
+    ["--version"], ["--help"], ["config", "path"], ["config", "check"], ["cache", "ls"],
+    ["cache", "size"], ["doctor", "--ao", "null"],
+])
+def test_the_commands_work_without_a_terminal(tmp_path: Path, command: list[str]) -> None:
+    """What a script or a cron job may run: the commands answer with no terminal at all."""
+    with open(os.devnull, "rb") as nothing:
+        r = subprocess.run([sys.executable, "-m", "tui", *command], stdin=nothing,
+                           capture_output=True, text=True, timeout=120)
+    assert "plays in a terminal" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout.strip(), r.stderr
+    # doctor's status says whether this machine has all ytplay needs: either is an answer.
+    assert r.returncode in ((0, 1) if command[0] == "doctor" else (0,)), r.stderr
+
+
 # --- the command line -----------------------------------------------------------------------
 
 def _on_a_terminal(*args: str) -> subprocess.CompletedProcess[str]:

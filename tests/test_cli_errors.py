@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pty_terminal import run_on_a_terminal
 from tui import cli
 from tui.config.paths import ConfigLocation
 from tui.config_cli import hint
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def ytplay(*args: str, env: dict[str, str] | None = None, stdin: str = "",
            code: str | None = None) -> subprocess.CompletedProcess[str]:
+    """ytplay with no terminal (what it says before it would draw, and its commands)."""
     cmd = [sys.executable, "-c", code] if code else [sys.executable, "-m", "tui", *args]
     return subprocess.run(cmd, capture_output=True, text=True, input=stdin, timeout=60,
                           cwd=ROOT, env={**os.environ, **(env or {})})
@@ -193,13 +195,17 @@ def test_config_check_hint_names_the_file_given_with_config(tmp_path: Path) -> N
 
 # --- the exit status once the UI ran ------------------------------------------------------
 
+def _on_a_terminal(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` with a terminal for its input and output (the app runs only on one)."""
+    return run_on_a_terminal([sys.executable, "-c", code], cwd=ROOT)
+
+
 _HEADLESS = """
 import sys
 import textual.app
 from tui.ui.app import YtplayApp
 run = textual.app.App.run
 textual.app.App.run = lambda self, **kw: run(self, headless=True, **kw)
-mounted = YtplayApp.on_mount
 {patch}
 from tui.__main__ import main
 sys.exit(main({argv!r}))
@@ -210,8 +216,8 @@ def test_an_app_that_ends_on_an_error_exits_non_zero() -> None:
     patch = ("def on_mount(self):\n"
              "    raise RuntimeError('a bug in the UI')\n"
              "YtplayApp.on_mount = on_mount\n")
-    r = ytplay(code=_HEADLESS.format(patch=patch,
-                                     argv=["--ao", "null", "--demo", "--demo-port", "0"]))
+    r = _on_a_terminal(_HEADLESS.format(patch=patch,
+                                        argv=["--ao", "null", "--demo", "--demo-port", "0"]))
     assert "a bug in the UI" in r.stdout + r.stderr
     assert r.returncode == 1
 
@@ -222,16 +228,18 @@ def test_a_queue_with_a_wrong_type_starts_cleanly_and_exits_0(tmp_path: Path) ->
     (data / "queue.json").write_text('{"version": 1, "current": 0, "position": 0, "items": ['
                                      '{"ref": "https://example.invalid/a", "duration": "abc"},'
                                      '{"ref": "https://example.invalid/b", "duration": 61}]}')
-    patch = ("def on_mount(self):\n"
-             "    mounted(self)\n"
-             "    self.set_timer(1.0, self.exit)\n"
-             "YtplayApp.on_mount = on_mount\n")
-    r = ytplay(code=_HEADLESS.format(patch=patch, argv=["--ao", "null", "--config",
-                                                        str(tmp_path / "config.toml")]))
+    # It quits once the session is there (which saves the queue as it ends).
+    patch = ("attach = YtplayApp._attach\n"
+             "def attached(self):\n"
+             "    attach(self)\n"
+             "    self.exit()\n"
+             "YtplayApp._attach = attached\n")
+    r = _on_a_terminal(_HEADLESS.format(patch=patch, argv=["--ao", "null", "--config",
+                                                           str(tmp_path / "config.toml")]))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
-    again = ytplay(code=_HEADLESS.format(patch=patch, argv=["--ao", "null", "--config",
-                                                            str(tmp_path / "config.toml")]))
+    again = _on_a_terminal(_HEADLESS.format(patch=patch, argv=["--ao", "null", "--config",
+                                                               str(tmp_path / "config.toml")]))
     assert again.returncode == 0 and "Traceback" not in again.stdout + again.stderr
     assert "abc" not in (data / "queue.json").read_text()  # saved again without it
     [kept] = data.glob("queue.json.unreadable-*")

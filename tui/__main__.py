@@ -3,8 +3,8 @@ run the UI. `ytplay config â€¦` manages the config file instead, `ytplay cache â
 cache.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
-to do) with exit status 2, never as a traceback (a word that is nothing to play among
-them); an app that ended on an error exits 1;
+to do) with exit status 2, never as a traceback: a word that is nothing to play, no
+terminal to play in among them; an app that ended on an error exits 1;
 Ctrl-C before the app has the terminal (which then reads it as a key) exits 130 quietly;
 SIGTERM and SIGHUP end ytplay as q does, with 143 and 129."""
 
@@ -53,6 +53,7 @@ def _main(argv: list[str]) -> int:
     if (wrong := _not_to_play(args.refs)) is not None:  # said before anything is read
         print(f"ytplay: {wrong}", file=sys.stderr)
         return 2
+    no_terminal = _no_terminal()
     # Start-up loads Textual and ytplay's first half (~150 ms of imports) and frees next to
     # nothing: the collector would walk the growing heap over and over (~7 ms) for no
     # garbage. It is on again, with all that was loaded frozen, once the app runs.
@@ -64,16 +65,17 @@ def _main(argv: list[str]) -> int:
     from tui.config.paths import locate_config, log_dir
     from tui.core.errors import YtplayError
     from tui.first_frame import Settings
-    from tui.logsetup import LogFileError, divert_native_stderr, setup_logging
+    from tui.logsetup import LogFileError, draw_on_the_terminal, setup_logging
     from tui.ui.starting import CannotStart
 
     where = locate_config(args.config)
     # On a terminal, what the first frame needs of the config is read as it is and the whole
     # file is validated in start-up's second half, which ends ytplay with the reason when it
     # is wrong. With no terminal there is no frame to hurry: the file is validated first, and
-    # what is wrong is said alone on stderr.
+    # what is wrong with it is said alone on stderr, as all that start-up says before a
+    # screen would be drawn, and then that there is no terminal to draw it on.
     config = None
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+    if no_terminal is not None:
         try:
             config = _load_config(where)
         except CannotStart as e:
@@ -103,11 +105,14 @@ def _main(argv: list[str]) -> int:
             resources.callback(graphics.settle)
             graphics.prepare()  # the terminal is asked what it can draw while the rest loads
         try:
-            if sys.stderr.isatty():
-                resources.callback(divert_native_stderr(log_dir() / "native-stderr.log"))
             from tui.first_frame import begin
 
             begun = begin(args, settings.looks, resources, libmpv=libmpv.wait)
+            if no_terminal is not None:
+                print(f"ytplay: {no_terminal}", file=sys.stderr)
+                return 2
+            # (after what begin cannot start is said, on standard error where it was sent)
+            resources.callback(draw_on_the_terminal(log_dir() / "native-stderr.log"))
         except (YtplayError, OSError) as e:
             print(f"ytplay: {_cannot_start(e)}", file=sys.stderr)
             return 2
@@ -211,6 +216,20 @@ def _not_to_play(refs: list[str]) -> str | None:
             return (f"no such command or file: {ref} "
                     + (f"(did you mean {near[0]}?)" if near else "(ytplay --help lists them)"))
     return None
+
+
+def _no_terminal() -> str | None:
+    """Why there is no terminal to play in, or None: the screen is drawn on standard output
+    and the keys read from standard input. Started from a script, a cron job or a service,
+    ytplay drew its screen into a file or a pipe and waited for keys that never came."""
+    apart = [name for name, stream in (("input", sys.stdin), ("output", sys.stdout))
+             if stream is None or not stream.isatty()]
+    if not apart:
+        return None
+    return (f"ytplay plays in a terminal, and its standard {' and '.join(apart)} "
+            f"{'is' if len(apart) == 1 else 'are'} not one. Start it in a terminal; "
+            f"without one, its commands work: {', '.join(cli.COMMANDS)} "
+            f"(ytplay --help).")
 
 
 def _load_config(where: ConfigLocation) -> Config:

@@ -88,6 +88,20 @@ def terminal_stream(fd: int, encoding: str) -> TextIO:
                             errors="replace", line_buffering=True)
 
 
+def draw_on_the_terminal(native_log: Path) -> Callable[[], None]:
+    """Make `sys.__stderr__`, which Textual draws on, a stream on the terminal, and keep
+    what native libraries write to file descriptor 2 off the screen. ytplay runs with a
+    terminal on its standard output (it does not start without one). Where standard error
+    is that terminal too, fd 2 goes to `native_log` (divert_native_stderr). Where it is not
+    (`ytplay 2>err.log`), the screen goes to standard output's terminal — drawn on standard
+    error, it went into that file whole and the terminal stayed blank — and fd 2 and
+    `sys.stderr` stay where the person sent them, with what ytplay has to say as it ends.
+    Returns a function that puts back what it changed."""
+    if os.isatty(2):
+        return divert_native_stderr(native_log)
+    return _streams_on(os.dup(1), "__stderr__")
+
+
 def divert_native_stderr(target: Path) -> Callable[[], None]:
     """Point file descriptor 2 at `target`, where ALSA, JACK, PipeWire and libmpv write their
     noise, while Python's `sys.stderr` (which Textual draws on) keeps the terminal.
@@ -97,15 +111,28 @@ def divert_native_stderr(target: Path) -> Callable[[], None]:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 2)
     os.close(fd)
-    encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
-    stream = terminal_stream(os.dup(terminal), encoding)
-    saved = sys.stderr, sys.__stderr__
-    sys.stderr = sys.__stderr__ = stream
+    python_back = _streams_on(os.dup(terminal), "stderr", "__stderr__")
 
     def restore() -> None:
-        sys.stderr, sys.__stderr__ = saved
-        stream.close()
+        python_back()
         os.dup2(terminal, 2)
         os.close(terminal)
+
+    return restore
+
+
+def _streams_on(fd: int, *names: str) -> Callable[[], None]:
+    """The `sys` streams `names` made one terminal stream on `fd` (closed with it); returns
+    a function that puts them back."""
+    encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
+    stream = terminal_stream(fd, encoding)
+    saved = {name: getattr(sys, name) for name in names}
+    for name in names:
+        setattr(sys, name, stream)
+
+    def restore() -> None:
+        for name, was in saved.items():
+            setattr(sys, name, was)
+        stream.close()
 
     return restore
