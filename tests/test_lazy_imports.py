@@ -92,10 +92,11 @@ print(first[0])
 
 def test_the_first_frame_is_drawn_before_any_of_them_loads(tmp_path: Path) -> None:
     """Through the app's own start (on_mount, its workers): the config file's watcher
-    (watchfiles, anyio) starts after the first frame, with MPRIS, libmpv and the first
+    (asyncinotify; watchfiles elsewhere) starts after the first frame, with MPRIS, libmpv and the first
     item's open; httpx is loaded with the first request the session makes."""
     code = ["-c", FIRST_FRAME, str(tmp_path / "config.toml")]
-    assert _loaded(code, (*LAZY, "mpv", "watchfiles", "anyio", "httpx"), tmp_path) == set()
+    assert _loaded(code, (*LAZY, "mpv", "watchfiles", "anyio", "asyncinotify", "httpx"),
+                   tmp_path) == set()
 
 
 def test_a_missing_libmpv_is_still_said_before_the_ui(tmp_path: Path) -> None:

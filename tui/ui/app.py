@@ -206,7 +206,7 @@ class YtplayApp(App[None]):
             self._apply_looks(Looks.of(live.config), panels=self._panels_wanted is None)
             if self._panels_wanted is not None:
                 self._remember_panels()
-            # After the first frame: watchfiles and anyio take ~25 ms to load and start.
+            # After the first frame: the file watch need not delay it.
             self.call_after_refresh(self._watch_config, live)
         for service in self.background:
             self._start_background(service)

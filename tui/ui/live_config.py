@@ -45,12 +45,11 @@ class LiveConfig:
         self._applied(notes)
 
     async def watch(self) -> None:
-        """Apply the file when it changes on disk (inotify via watchfiles; no polling)."""
-        from watchfiles import awatch
+        """Apply the file when it changes on disk (tui/ui/file_changes.py)."""
+        from .file_changes import changes
 
         path = self.host.path
-        async for _changes in awatch(path.parent, watch_filter=lambda _c, p: Path(p) == path,
-                                     debounce=200, recursive=False):
+        async for _ in changes(path):
             try:
                 text = await _settled_text(path)
             except OSError:
