@@ -85,6 +85,9 @@ def test_a_stream_read_on_a_wrong_clock_is_moved_onto_ours() -> None:
     assert read.on_clock(-200.0).origin_offset == -200.0
     granted = Stream("https://m.example/b", expires_at=500.0)  # the protocol's, ours already
     assert granted.on_clock(-200.0) is granted
+    unsaid = Stream("https://m.example/c.m3u8", origin_offset=0.0)  # no expiry of its own
+    moved = unsaid.on_clock(-200.0)
+    assert moved.origin_offset == -200.0 and moved.expires_at is None
 
 
 @pytest.mark.parametrize("value", [0, -3, "x", float("inf"), 10**9, None])

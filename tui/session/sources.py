@@ -41,10 +41,13 @@ class Stream:
 
     def on_clock(self, offset: float) -> Stream:
         """This stream with its expiry moved by a new reading of its origin's clock."""
-        if self.origin_offset is None or self.expires_at is None:
+        if self.origin_offset is None:
             return self
-        return dataclasses.replace(self, origin_offset=offset,
-                                   expires_at=self.expires_at + self.origin_offset - offset)
+        # With no expiry yet (an HLS playlist's comes with its segments, read on this
+        # clock), the reading is kept all the same: a later move is measured from it.
+        expires = None if self.expires_at is None else \
+            self.expires_at + self.origin_offset - offset
+        return dataclasses.replace(self, origin_offset=offset, expires_at=expires)
 
     @property
     def proxyable(self) -> bool:
