@@ -14,7 +14,12 @@ two ends of the terminal it does not look after.
   (`nohup ytplay`) or never comes (a job the kernel does not signal). Here the end of the
   input ends the thread, and ytplay is told as the kernel tells the terminal's foreground
   job: SIGHUP, delivered to the main thread, which ends ytplay as q does unless it is
-  ignored (tui/__main__.py)."""
+  ignored (tui/__main__.py).
+- **Nothing runs while nothing is typed.** Textual's input loop wakes ten times a second to
+  see whether it should stop, whatever happens: half of the wake-ups of a ytplay at rest.
+  Here it waits on the terminal and on a pipe that `disable_input` writes to, and wakes on
+  a timer only for a second after input came (a lone escape is a key once its wait is
+  over: the parser's `tick`)."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import os
 import selectors
 import signal
 import threading
+import time
 from codecs import getincrementaldecoder
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +39,8 @@ from textual.drivers.linux_driver import LinuxDriver
 if TYPE_CHECKING:
     from textual.app import App
 
+TICK = 0.1  # s between the parser's ticks while it may be waiting (Textual's own period)
+
 
 class TerminalDriver(LinuxDriver):
     def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True,
@@ -41,6 +49,9 @@ class TerminalDriver(LinuxDriver):
         self._parser_debug = debug
         self._suspended = False  # by SIGTSTP or App.suspend: a SIGCONT resumes it
         self._ended = False      # the app gave the terminal back for good
+        self._wake_read, self._wake_write = os.pipe()  # `disable_input` to the input loop
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
 
     def suspend_application_mode(self) -> None:
         if self._suspended or self._ended:
@@ -61,16 +72,35 @@ class TerminalDriver(LinuxDriver):
             self._ended = True
         super().stop_application_mode()
 
+    def disable_input(self) -> None:
+        # The input loop stops (Textual then joins it). The pipe lives as long as the
+        # process: Textual calls this after close(), as the app shuts down.
+        try:
+            os.write(self._wake_write, b"!")
+        except BlockingIOError:
+            pass  # full of bytes no loop has read: it is readable already
+        super().disable_input()
+
     def run_input_thread(self) -> None:
-        """Textual's input loop (LinuxDriver.run_input_thread), ended by the end of the
-        input as well as by `exit_event`. A terminal that hung up reads as end of file, or
-        fails with EIO; either way nothing more will come from it."""
+        """Textual's input loop (LinuxDriver.run_input_thread), ended by `disable_input`'s
+        byte on the wake pipe and by the end of the input. A terminal that hung up reads as
+        end of file, or fails with EIO; either way nothing more will come from it."""
+        try:
+            os.read(self._wake_read, 64)  # one written while no loop ran (a resume follows)
+        except BlockingIOError:
+            pass
         parser = XTermParser(self._parser_debug)
         decode = getincrementaldecoder("utf-8")().decode
+        ticking_until = 0.0  # a second after input came: the parser may be waiting
         with selectors.SelectSelector() as selector:  # (Textual's choice: poll and kqueue
             selector.register(self.fileno, selectors.EVENT_READ)  # miss ttys on macOS)
+            selector.register(self._wake_read, selectors.EVENT_READ)
             while not self.exit_event.is_set():
-                if selector.select(0.1):
+                timeout = TICK if time.monotonic() < ticking_until else None
+                ready = {key.fd for key, _ in selector.select(timeout)}
+                if self._wake_read in ready:
+                    return
+                if ready:
                     try:
                         data = os.read(self.fileno, 4096)
                     except OSError:
@@ -78,6 +108,7 @@ class TerminalDriver(LinuxDriver):
                     if not data:
                         self._hung_up()
                         return
+                    ticking_until = time.monotonic() + 1.0
                     for message in parser.feed(decode(data)):
                         self.process_message(message)
                 for message in parser.tick():  # an escape alone, once it has waited
