@@ -33,8 +33,8 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 @dataclass(frozen=True)
 class Settings:
     """What start-up needs of the config before the first frame: the screen's looks and
-    the log. Read as the file has them, without its schema (pydantic and the schema cost
-    ~50 ms, a third of Textual's own start): a value that is missing or not of its kind is
+    the log. Read as the file has them, without its schema (tomllib alone: the schema and
+    its checks wait for start-up's second half): a value that is missing or not of its kind is
     the default here, and the whole file is validated in start-up's second half, which
     ends ytplay with the reason when it is wrong."""
 

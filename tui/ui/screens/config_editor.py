@@ -69,7 +69,7 @@ class ConfigEditor(Screen[Config | None]):
 
     @work(thread=True, exclusive=True, group="config-validate")
     def _validate(self, text: str) -> None:
-        # pydantic and libmpv's option check can take tens of ms: off the UI loop.
+        # The schema's checks and libmpv's option check can take tens of ms: off the UI loop.
         _, issues = self.host.validate(text)
         self.app.call_from_thread(self._show, issues)
 
