@@ -74,8 +74,9 @@ def test_clock(value: float | None, text: str) -> None:
 
 
 def test_countdown() -> None:
-    assert (countdown(None), countdown(-1), countdown(12.7), countdown(245), countdown(7260)) \
-        == ("-", "expired", "12s", "4m05s", "2h01m")
+    assert (countdown(None), countdown(-1), countdown(12.7), countdown(245), countdown(599.9),
+            countdown(600), countdown(1530.5), countdown(7260)) \
+        == ("-", "expired", "12s", "4m05s", "9m59s", "10m", "25m", "2h01m")
 
 
 # --- undo, shuffle, moves ---------------------------------------------------------------

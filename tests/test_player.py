@@ -93,3 +93,20 @@ async def test_a_seek_for_an_entry_left_behind_moves_nothing(demo: DemoService, 
     land = await events.wait(lambda e: isinstance(e, Progress) and e.generation == second
                              and (e.position or 0) > 10)
     assert abs(land.position - 20) < 1.0
+
+
+async def test_the_position_comes_once_a_second_in_whole_seconds(demo: DemoService,
+                                                                  player) -> None:
+    """libmpv updates the position with every chunk of audio; it is reported as the screen
+    shows it, when the whole second changes: five seconds of playing bring five or six
+    reports, each a whole number one more than the last, not dozens."""
+    events = Events(player)
+    gen = player.load(media_url(demo, "t1"))
+    first = await events.wait(lambda e: isinstance(e, Progress) and e.generation == gen
+                              and (e.position or 0) >= 1)
+    last = await events.wait(lambda e: isinstance(e, Progress) and e.generation == gen
+                             and (e.position or 0) >= first.position + 5)
+    seen = [e.position for e in events.seen if isinstance(e, Progress) and e.generation == gen
+            and e.position is not None and first.position <= e.position <= last.position]
+    assert seen == [first.position + i for i in range(6)]
+    player.stop()

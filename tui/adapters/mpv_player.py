@@ -7,6 +7,7 @@ that schedules onto the asyncio loop). Nothing here blocks or touches the UI.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from typing import Any, Callable, Mapping
@@ -48,6 +49,32 @@ def _log_mpv(level: str, prefix: str, text: str) -> None:
     log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv/%s: %s", prefix, redact(text.strip()))
 
 
+_POSITION = 0x7974706F73  # the reply id of the position's observation ("ytpos")
+
+
+def _observe_whole_seconds(player: mpv.MPV, name: str, reply_id: int) -> None:
+    """Observe a number in whole seconds. libmpv sends a change of an observed property
+    only when its value, in the format asked, differs from the one it sent last: asked as
+    an integer (truncated, as the screen shows it), the position comes once a second rather
+    than with every chunk of audio (10 to 40 times a second), each a call into Python on
+    libmpv's event thread. python-mpv observes in its node format only, so the observation
+    is made here, on the handle its event thread reads (`_event_handle`), and the change is
+    read in `_on_event` by its reply id (python-mpv's own dispatch by name finds no handler
+    for it)."""
+    mpv._mpv_observe_property(player._event_handle, reply_id, name.encode(),
+                              mpv.MpvFormat.INT64)
+
+
+def _whole_seconds(event: Any) -> float | None:
+    """The value of a PROPERTY_CHANGE observed by `_observe_whole_seconds`. libmpv hands a
+    pointer to it, which python-mpv's structure holds as its union's int64 field."""
+    change = event.data
+    if change.format.value != mpv.MpvFormat.INT64:
+        return None  # MPV_FORMAT_NONE: there is none now (nothing loaded)
+    pointer = ctypes.c_void_p(change.data.int64)
+    return float(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_int64)).contents.value)
+
+
 def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
     """A libmpv handle with `options`, without what ytplay never uses (LEAN): the names of
     newer libmpv's scripts are tried first, and left out for one that does not know them
@@ -86,12 +113,11 @@ class MpvPlayer:
         self._generation = 0       # the entry id libmpv last started: it tags every event
         self._starts: dict[int, float] = {}  # where each entry in libmpv's playlist starts
         self._last_position: float | None = None  # the last position reported
-        self._position: float | None = None       # the last libmpv told, to the ms
         self._duration: float | None = None
         self._fallback_reported = False
         self._mpv = _lean_mpv(options)
         self._mpv.register_event_callback(self._on_event)
-        self._mpv.observe_property("time-pos", self._on_position)
+        _observe_whole_seconds(self._mpv, "time-pos", _POSITION)
         self._mpv.observe_property("duration", self._on_duration)
         self._mpv.observe_property("pause", self._on_pause)
         self._mpv.observe_property("current-ao", self._on_ao)
@@ -188,7 +214,7 @@ class MpvPlayer:
             entry = int(event.data.playlist_entry_id)
             with self._lock:
                 self._generation = entry
-                self._last_position = self._position = None
+                self._last_position = None
                 self._duration = None
             self._emit(Started(entry))
         elif kind == mpv.MpvEventID.END_FILE:
@@ -196,13 +222,11 @@ class MpvPlayer:
             entry = int(d.get("playlist_entry_id", 0))
             reason = _REASONS.get(_text(d.get("reason")) or "", EndReason.ERROR)
             error = _text(d.get("file_error"))
-            if entry == self._generation and self._position != self._last_position:
-                # Where it ended, to the ms: a stream cut short is taken up from there.
-                self._last_position = self._position
-                self._emit(Progress(entry, self._position, self._duration))
             self._emit(Ended(entry, reason, redact(error) if error else None))
         elif kind == mpv.MpvEventID.PLAYBACK_RESTART:
             self._emit(Restarted(self._generation))
+        elif kind == mpv.MpvEventID.PROPERTY_CHANGE and event.reply_userdata == _POSITION:
+            self._on_position(_whole_seconds(event))
 
     def _seeked(self, entry: int, error: Exception | None) -> None:
         """libmpv's reply to a seek meant for `entry`. Replies and START_FILE events come in
@@ -215,15 +239,10 @@ class MpvPlayer:
         if error is None and landed != entry:
             self._mpv.command_async("seek", f"{start:.3f}", "absolute+exact")
 
-    def _on_position(self, _name: str, value: float | None) -> None:
-        """libmpv updates the position with every chunk of audio it plays (10 to 40 times a
-        second); it is reported when the second shown changes (and when it comes or goes):
-        what the screen, MPRIS and the saved place need. The last value is kept to the ms,
-        for where a file ends (above)."""
-        if value is not None:
-            self._position = value
-        last = self._last_position
-        if value is not None and last is not None and int(value) == int(last):
+    def _on_position(self, value: float | None) -> None:
+        """The position in whole seconds (`_observe_whole_seconds`): what the screen,
+        MPRIS and the saved place need."""
+        if value == self._last_position:
             return
         self._last_position = value
         self._emit(Progress(self._generation, value, self._duration))

@@ -16,7 +16,9 @@ def clock(seconds: float | None) -> str:
 
 
 def countdown(seconds: float | None) -> str:
-    """Time left for a lease: `4m05s`, `12s`, `expired`, or `-` when it has no expiry."""
+    """Time left for a lease: `1h05m`, `25m`, `4m05s`, `12s`, `expired`, or `-` when it has
+    no expiry. Seconds only under ten minutes: further off they tell nothing, and a panel
+    counting them is drawn again every second for as long as a stream plays or waits."""
     if seconds is None:
         return "-"
     if seconds <= 0:
@@ -24,6 +26,8 @@ def countdown(seconds: float | None) -> str:
     s = int(seconds)
     if s >= 3600:
         return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s >= 600:
+        return f"{s // 60}m"
     if s >= 60:
         return f"{s // 60}m{s % 60:02d}s"
     return f"{s}s"

@@ -258,7 +258,7 @@ class Playback:
             # or that end would look like a stream cut short.
             position = event.position if event.position is not None else self.now.position
             if target.seeking is not None:
-                if position is None or abs(position - target.seeking) >= 1.0:
+                if position is None or abs(position - target.seeking) >= 1.5:
                     position = self.now.position  # from before the seek: not where it goes
                 else:
                     target.seeking = None  # landed
