@@ -263,3 +263,32 @@ async def test_mpris_turned_off_and_on_in_the_file_while_ytplay_runs(session_bus
             finally:
                 monitor.kill()
                 await monitor.wait()
+
+
+NO_BUS = """
+import asyncio, logging, sys
+from types import SimpleNamespace
+from tui.desktop.mpris_switch import MprisSwitch
+
+logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+switch = MprisSwitch(SimpleNamespace(), lambda: None, on=True)
+print("on the bus:", asyncio.run(switch.start()))
+print("dbus_fast loaded:", "dbus_fast" in sys.modules)
+"""
+
+
+def test_without_a_session_bus_mpris_is_off_and_dbus_fast_never_loads(tmp_path) -> None:
+    """Over ssh, in a container or a service: no bus address and no bus socket. MPRIS says
+    it is off, once, and dbus-fast (kept for the whole run once loaded) is not loaded."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    if os.path.exists(f"/run/user/{os.getuid()}/bus"):
+        import pytest
+        pytest.skip("this machine's session has a bus socket")
+    out = subprocess.run([sys.executable, "-c", NO_BUS], env=env, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert "no D-Bus session bus: media keys and playerctl are off" in out
+    assert "on the bus: False" in out and "dbus_fast loaded: False" in out

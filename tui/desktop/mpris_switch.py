@@ -6,12 +6,17 @@ when MPRIS is first on (this module does not import it)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Callable
+
+from . import session_bus
 
 if TYPE_CHECKING:
     from tui.session.playback import Playback
 
     from .mpris import Mpris
+
+log = logging.getLogger(__name__)
 
 
 class MprisSwitch:
@@ -54,6 +59,9 @@ class MprisSwitch:
         async with self._lock:
             while self._started and self.on != (self.mpris is not None):
                 if self.mpris is None:
+                    if not session_bus.present():
+                        log.info("no D-Bus session bus: media keys and playerctl are off")
+                        return
                     from .mpris import Mpris
 
                     self.mpris = Mpris(self._playback, self._quit)
