@@ -11,7 +11,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import tomlkit
 
 from tui.config import store
 from tui.config.defaults import default_text
@@ -109,6 +108,8 @@ def _show(where: ConfigLocation) -> int:
     config, _ = validate_text(text, mpv_check())
     if config is None:
         return _check(where)
+    import tomlkit  # here: the app's start reads this module, and needs no TOML writer
+
     print(heading)
     print(tomlkit.dumps(redact_tree(plain(config))),
           end="")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 from .clock import Clock
 
@@ -42,6 +41,10 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     value = value.strip()
     if value.isascii() and value.isdigit():
         return float(value) if len(value) <= 9 else None  # past 30 years: not a delay
+    # Here, not at the top: the email package (8 modules kept for the run) for a date that
+    # servers rarely send.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
