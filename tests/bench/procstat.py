@@ -1,7 +1,8 @@
 """What a process costs, read from outside it in /proc, the same way for ytplay and for its
-baseline: CPU time (every thread, and children it waited for), resident and proportional
-memory (smaps_rollup), and wake-ups (context switches of every thread: each is a thread
-that ran, whether it woke by itself or was preempted)."""
+baseline, over the process and every process under it (ytplay's yt-dlp worker is part of
+what playing costs): CPU time (every thread, the children it waited for and the ones still
+running), resident and proportional memory (smaps_rollup), and wake-ups (context switches
+of every thread: each is a thread that ran, whether it woke by itself or was preempted)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,27 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Reading:
-    cpu: float        # s of CPU since the process started
-    switches: int     # context switches of all its threads so far
-    rss: int          # bytes
-    pss: int          # bytes
+    cpu: float                  # s of CPU since the process started, its tree's
+    switches: dict[int, int]    # context switches of all its threads so far, by process
+    rss: int                    # bytes, summed over the tree
+    pss: int                    # bytes
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and the processes under it, to any depth."""
+    found = [pid]
+    for p in found:
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                found += [int(c) for c in task.read_text().split()]
+            except FileNotFoundError:
+                continue  # a thread that ended meanwhile
+    return found
 
 
 def _cpu(pid: int) -> float:
     # Fields after the command name, which may hold spaces: utime, stime, cutime, cstime
-    # are the 12th to 15th of them.
+    # (children already waited for, no longer in the tree) are the 12th to 15th of them.
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(f) for f in fields[11:15]) / TICK
 
@@ -49,8 +62,18 @@ def _memory(pid: int) -> tuple[int, int]:
 
 
 def read(pid: int) -> Reading:
-    rss, pss = _memory(pid)
-    return Reading(_cpu(pid), _switches(pid), rss, pss)
+    """The tree under `pid` now. A child that ends between two readings has its CPU counted
+    in its parent's (once waited for), its wake-ups in the window lost."""
+    cpu, switches, rss, pss = 0.0, {}, 0, 0
+    for p in tree(pid):
+        try:
+            memory = _memory(p)
+            cpu += _cpu(p)
+            switches[p] = _switches(p)
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a child that ended meanwhile
+        rss, pss = rss + memory[0], pss + memory[1]
+    return Reading(cpu, switches, rss, pss)
 
 
 @dataclass(frozen=True)
@@ -62,5 +85,5 @@ class Cost:
 
 
 def over(start: Reading, end: Reading, seconds: float) -> Cost:
-    return Cost(100 * (end.cpu - start.cpu) / seconds, (end.switches - start.switches) / seconds,
-                end.rss, end.pss)
+    switched = sum(n - start.switches.get(p, 0) for p, n in end.switches.items())
+    return Cost(100 * (end.cpu - start.cpu) / seconds, switched / seconds, end.rss, end.pss)
