@@ -1,12 +1,11 @@
 """The test-only site the misbehaving yt-dlp plugin (tests/ytdlp_plugin) resolves against:
 a real aiohttp server on loopback that counts page fetches (one per resolve; flat look-ups
-as items are queued are not counted), answers the
+as items are queued are not counted) and the cookies they carry, answers the
 page 503 as often as told, and serves a WAV only to the player client it is told to accept
 (403 for any other)."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,16 +18,10 @@ PLUGIN_DIR = Path(__file__).resolve().parent / "ytdlp_plugin"
 
 
 def load_plugin() -> None:
-    """Put the plugin where yt-dlp looks (a `yt_dlp_plugins` package on sys.path) and have
-    yt-dlp load its plugins again (it loads them once per process)."""
-    import yt_dlp  # registers the plugin kinds
-    from yt_dlp.plugins import load_all_plugins
-
-    del yt_dlp
+    """Put the plugin where yt-dlp looks: a `yt_dlp_plugins` package on sys.path, which
+    yt-dlp's process (tui/adapters/ytdlp_worker.py) is started with."""
     if str(PLUGIN_DIR) not in sys.path:
         sys.path.insert(0, str(PLUGIN_DIR))
-    importlib.invalidate_caches()
-    load_all_plugins()
 
 
 class MisbehavingSite:
@@ -38,6 +31,7 @@ class MisbehavingSite:
         self.failures: Counter[str] = Counter()      # 503s still to answer, by id
         self.accept_client = "android"               # the only player_client served
         self.refused: list[str] = []                  # clients refused with 403
+        self.cookies: dict[str, str] = {}            # the Cookie header of resolves, by id
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -49,6 +43,7 @@ class MisbehavingSite:
         if "flat" in request.query:  # ytplay looking the item up as it is queued
             return web.json_response({"title": f"Item {item}", "duration": 30.0})
         self.hits[item] += 1
+        self.cookies[item] = request.headers.get("Cookie", "")
         if self.failures[item] > 0:
             self.failures[item] -= 1
             return web.Response(status=503, text="try later")

@@ -5,13 +5,18 @@ extractor raised (ExtractorError, GeoRestrictedError, UnsupportedError, ...), wh
 holds the network error under it (HTTPError with its status, TransportError) in `exc_info`
 or `cause`. The whole chain is read, so the class names, the HTTP status, whether a
 connection was made at all and, if not, why (the OSError under it: refused by the host, or
-no name or route — tui/core/reach.py) are known whatever the wrapping."""
+no name or route — tui/core/reach.py) are known whatever the wrapping.
+
+yt-dlp runs in a worker process (ytdlp_worker): what it raised is classified there, and the
+error crosses to ytplay as plain values (`to_wire`, `from_wire`), class and all."""
 
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
-from tui.core.extraction import ExtractionError, ExtractionFacts, extraction_error
+from tui.core.errors import ResolveError
+from tui.core.extraction import Extraction, ExtractionError, ExtractionFacts, extraction_error
 from tui.core.failures import Network
 from tui.core.reach import causes, connect_failure
 
@@ -60,3 +65,21 @@ def facts(exc: BaseException) -> ExtractionFacts:
 
 def classified(exc: BaseException) -> ExtractionError:
     return extraction_error(facts(exc))
+
+
+def to_wire(e: ResolveError) -> dict[str, Any]:
+    """`e` as JSON's plain values: its words, whether the network was out of reach and, of
+    an ExtractionError, its class and HTTP status."""
+    wire: dict[str, Any] = {"message": str(e), "unreachable": e.unreachable}
+    if isinstance(e, ExtractionError):
+        wire |= {"kind": e.kind.value, "status": e.status}
+    return wire
+
+
+def from_wire(wire: Mapping[str, Any]) -> ResolveError:
+    """The error `to_wire` described, as it was raised."""
+    unreachable = bool(wire.get("unreachable"))
+    if "kind" in wire:
+        return ExtractionError(str(wire["message"]), Extraction(wire["kind"]),
+                               status=wire.get("status"), unreachable=unreachable)
+    return ResolveError(str(wire["message"]), unreachable=unreachable)
