@@ -1,6 +1,7 @@
 """Next track, keypress to audio (libmpv's playback-restart): the floor — libmpv opening the
 same already-resolved URL directly — against ytplay with the item pre-resolved and with a
-first, unresolved play, measured side by side in one run."""
+first, unresolved play, measured side by side in one run. The unresolved play twice: with
+yt-dlp's process running, and after it was let go (idle), so that it starts again."""
 
 from __future__ import annotations
 
@@ -70,9 +71,11 @@ async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             DemoService(DemoOptions(media_dir=Path(tmp) / "media")) as demo:
         resolver = YtDlpResolver()
+        let_go = YtDlpResolver(idle=0)  # its process ends after each answer
         player = MpvPlayer(ao="null")
         await resolver.resolve(demo.watch_url("t1"))  # yt-dlp's imports warmed up
-        results: dict[str, list[float]] = {"floor": [], "gapless": [], "ahead": [], "cold": []}
+        results: dict[str, list[float]] = {"floor": [], "gapless": [], "ahead": [], "cold": [],
+                                           "restart": []}
         for i in range(ROUNDS):
             session = make_session(resolver, token_store=TokenStore(Path(tmp) / f"{i}.json"))
             info = await resolver.resolve(demo.watch_url("t5"))
@@ -81,8 +84,12 @@ async def run() -> None:
             results["ahead"].append(await _ytplay(player, session, demo, True, False))
             results["cold"].append(await _ytplay(player, session, demo, False, False))
             await session.aclose()
+            session = make_session(let_go, token_store=TokenStore(Path(tmp) / f"r{i}.json"))
+            results["restart"].append(await _ytplay(player, session, demo, False, False))
+            await session.aclose()
         player.close()
         resolver.close()
+        let_go.close()
     med = {k: statistics.median(v) for k, v in results.items()}
     rows = [
         ["floor: libmpv opens the resolved URL directly", f"{med['floor']:.0f}", "1.00"],
@@ -92,6 +99,8 @@ async def run() -> None:
          f"{med['ahead'] / med['floor']:.2f}"],
         ["ytplay, first play, unresolved (nothing ahead)", f"{med['cold']:.0f}",
          f"{med['cold'] / med['floor']:.2f}"],
+        ["the same, yt-dlp's process let go meanwhile (idle)", f"{med['restart']:.0f}",
+         f"{med['restart'] / med['floor']:.2f}"],
     ]
     print_table(f"Next track: keypress to playback-restart, ms (median of {ROUNDS}, "
                 "interleaved)", ["path", "ms", "x floor"], rows)
