@@ -22,8 +22,8 @@ from tui.core.errors import YtplayError
 from tui.core.redact import redact
 from tui.core.sanitize import printable
 from tui.core.sizefmt import human_size
-from tui.session import media_files
-from tui.session.media_cache import CacheState, EntryInfo, MediaCache
+from tui.session import cache as media_cache
+from tui.session.cache import CacheState, EntryInfo, MediaCache
 
 BROKEN = 1     # `verify` found broken entries (and dropped them)
 UNUSABLE = 2   # the config or the cache folder cannot be used
@@ -94,7 +94,7 @@ def _open(config: Config) -> tuple[MediaCache, list[str]]:
     shorter (reading the folder keeps what is there of them, as partial entries)."""
     section, root = config.cache, _root(config)
     truncated = [EntryInfo(r.ref, CacheState.COMPLETE, meta=r.meta)
-                 for _key, r, size in media_files.scan(root)[0]
+                 for _key, r, size in media_cache.scan(root)[0]
                  if r.complete and r.length is not None and size < r.length]
     cache = MediaCache(root, section.max_bytes, shared=False)
     for notice in cache.load():
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     held = None
     try:
         if args.action in ("clear", "verify"):  # they remove entries: not under a player
-            held = media_files.hold(_root(config), alone=True)
+            held = media_cache.hold(_root(config), alone=True)
         cache, truncated = _open(config)
     except BlockingIOError:
         print(f"ytplay: ytplay is running and playing from this cache ({_root(config)}); "

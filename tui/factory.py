@@ -24,15 +24,12 @@ from tui.first_frame import Begun, begin
 from tui.libmpv import LIBMPV_MISSING
 from tui.runtime_config import (ConfigHost, refresh_rule, retry_budget, retry_policy,
                                 ytdlp_fallbacks, ytdlp_options)
-from tui.session.library_files import History, Playlists
-from tui.session.cache_tee import CacheTee
-from tui.session.manager import SessionManager
-from tui.session.media_cache import MediaCache
-from tui.session.playback import Playback
+from tui.session.cache import CacheTee, MediaCache
+from tui.session.playback import Playback, PlaybackSettings
 from tui.session.proxy import StreamProxy
-from tui.session.settings import PlaybackSettings
-from tui.session.token_store import RunTokenStore, TokenStore
-from tui.session.tokens import PasswordSource
+from tui.session.services import PasswordSource
+from tui.session.store import History, Playlists, RunTokenStore, TokenStore
+from tui.session.streams import SessionManager
 from tui.ui.app import YtplayApp
 from tui.ui.starting import Background, Looks, Started, frames_drawn
 
@@ -126,10 +123,10 @@ class StartPlayer:
 def make_session(resolver: Resolver, *, max_streams: int = 10,
                  cache: MediaCache | None = None, **options: object) -> SessionManager:
     """The session manager joined to its loopback proxy: the proxy asks the manager for
-    upstreams (relay.UpstreamProvider), the manager asks the proxy for local URLs
-    (relay.Relay), and neither module imports the other. With a media cache, the proxy
-    keeps what it relays there and answers from it (the tee asks the manager which item
-    a stream plays)."""
+    upstreams (proxy.UpstreamProvider), the manager asks the proxy for local URLs
+    (proxy.Relay); the proxy imports nothing of the manager, and the manager only the
+    proxy's ports. With a media cache, the proxy keeps what it relays there and answers
+    from it (the tee asks the manager which item a stream plays)."""
     session = SessionManager(resolver, **options)  # type: ignore[arg-type]
     proxy = StreamProxy(session, session.retrier, session.http, max_streams=max_streams)
     session.relay = proxy
@@ -172,9 +169,7 @@ def add_oauth2_service(session: SessionManager, svc: OAuth2ServiceSection,
     the device login through the app's dialogs."""
     import os
 
-    from tui.session.device_login import device_login
-    from tui.session.oauth2_client import OAuth2Client
-    from tui.session.service_client import TokenSet
+    from tui.session.services import OAuth2Client, TokenSet, device_login
     from tui.ui.screens.device_login import run_device_login
 
     def env(name: str | None) -> str | None:
@@ -344,7 +339,7 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
     background: list[Background] = [AfterFirstFrame(the_app, lambda: mpris)]
     background.append(AfterFirstFrame(the_app, partial(StartPlayer, player, the_app)))
     if cache is not None:
-        from tui.session.cache_marks import CacheMarks
+        from tui.session.marks import CacheMarks
 
         background.append(CacheMarks(playback, cache))
     downloads = None
@@ -353,7 +348,7 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
 
         downloads = Downloads(session, cache)  # pinned entries not complete go on at start
         background.append(downloads)
-    from tui.session.offline_marks import OfflineMarks
+    from tui.session.marks import OfflineMarks
 
     background.append(OfflineMarks(playback))  # offline, what is not cached says so
     if begun.play_index is not None:

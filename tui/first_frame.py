@@ -18,7 +18,7 @@ from tui.core.models import QueueItem
 from tui.core.nowplaying import resting
 from tui.core.queue import Queue
 from tui.libmpv import find_libmpv
-from tui.session.queue_store import QueueStore
+from tui.session.store import QueueStore
 from tui.ui.panels import PANELS
 from tui.ui.starting import FirstFrame, Looks
 
@@ -95,7 +95,7 @@ def begin(args: argparse.Namespace, looks: Looks, resources: ExitStack,
     libmpv()  # loaded once the first frame is drawn; missing, said before the screen
     added: list[QueueItem] = []
     if args.playlist or args.imports:  # (the playlists' readers load only for them)
-        from tui.session.library_files import Playlists, read_m3u, read_playlist
+        from tui.session.store import Playlists, read_m3u, read_playlist
 
         added = read_playlist(args.playlist, Playlists(playlists_dir())) if args.playlist else []
         for path in args.imports:

@@ -72,9 +72,8 @@ def run(argv: list[str]) -> int:
 async def _login(svc: OAuth2ServiceSection) -> int:
     import httpx
 
-    from tui.session.device_login import device_login
-    from tui.session.oauth2_client import DeviceCode, OAuth2Client
-    from tui.session.token_store import TokenStore
+    from tui.session.services import DeviceCode, OAuth2Client, device_login
+    from tui.session.store import TokenStore
 
     def show(code: DeviceCode) -> None:
         # The server's words, on the user's terminal: cleaned.

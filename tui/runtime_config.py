@@ -16,7 +16,7 @@ from tui.core.leases import RefreshRule
 from tui.core.retry import RetryBudget, RetryPolicy
 
 if TYPE_CHECKING:  # `ytplay` loads the config before anything of the session is needed
-    from tui.session.manager import SessionManager
+    from tui.session.streams import SessionManager
     from tui.session.playback import Playback
 
 

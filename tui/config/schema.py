@@ -7,7 +7,7 @@ words, extra "check" is a function that raises ValueError for a value it refuses
 `__post_init__` makes the checks that involve several of its options. tui/config/convert.py
 reads all this to check a file and report every error, not only the first.
 
-msgspec, not pydantic: it is loaded at start anyway (tui/session/persisted.py), and the
+msgspec, not pydantic: it is loaded at start anyway (tui/session/store/_read_back.py), and the
 config is kept checked for the whole run (start, live reload, the in-app editor), where
 pydantic and its models cost ~12 MiB of a process that should cost what mpv costs."""
 

@@ -53,7 +53,7 @@ class Failure:
 _TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 # An answer that is not what the protocol says (HTML from a captive portal or a proxy in
 # between, a truncated body): most often passing, so retried within the budget. So is one
-# too large to read (`too_large`, tui/session/capped_body.py), for the same reason and
+# too large to read (`too_large`, tui/session/services/_capped_body.py), for the same reason and
 # because a deterministic failure of a refresh would throw the refresh token away.
 _TRANSIENT_CODES = frozenset({"bad_answer", "too_large"})
 _EXPIRED_CODES = frozenset({"unknown_session", "url_expired"})

@@ -14,8 +14,8 @@ from tui.config.schema import OAuth2ServiceSection, ServiceSection
 from tui.core.errors import ServiceError
 from tui.core.failures import FailureClass
 from tui.core.redact import redact
-from tui.session.service_client import SessionApiClient
-from tui.session.token_store import TokenStore
+from tui.session.services import SessionApiClient
+from tui.session.store import TokenStore
 
 from .report import Line, error, ok, warning
 

@@ -77,7 +77,7 @@ class LibraryDialogs:
             return
 
         def chosen(entry: object) -> None:
-            from tui.session.library_files import Played
+            from tui.session.store import Played
             if isinstance(entry, Played):
                 [index] = playback.edits.insert_next([entry.ref])
                 playback.queue[index].title = entry.title
@@ -88,7 +88,7 @@ class LibraryDialogs:
     # --- downloads: kept in the media cache (pinned) for listening offline -----------------
 
     def keep(self, indexes: Iterable[int]) -> None:
-        from tui.session.media_files import ItemMeta
+        from tui.session.cache import ItemMeta
 
         if self._no_downloads():
             return

@@ -2,11 +2,11 @@
 data file `<hash>.media` holding the bytes at their own offsets, and a small metadata file
 `<hash>.json` (written atomically) saying which ranges are present, how long the whole is,
 whether it is complete, its checksum and the item's metadata. The metadata is read back
-through a schema like every file ytplay wrote (tui/session/persisted.py): an entry whose
-metadata does not fit is removed, which costs a refetch and nothing else.
+through a schema like every file ytplay wrote (tui/session/store/_read_back.py): an entry
+whose metadata does not fit is removed, which costs a refetch and nothing else.
 
-Everything here blocks: the store (tui/session/media_cache.py) calls it on its writer
-thread, or on a worker thread for reads and checks."""
+Everything here blocks: the store (_media_cache.py) calls it on its writer thread, or on a
+worker thread for reads and checks."""
 
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from typing import Annotated
 import msgspec
 
 from tui.config.atomic import SECRET, atomic_write, remove_abandoned_temps
-
-from .persisted import Record, Seconds
+from tui.session.store import Record, Seconds
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The media cache's bookkeeping in memory (docs/ARCHITECTURE.md, "The media cache"): its
 entries by key, the byte ranges each holds, their total against the cap, what is held
 (playing, being relayed), and which entries go when room is needed. No I/O: the store
-(tui/session/media_cache.py, its writes in media_writes.py) reads and writes the files and
-keeps this in step. Shared by the loop and the store's writer thread under one lock."""
+(_media_cache.py, its writes in _writes.py) reads and writes the files and keeps this in
+step. Shared by the loop and the store's writer thread under one lock."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import msgspec
 
 from tui.core.ranges import Ranges, Usage, share, to_evict
 
-from .media_files import EntryRecord, ItemMeta, key_for
+from ._files import EntryRecord, ItemMeta, key_for
 
 
 class CacheState(enum.Enum):

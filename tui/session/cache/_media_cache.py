@@ -15,13 +15,12 @@ resolve, no token and no network (docs/ARCHITECTURE.md, "The media cache").
     cache.describe(ref, ItemMeta(…))      # title, artist, … kept with the entry
     cache.size(), cache.entries(), cache.verify_now(ref), cache.clear_now(), evict_to_cap()
 
-This module is the store's face: the folder read, lookups, the checks before an entry
-plays, pins and holds, and eviction under the cap. Its parts: the bookkeeping in memory
-(tui/session/media_index.py: which ranges are present, what is held; shared between the
-loop and the writer thread), every write to disk on one writer thread
-(tui/session/media_writes.py; a cache that cannot be written is bypassed from then on,
-with one notice) and what it tells the rest of ytplay (tui/session/media_news.py). Reads
-and checksum checks run on the loop's default executor. The `*_now` methods block and are
+This module is the store: the folder read, lookups, the checks before an entry plays,
+pins and holds, and eviction under the cap. Its parts: the bookkeeping in memory
+(_index.py: which ranges are present, what is held; shared between the loop and the writer
+thread), every write to disk on one writer thread (_writes.py; a cache that cannot be
+written is bypassed from then on, with one notice) and what it tells the rest of ytplay
+(_news.py). Reads and checksum checks run on the loop's default executor. The `*_now` methods block and are
 for the command line, where no loop runs.
 """
 
@@ -34,13 +33,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import media_files as files
-from .media_files import ItemMeta
-from .media_index import CacheState, Entry, EntryInfo, MediaIndex
-from .media_news import MediaNews
-from .media_writes import MediaWrites, RangeWriter
-
-__all__ = ["CacheState", "EntryInfo", "ItemMeta", "MediaCache"]
+from . import _files as files
+from ._files import ItemMeta
+from ._index import Entry, EntryInfo, MediaIndex
+from ._news import MediaNews
+from ._writes import MediaWrites, RangeWriter
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +236,7 @@ class MediaCache:
                content_type: str | None = None, checksum: str | None = None,
                etag: str | None = None) -> RangeWriter | None:
         """Something to hand the bytes of `ref` from `offset` on, as they are relayed; None
-        when the cache is off or bypassed (tui/session/media_writes.py)."""
+        when the cache is off or bypassed (_writes.py)."""
         if not self.enabled or self.writes.bypassed is not None:
             return None
         self.news.loop = asyncio.get_running_loop()

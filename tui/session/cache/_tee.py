@@ -12,8 +12,9 @@ import logging
 import re
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from .media_cache import CacheState, MediaCache
-from .media_writes import RangeWriter
+from ._index import CacheState
+from ._media_cache import MediaCache
+from ._writes import RangeWriter
 
 if TYPE_CHECKING:
     from aiohttp import web

@@ -1,7 +1,7 @@
 """The media cache's writes (docs/ARCHITECTURE.md, "The media cache"): every write to disk —
 byte ranges, metadata saves, checksums at completion, removals — on one writer thread, in
 the order asked, so the writes of one entry never overtake each other. A range counts as
-present in the bookkeeping (tui/session/media_index.py) only once its bytes are written.
+present in the bookkeeping (_index.py) only once its bytes are written.
 A write that fails (disk full, read-only, quota, permissions) stops all writing for the
 run, with one notice; playback never notices."""
 
@@ -17,10 +17,10 @@ from typing import Callable
 
 from tui.core.ranges import Ranges
 
-from . import media_files as files
-from .media_files import EntryRecord, ItemMeta
-from .media_index import MediaIndex
-from .media_news import MediaNews
+from . import _files as files
+from ._files import EntryRecord, ItemMeta
+from ._index import MediaIndex
+from ._news import MediaNews
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,8 @@ from tui.core.failures import FailureClass
 from tui.core.origins import same_origin
 from tui.core.ports import TagReader
 from tui.core.redact import redact
-
-from .capped_body import read_capped
-from .manager import SessionManager
+from tui.session.services import read_capped
+from tui.session.streams import SessionManager
 
 log = logging.getLogger(__name__)
 

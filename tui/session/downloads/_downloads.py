@@ -28,12 +28,10 @@ from tui.core.events import SessionEvent
 from tui.core.redact import redact
 from tui.core.refs import RefKind
 from tui.core.verdicts import Act, after_open_error
+from tui.session.cache import CacheState, CacheTee, ItemMeta, MediaCache
+from tui.session.streams import SessionManager
 
-from .cache_tee import CacheTee
-from .download_fetch import CacheRefused, Fetcher
-from .manager import SessionManager
-from .media_cache import CacheState, MediaCache
-from .media_files import ItemMeta
+from ._fetcher import CacheRefused, Fetcher
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Fetching what the media cache lacks of one open stream, range by range, at full speed
-(tui/session/downloads.py says what a download is). The stream is open in the session
+(_downloads.py says what a download is). The stream is open in the session
 manager under `key`: each request goes to its current upstream (URL, headers, bearer token),
 and a failure is handled by class as the proxy handles it (docs/ARCHITECTURE.md, "Failure
 classes"): expired or unauthorised → renewed through the manager; transient → backed off
@@ -16,12 +16,10 @@ from tui.core.errors import GaveUp, ServiceError
 from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
-
-from .cache_tee import CacheTee, span_of
-from .manager import SessionManager
-from .media_cache import CacheState, MediaCache
-from .relay import Upstream
-from .service_client import failure_of, network_failure
+from tui.session.cache import CacheState, CacheTee, MediaCache, span_of
+from tui.session.proxy import Upstream
+from tui.session.services import failure_of, network_failure
+from tui.session.streams import SessionManager
 
 CHUNK = 256 * 1024
 SETTLE_EVERY = 8 << 20    # bytes handed to the cache between waits for its writer (its

@@ -6,9 +6,8 @@ says an entry changed (written as far as a flush, completed, dropped, evicted)."
 from __future__ import annotations
 
 from tui.core.events import BusEvent, QueueChanged
-
-from .media_cache import CacheState, MediaCache
-from .playback import Playback
+from tui.session.cache import CacheState, MediaCache
+from tui.session.playback import Playback
 
 
 class CacheMarks:

@@ -1,17 +1,16 @@
 """While ytplay is offline (`--offline`, or the network found down), every queued item that
 cannot play without the network says so on itself — "not cached — offline", or with
---offline that it cannot play in this run and how it could (tui/session/connectivity.py) —
-before it is reached; the reason goes when the network is back or the item becomes cached
-(docs/ARCHITECTURE.md, "Offline"). Nothing is marked failed: it is a reason on a queued
+--offline that it cannot play in this run and how it could
+(tui/session/streams/_connectivity.py) — before it is reached; the reason goes when the
+network is back or the item becomes cached (docs/ARCHITECTURE.md, "Offline"). Nothing is marked failed: it is a reason on a queued
 item, as `Playback` puts one when it passes an item over."""
 
 from __future__ import annotations
 
 from tui.core.events import BusEvent, QueueChanged
 from tui.core.models import ItemStatus, QueueItem
-
-from .connectivity import OFFLINE_REASONS
-from .playback import Playback
+from tui.session.playback import Playback
+from tui.session.streams import OFFLINE_REASONS
 
 
 class OfflineMarks:

@@ -13,10 +13,10 @@ from tui.core.models import ItemStatus, QueueItem, StreamInfo
 from tui.core.queue import Queue, Repeat
 from tui.core.redact import redact
 from tui.core.refs import RefKind
+from tui.session.streams import SessionManager
 
-from .manager import SessionManager
-from .settings import PlaybackSettings
-from .transport import Transport
+from ._settings import PlaybackSettings
+from ._transport import Transport
 
 log = logging.getLogger(__name__)
 

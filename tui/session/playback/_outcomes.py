@@ -19,12 +19,11 @@ from tui.core.player_events import Ended
 from tui.core.queue import Queue, Repeat
 from tui.core.redact import redact
 from tui.core.verdicts import Act, after_end, after_open_error
+from tui.session.streams import RECOVERABLE, SessionManager
 
-from .announcer import Announcer
-from .manager import SessionManager
-from .stream_leases import RECOVERABLE
-from .target import Target
-from .tasks import Tasks
+from ._announcer import Announcer
+from ._target import Target
+from ._tasks import Tasks
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ the transport; stale ones never move the queue. An item is marked failed only wh
 own resolution or playback failed (tui.core.verdicts).
 
 Its parts, each with its own state: the target and the work under way for it
-(tui/session/target.py), what becomes of an item whose open fails or whose file ends
-(outcomes.py), what is told to the rest of ytplay (announcer.py), libmpv's entries
-(transport.py), what is opened ahead (lookahead.py) and the queue's edits (queue_editor.py).
+(_target.py), what becomes of an item whose open fails or whose file ends (_outcomes.py),
+what is told to the rest of ytplay (_announcer.py), libmpv's entries (_transport.py), what
+is opened ahead (_lookahead.py) and the queue's edits (_queue_editor.py).
 """
 
 from __future__ import annotations
@@ -33,19 +33,17 @@ from tui.core.ports import Player, TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
 from tui.core.timefmt import clock
+from tui.session.store import History, Playlists, QueueSaver, QueueStore
+from tui.session.streams import SessionManager
 
-from .announcer import Announcer
-from .library_files import History, Playlists
-from .lookahead import LookAhead
-from .manager import SessionManager
-from .outcomes import Outcomes
-from .queue_editor import QueueEditor
-from .queue_store import QueueStore
-from .saving import QueueSaver
-from .settings import PlaybackSettings
-from .target import Target
-from .tasks import Tasks
-from .transport import Transport, Whose
+from ._announcer import Announcer
+from ._lookahead import LookAhead
+from ._outcomes import Outcomes
+from ._queue_editor import QueueEditor
+from ._settings import PlaybackSettings
+from ._target import Target
+from ._tasks import Tasks
+from ._transport import Transport, Whose
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +168,7 @@ class Playback:
         self.dispatch(Stop())
 
     def marks_changed(self) -> None:
-        """The items' shares in the media cache changed (tui/session/cache_marks.py): the
+        """The items' shares in the media cache changed (tui/session/marks/_cache_marks.py): the
         queue and Now Playing show them again."""
         self.news.queue_changed()
         self.news.update()
@@ -221,7 +219,7 @@ class Playback:
 
     def _seek_to(self, position: float) -> None:
         if self.now.live:
-            return  # played at its live edge: nothing to seek in (tui/session/hls_relay.py)
+            return  # played at its live edge: nothing to seek in (tui/session/proxy/_hls_relay.py)
         if self.now.duration is not None:
             position = min(position, max(0.0, self.now.duration - 1))
         state = self.now.state

@@ -17,11 +17,11 @@ from tui.core.ports import TagReader
 from tui.core.queue import Queue
 from tui.core.redact import redact
 from tui.core.refs import RefKind
+from tui.session.store import (PlaylistError, Playlists, is_playlist_file, read_m3u, read_playlist,
+                               write_m3u)
+from tui.session.streams import SessionManager
 
-from .library_files import (PlaylistError, Playlists, is_playlist_file, read_m3u, read_playlist,
-                            write_m3u)
-from .manager import SessionManager
-from .tasks import Tasks
+from ._tasks import Tasks
 
 log = logging.getLogger(__name__)
 TAG_BATCH = 25  # files whose tags are read in one go, then shown together

@@ -16,13 +16,13 @@ from tui.core.events import Level
 from tui.core.models import ItemStatus, StreamInfo
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Queue
+from tui.session.store import History
+from tui.session.streams import SessionManager
 
-from .announcer import Announcer
-from .library_files import History
-from .lookahead import LookAhead, Opening
-from .manager import SessionManager
-from .settings import PlaybackSettings
-from .transport import Transport
+from ._announcer import Announcer
+from ._lookahead import LookAhead, Opening
+from ._settings import PlaybackSettings
+from ._transport import Transport
 
 
 class Target:

@@ -31,10 +31,9 @@ from tui.core.failures import Failure
 from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, Variant, choose_variant,
                           expiry, for_player, is_master, parse_master, parse_media)
 from tui.core.origins import origin
+from tui.session.services import failure_of, network_failure, read_capped
 
-from .capped_body import read_capped
-from .relay import Upstream, UpstreamProvider
-from .service_client import failure_of, network_failure
+from ._ports import Upstream, UpstreamProvider
 
 if TYPE_CHECKING:
     import httpx

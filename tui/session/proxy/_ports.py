@@ -1,6 +1,7 @@
-"""The two narrow interfaces between the session manager and the loopback proxy
-(docs/ARCHITECTURE.md, "The loopback stream proxy"). Neither module imports the other; the
-composition root (tui/factory.py) builds both and joins them."""
+"""The proxy's two ports, the narrow interfaces between it and the session manager
+(docs/ARCHITECTURE.md, "The loopback stream proxy"). The proxy imports nothing of the
+manager, and the manager nothing of the proxy but these; the composition root
+(tui/factory.py) builds both and joins them."""
 
 from __future__ import annotations
 

@@ -19,12 +19,12 @@ from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
+from tui.session.leases import Retrier
+from tui.session.services import failure_of, network_failure
 
-from .guard import ConnectionGuard
-from .hls_relay import PLAYLIST_TYPE, HlsRelay, SegmentGone
-from .relay import Upstream, UpstreamProvider
-from .retrying import Retrier
-from .service_client import failure_of, network_failure
+from ._connection_guard import ConnectionGuard
+from ._hls_relay import PLAYLIST_TYPE, HlsRelay, SegmentGone
+from ._ports import Upstream, UpstreamProvider
 
 if TYPE_CHECKING:
     import httpx
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     # after the first frame): it costs ~150 ms that ytplay's start does not need.
     from aiohttp import web
 
-    from .cache_tee import CacheTee
+    from tui.session.cache import CacheTee
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ class StreamProxy:
                 return await self._give_up(request, response, stop)
 
     async def _relay_hls(self, request: web.Request, key: str) -> web.StreamResponse:
-        """The relayed media playlist, or one segment of it (tui/session/hls_relay.py)."""
+        """The relayed media playlist, or one segment of it (tui/session/proxy/_hls_relay.py)."""
         from aiohttp import web  # loaded by start() already
 
         try:

@@ -12,8 +12,8 @@ from typing import Awaitable, Callable
 from tui.core.errors import LoginRequired, ServiceError
 from tui.core.failures import FailureClass
 
-from .oauth2_client import DeviceCode, OAuth2Client
-from .service_client import TokenSet
+from ._oauth2_client import DeviceCode, OAuth2Client
+from ._protocol_client import TokenSet
 
 SLOW_DOWN_STEP = 5.0        # s added to the interval by each slow_down (RFC 8628, 3.5)
 MAX_INTERVAL = 60.0         # s; the longest between polls (network trouble doubles up to it)

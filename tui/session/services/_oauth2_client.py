@@ -18,7 +18,7 @@ from urllib.parse import quote
 from tui.core.errors import LoginRequired
 from tui.core.expiry import sane_interval
 
-from .service_client import SessionApiClient, TokenSet
+from ._protocol_client import SessionApiClient, TokenSet
 
 if TYPE_CHECKING:
     import httpx

@@ -20,7 +20,7 @@ from tui.core.retry import parse_retry_after
 from tui.core.sanitize import printable
 from tui.core.sizefmt import human_size
 
-from .capped_body import read_capped
+from ._capped_body import read_capped
 
 if TYPE_CHECKING:
     import httpx

@@ -16,16 +16,15 @@ from tui.core.failures import FailureClass, Network
 from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.redact import redact
 from tui.core.retry import RetryBudget
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
+from tui.session.store import TokenStore
 
-from .leasebook import LeaseBook
-from .retrying import Retrier
-from .scheduler import LeaseScheduler
-from .service_client import SessionApiClient, TokenSet
-from .token_store import TokenStore
+from ._protocol_client import SessionApiClient, TokenSet
 
 T = TypeVar("T")
 PasswordSource = Callable[[], Awaitable[str | None]]
-# A login other than the password grant (an OAuth2 service's: tui/session/oauth2.py).
+# A login other than the password grant (an OAuth2 service's:
+# tui/session/streams/_oauth2_services.py).
 LoginGrant = Callable[[], Awaitable[TokenSet]]
 
 

@@ -15,7 +15,7 @@ from tui.core.errors import YtplayError
 from tui.core.m3u import Entry, format_m3u, parse_m3u
 from tui.core.models import QueueItem
 
-from .persisted import PlayedRecord, set_aside, valid_records
+from ._read_back import PlayedRecord, set_aside, valid_records
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from .queue_store import QueueStore, Snapshot
+from ._queue_store import QueueStore, Snapshot
 
 SAVE_DELAY = 1.0  # s; a burst of changes becomes one write
 

@@ -15,7 +15,7 @@ from tui.config.atomic import atomic_write
 from tui.core.models import ItemStatus, QueueItem
 from tui.core.queue import Queue, Repeat
 
-from .persisted import QueueRecord, partly_unreadable, read_json, unreadable, valid_records, why
+from ._read_back import QueueRecord, partly_unreadable, read_json, unreadable, valid_records, why
 
 log = logging.getLogger(__name__)
 # Still 1 with `original` and `repeat`: a file without them loads as unshuffled, repeat off,

@@ -1,7 +1,7 @@
 """Refresh tokens on disk: one JSON file, mode 0600, written atomically. Passwords and
 access tokens are never stored.
 
-Read through a schema (persisted.py): an entry of the wrong shape is dropped (that service
+Read through a schema (_read_back.py): an entry of the wrong shape is dropped (that service
 logs in afresh) and a file that is not a token file is set aside, so a broken file never
 blocks a service until someone deletes it by hand."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tui.config.atomic import SECRET, atomic_write
 
-from .persisted import TokenRecord, partly_unreadable, read_json, unreadable, valid_record, why
+from ._read_back import TokenRecord, partly_unreadable, read_json, unreadable, valid_record, why
 
 
 class TokenStore:

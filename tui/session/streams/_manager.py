@@ -3,9 +3,9 @@ on one scheduler, refreshed on demand single-flight, retried by one policy, and 
 libmpv through the loopback proxy (docs/ARCHITECTURE.md, "Session manager").
 
 It opens and closes streams (from the media cache, a service, an OAuth2 service's URL or
-yt-dlp) and composes the parts that hold the rest: the services (service_registry.py), the
-streams resolved ahead (resolved_ahead.py) and the open streams' leases, which also answer
-the proxy (stream_leases.py)."""
+yt-dlp) and composes the parts that hold the rest: the services (_service_registry.py), the
+streams resolved ahead (_resolved_ahead.py) and the open streams' leases, which also answer
+the proxy (_open_streams.py)."""
 
 from __future__ import annotations
 
@@ -27,21 +27,18 @@ from tui.core.models import StreamInfo
 from tui.core.ports import Resolver
 from tui.core.refs import RefKind
 from tui.core.retry import RetryBudget, RetryPolicy
+from tui.session.cache import CacheState, EntryInfo, ItemMeta, MediaCache
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
+from tui.session.proxy import Relay, Upstream
+from tui.session.store import TokenStore
 
-from .connectivity import Connectivity
-from .lazy_client import LazyClient
-from .leasebook import LeaseBook
-from .media_cache import CacheState, EntryInfo, MediaCache
-from .media_files import ItemMeta
-from .origin_clocks import OriginClocks
-from .relay import Relay, Upstream
-from .resolved_ahead import ResolvedAhead
-from .retrying import Retrier
-from .scheduler import LeaseScheduler
-from .service_registry import ServiceRegistry
-from .sources import CachedSource, ResolverSource, Stream, StreamSource
-from .stream_leases import RECOVERABLE, OpenStream, StreamLeases
-from .token_store import TokenStore
+from ._connectivity import Connectivity
+from ._lazy_client import LazyClient
+from ._open_streams import RECOVERABLE, OpenStream, StreamLeases
+from ._origin_clocks import OriginClocks
+from ._resolved_ahead import ResolvedAhead
+from ._service_registry import ServiceRegistry
+from ._sources import CachedSource, ResolverSource, Stream, StreamSource
 
 if TYPE_CHECKING:
     # httpx is loaded with the first request, after the first frame (~50 ms)
@@ -76,14 +73,14 @@ class SessionManager:
         # with no resolve, no token and no network.
         self.cache: MediaCache | None = None
         # Whether the network may be (--offline) and can be reached: what is not cached is
-        # passed over while it cannot (tui/session/connectivity.py).
+        # passed over while it cannot (tui/session/streams/_connectivity.py).
         self.connectivity = Connectivity()
         self.services = ServiceRegistry(
             self.http, scheduler=self.scheduler, retrier=self.retrier, book=self.book,
             rule=rule, rng=rng, limit=limit, emit=self.emit, token_store=token_store,
             device_id=device_id or secrets.token_hex(8))
         # Each origin's clock, read from the Date of its answers: the expiry a URL carries
-        # in itself is on that clock (origin_clocks.py).
+        # in itself is on that clock (_origin_clocks.py).
         self.clocks = OriginClocks(self._clock_learnt)
         self.ahead = ResolvedAhead(resolver, self.retrier, self.scheduler, self.book, rule,
                                    self._worth_resolving_ahead, clocks=self.clocks,
@@ -321,7 +318,7 @@ class SessionManager:
             self.cache.release(o.ref)
         self._track_close(o.source.close())
 
-    # --- the proxy's side (relay.UpstreamProvider), answered by the streams' leases -------
+    # --- the proxy's side (proxy.UpstreamProvider), answered by the streams' leases -------
 
     def upstream(self, key: str) -> Upstream | None:
         return self.leases.upstream(key)

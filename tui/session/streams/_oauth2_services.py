@@ -17,14 +17,12 @@ from tui.core.errors import LoginRequired, ServiceError
 from tui.core.failures import FailureClass
 from tui.core.models import StreamInfo
 from tui.core.origins import allowed
+from tui.session.leases import Retrier
+from tui.session.services import LoginGrant, OAuth2Client, TokenManager, TokenSet
 
-from .oauth2_client import OAuth2Client
-from .retrying import Retrier
-from .service_client import TokenSet
-from .sources import OnRetry, Stream
-from .tokens import LoginGrant, TokenManager
+from ._sources import OnRetry, Stream
 
-# The app's device login: runs the flow (tui/session/device_login.py) in a dialog.
+# The app's device login: runs the flow (tui/session/services/_device_login.py) in a dialog.
 DeviceFlow = Callable[[OAuth2Client, str], Awaitable[TokenSet]]
 
 

@@ -2,7 +2,7 @@
 manager" and "Leases and refresh-ahead"): renewed a window before it expires on the one
 scheduler, renewed on demand single-flight when a URL or token is refused, kept while it
 still works when a renewal fails, and reported dead when nothing valid is left. The proxy's
-side of `relay.UpstreamProvider` (the current URL and headers, renewals after a failure,
+side of `proxy.UpstreamProvider` (the current URL and headers, renewals after a failure,
 what an HLS playlist says) is answered from here."""
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ from tui.core.leases import Lease, LeaseKind, LeaseState, RefreshRule
 from tui.core.origins import allowed, origin as origin_of
 from tui.core.redact import redact
 from tui.core.retry import RetryBudget
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
+from tui.session.proxy import Upstream
 
-from .fallbacks import in_use, item_fault, next_fallback
-from .leasebook import LeaseBook
-from .relay import Upstream
-from .retrying import Retrier
-from .scheduler import LeaseScheduler
-from .sources import ResolverSource, Stream, StreamSource
+from ._sources import ResolverSource, Stream, StreamSource
+from ._ytdlp_fallbacks import in_use, item_fault, next_fallback
 
 RECOVERABLE = (ServiceError, GaveUp, LoginRequired, ResolveError)
 
@@ -91,7 +89,7 @@ class StreamLeases:
         streams, self.open = list(self.open.values()), {}
         return streams
 
-    # --- the proxy's side (relay.UpstreamProvider) ----------------------------------------
+    # --- the proxy's side (proxy.UpstreamProvider) ---------------------------------------
 
     def name(self, key: str) -> str:
         o = self.open.get(key)

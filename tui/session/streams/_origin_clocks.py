@@ -3,7 +3,8 @@ gets from it (docs/ARCHITECTURE.md, "Leases and refresh-ahead"). The expiry a si
 carries in itself (yt-dlp's `expire=`, an HLS segment's) is on its origin's clock: five
 minutes behind, every URL looks expired on arrival; five minutes ahead, one looks good for
 minutes after it died. The proxy, the HLS relay and downloads read `Date` once per answer;
-the session protocol's own expiries are corrected by its client (service_client.py)."""
+the session protocol's own expiries are corrected by its client
+(tui/session/services/_protocol_client.py)."""
 
 from __future__ import annotations
 

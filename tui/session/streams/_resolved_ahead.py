@@ -17,12 +17,10 @@ from tui.core.models import StreamInfo
 from tui.core.origins import origin as origin_of
 from tui.core.ports import Resolver
 from tui.core.retry import RetryBudget
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
 
-from .leasebook import LeaseBook
-from .origin_clocks import OriginClocks
-from .retrying import Retrier
-from .scheduler import LeaseScheduler
-from .sources import ResolverSource, Stream
+from ._origin_clocks import OriginClocks
+from ._sources import ResolverSource, Stream
 
 AHEAD_MARGIN = 30.0  # s; a stream resolved ahead is renewed (or not used) this close to expiry
 

@@ -17,16 +17,12 @@ from tui.core.m3u import Entry
 from tui.core.origins import origin
 from tui.core.refs import Ref, RefKind, parse_ref
 from tui.core.retry import RetryBudget
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
+from tui.session.services import OAuth2Client, PasswordSource, SessionApiClient, TokenManager
+from tui.session.store import TokenStore
 
-from .leasebook import LeaseBook
-from .oauth2 import BearerUrlSource, DeviceFlow, OAuth2Service, login_grant
-from .oauth2_client import OAuth2Client
-from .retrying import Retrier
-from .scheduler import LeaseScheduler
-from .service_client import SessionApiClient
-from .sources import ServiceSource, StreamSource
-from .token_store import TokenStore
-from .tokens import PasswordSource, TokenManager
+from ._oauth2_services import BearerUrlSource, DeviceFlow, OAuth2Service, login_grant
+from ._sources import ServiceSource, StreamSource
 
 if TYPE_CHECKING:
     import httpx
@@ -95,7 +91,7 @@ class ServiceRegistry(Mapping[str, SessionService]):
                    seed: Callable[[], str | None] = lambda: None,
                    device: DeviceFlow | None = None,
                    token_store: TokenStore | None = None) -> None:
-        """A standard OAuth 2.0 server's service (tui/session/oauth2.py): URLs under
+        """A standard OAuth 2.0 server's service (_oauth2_services.py): URLs under
         `media_origins` get its bearer token, no other URL ever does."""
         store = token_store or self.token_store
         if store is None:

@@ -15,11 +15,10 @@ from tui.core.extraction import ExtractionError
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.models import StreamInfo
 from tui.core.ports import FallbackResolver, Resolver
+from tui.session.leases import Retrier
+from tui.session.services import SessionApiClient, StreamGrant, TokenManager
 
-from .origin_clocks import OriginClocks
-from .retrying import Retrier
-from .service_client import SessionApiClient, StreamGrant
-from .tokens import TokenManager
+from ._origin_clocks import OriginClocks
 
 # Told of each retry under way: (attempt, delay in s, redacted error).
 OnRetry = Callable[[int, float, str], None]
@@ -60,7 +59,7 @@ class Stream:
     @property
     def hls(self) -> bool:
         """An HLS playlist: the proxy relays it playlist by playlist, segment by segment
-        (tui/session/hls_relay.py)."""
+        (tui/session/proxy/_hls_relay.py)."""
         parts = urlsplit(self.url)
         return parts.scheme in ("http", "https") and parts.path.lower().endswith(".m3u8")
 

@@ -13,7 +13,7 @@ from tui.core.events import SessionEvent
 from tui.core.failures import Failure, FailureClass
 from tui.core.leases import LeaseState
 
-from .sources import ResolverSource, Stream
+from ._sources import ResolverSource, Stream
 
 Emit = Callable[[SessionEvent], None]
 # Updates the stream's lease in the Session panel (LeaseBook.update for its key).

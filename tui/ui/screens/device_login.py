@@ -12,8 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.session.device_login import DeviceLoginFailed
-from tui.session.oauth2_client import DeviceCode
+from tui.session.services import DeviceCode, DeviceLoginFailed
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
 
@@ -62,8 +61,8 @@ class DeviceLoginScreen(ModalScreen[None]):
 
 async def run_device_login(app: App[object], service: str,
                            flow: Callable[[Callable[[DeviceCode], None]], Awaitable[T]]) -> T:
-    """`flow(show)` (tui/session/device_login.py) with the dialog up; escape cancels it, and
-    the dialog goes when the flow ends, however it ends."""
+    """`flow(show)` (tui.session.services.device_login) with the dialog up; escape cancels
+    it, and the dialog goes when the flow ends, however it ends."""
     screen = DeviceLoginScreen(service)
     task = asyncio.ensure_future(flow(screen.show_code))
     app.push_screen(screen, lambda _result: task.cancel())

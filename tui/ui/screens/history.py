@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.core.timefmt import clock
-from tui.session.library_files import Played
+from tui.session.store import Played
 from tui.ui.css import sibling_css
 from tui.ui.untrusted import plain
 
