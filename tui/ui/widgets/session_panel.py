@@ -7,7 +7,13 @@ kind, owner, state and expires always show (expiry is the figure that explains y
 the kinds are shortened (access, refresh, stream, session) before anything else is given
 up; the retry and the last error have columns while there is room, and where there is none
 (80 columns: the side column is 46 cells) a row that has one says it on a line of its own
-under it, across the whole width: "↳ 2/4 in 4s · 503 Service Unavailable"."""
+under it, across the whole width: "↳ 2/4 in 4s · 503 Service Unavailable".
+
+Drawn a line at a time (Textual's line API), not as a DataTable: the countdowns change
+every second for as long as a stream plays or waits, and a DataTable draws every cell of
+every row through rich again at each change (~8 ms a second, most of what a playing ytplay
+spent). Here a line is made when what it says changes, and only the lines that changed are
+drawn again."""
 
 from __future__ import annotations
 
@@ -16,8 +22,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui.core.leases import Lease, LeaseKind, LeaseState
 from tui.core.timefmt import countdown
@@ -97,24 +106,6 @@ def _plan(width: int, owner: int, retry_w: int, short: bool) -> Layout:
     return Layout(tuple(columns), short)
 
 
-def spread(text: str, widths: list[int]) -> list[str]:
-    """`text` cut into consecutive pieces, one per column of `widths` cells, so that the
-    pieces side by side read as the text: a line across columns. A two-cell character that
-    would straddle an edge starts the next column (the cell it leaves is blank)."""
-    pieces = [""] * len(widths)
-    column, room = 0, widths[0] if widths else 0
-    for char in text:
-        size = cell_len(char)
-        while size > room:
-            column += 1
-            if column == len(widths):
-                return pieces
-            room = widths[column]
-        pieces[column] += char
-        room -= size
-    return pieces
-
-
 def detail(lease: Lease, now: float, layout: Layout) -> str:
     """What a row says on a line of its own: the retry and the last error it has, where
     the layout has no column for them."""
@@ -137,19 +128,41 @@ def _retry(lease: Lease, now: float) -> str:
     return text
 
 
-class SessionPanel(DataTable[Text]):
+class SessionPanel(ScrollView):
     DEFAULT_CSS = sibling_css(__file__)
+    COMPONENT_CLASSES = {"session-panel--header"}
     can_focus = False
 
     def __init__(self, leases: Callable[[], Iterable[Lease]], **kwargs: object) -> None:
-        # The room between columns is drawn in the cells (a space either side of what they
-        # say), not by the table: a line of its own under a row (`detail`) then runs on
-        # across the columns' edges as one line.
-        super().__init__(cursor_type="none", cell_padding=0, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._leases = leases
-        self._layout: Layout | None = None
-        self._rows: list[tuple[list[Text], int]] = []  # as drawn last
+        self.layout_: Layout | None = None
+        self._rows: list[list[Text]] = []   # each lease's lines, as drawn last
+        self._lines: list[Text] = []        # every line below the header, in order
+        self._strips: dict[tuple[int, int], Strip] = {}  # (line, width) → drawn
         self.border_title = "Session"
+
+    # --- what tests and the app read ------------------------------------------------------
+
+    @property
+    def labels(self) -> list[str]:
+        """The columns' titles, left to right."""
+        return [] if self.layout_ is None else [LABELS[k] for k, _ in self.layout_.columns]
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def get_row_at(self, index: int) -> list[str]:
+        """Row `index`'s cells, as its first line says them (each without its padding)."""
+        assert self.layout_ is not None
+        line, cells, x = self._rows[index][0].plain, [], 0
+        for _, width in self.layout_.columns:
+            cells.append(line[x:x + width + PAD].strip())
+            x += width + PAD
+        return cells
+
+    # --- keeping up -----------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.refresh_rows()
@@ -157,14 +170,6 @@ class SessionPanel(DataTable[Text]):
 
     def on_resize(self) -> None:
         self.refresh_rows()
-
-    def _set_layout(self, layout: Layout) -> None:
-        if layout == self._layout:
-            return
-        self._layout = layout
-        self.clear(columns=True)
-        for key, width in layout.columns:
-            self.add_column(Text(f" {LABELS[key]}"), width=width + PAD, key=key)
 
     def refresh_rows(self) -> None:
         now = time.time()
@@ -174,36 +179,78 @@ class SessionPanel(DataTable[Text]):
         # The scrollbar's room is kept (scrollbar-gutter: stable), so a table that grows
         # taller than the panel never pushes its last column under the scrollbar.
         layout = plan(self.scrollable_content_region.width, owner, retry)
-        relaid = layout != self._layout
-        self._set_layout(layout)
-        rows = [self._cells(lease, now, layout) for lease in leases]
-        if rows == self._rows and not relaid:
+        rows = [self._row(lease, now, layout) for lease in leases]
+        if layout == self.layout_ and rows == self._rows:
             return  # a second with no countdown, no state, no row changed: nothing to draw
-        self._rows = rows
-        self.clear()
-        for cells, height in rows:
-            self.add_row(*cells, height=height)
+        lines = [line for row in rows for line in row]
+        if layout != self.layout_ or len(lines) != len(self._lines):
+            self.layout_, self._strips = layout, {}
+            self.virtual_size = Size(sum(w + PAD for _, w in layout.columns), 1 + len(lines))
+            self.refresh()
+        else:
+            for y, (was, line) in enumerate(zip(self._lines, lines)):
+                if was != line:
+                    self._strips = {k: v for k, v in self._strips.items() if k[0] != y + 1}
+                    self.refresh_line(y + 1)
+        self._rows, self._lines = rows, lines
 
     @staticmethod
-    def _cells(lease: Lease, now: float, layout: Layout) -> tuple[list[Text], int]:
-        """The row's cells, and its height: two lines where it says its retry or its error
-        on a line of its own."""
+    def _row(lease: Lease, now: float, layout: Layout) -> list[Text]:
+        """The lease's line, and a second one where it says its retry or its error on a line
+        of its own."""
         state = lease.state_at(now)
         left = None if lease.expires_at is None else lease.expires_at - now
         kind = SHORT_KINDS[lease.kind] if layout.short_kinds else lease.kind.value
-        # The owner (a track title) and the error come from outside: Text cells (DataTable
-        # reads a str cell as markup), cleaned and cut to their column in cells.
+        # The owner (a track title) and the error come from outside: cleaned and cut to
+        # their column in cells, never read as markup.
         cells: dict[str, Text] = {
             "kind": Text(kind), "owner": plain(fit(lease.owner, layout.width("owner") or 0)),
             "state": Text(state.value, style=_STYLES[state]),
             "expires": Text(countdown(left)), "retry": Text(_retry(lease, now)),
             "error": plain(fit(lease.last_error or "", layout.width("error") or 0))}
-        row = [Text(" ") + cells[key] for key, _ in layout.columns]
+        line = Text()
+        for column, (key, width) in enumerate(layout.columns):
+            # A space either side of what it says. Each cell is marked as its own (as a
+            # DataTable marks its cells), so an SVG export draws it as a run of its own,
+            # starting at its column, not as part of a run of spaces from the cell before.
+            start = len(line)
+            line.append(" ")
+            line.append_text(cells[key])
+            line.pad_right(start + width + PAD - len(line))
+            line.stylize(Style(meta={"column": column}), start, len(line))
         said = detail(lease, now, layout)
         if not said:
-            return row, 1
-        widths = [width + PAD for _, width in layout.columns]
-        for cell, piece in zip(row, spread(fit(" " + said, sum(widths) - 1), widths)):
-            cell.append("\n")
-            cell.append_text(plain(piece, style="italic"))
-        return row, 2
+            return [line]
+        total = sum(w + PAD for _, w in layout.columns)
+        return [line, plain(fit(" " + said, total - 1), style="italic")]
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = {}  # a theme changed: the lines are drawn again in its colours
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        key = (index, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._draw(index, width)
+        return strip
+
+    def _draw(self, index: int, width: int) -> Strip:
+        base = self.rich_style
+        if index == 0:
+            base += self.get_component_rich_style("session-panel--header")
+            line = Text()
+            for column, (key, cells) in enumerate(self.layout_.columns if self.layout_ else ()):
+                start = len(line)
+                line.append(f" {LABELS[key]}".ljust(cells + PAD))
+                line.stylize(Style(meta={"column": column}), start, len(line))
+        elif index - 1 < len(self._lines):
+            line = self._lines[index - 1]
+        else:
+            return Strip.blank(width, base)
+        return Strip(line.render(self.app.console)).adjust_cell_length(width, base) \
+            .apply_style(base)
