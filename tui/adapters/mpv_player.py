@@ -49,6 +49,7 @@ def _log_mpv(level: str, prefix: str, text: str) -> None:
     log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv/%s: %s", prefix, redact(text.strip()))
 
 
+SEEK_MARGIN = 0.005  # s: see MpvPlayer.seek
 _POSITION = 0x7974706F73  # the reply id of the position's observation ("ytpos")
 
 
@@ -179,7 +180,10 @@ class MpvPlayer:
         if left or self._mpv.idle_active:
             return  # libmpv has left that entry already
         # Asynchronous, so that its reply takes its place among libmpv's events: see _seeked.
-        self._mpv.command_async("seek", f"{position:.3f}", "absolute+exact",
+        # An exact seek lands on the audio sample at or just before the time asked (5.0 is
+        # 4.99997), which the whole seconds reported (_observe_whole_seconds) would show as
+        # the second before: asked a hair later, it lands on the second asked.
+        self._mpv.command_async("seek", f"{position + SEEK_MARGIN:.3f}", "absolute+exact",
                                 callback=lambda error, _result: self._seeked(entry, error))
 
     def set_volume(self, volume: float) -> None:

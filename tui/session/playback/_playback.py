@@ -232,7 +232,7 @@ class Playback:
         elif state in (PlayState.PLAYING, PlayState.PAUSED):
             # Shown at once, and the base of the next relative seek: keys typed faster than
             # libmpv reports the position (it does once a second) each add their step.
-            self.target.seeking = position
+            self.target.seeking, self.target.seek_restarted = position, False
             self.transport.seek(position)
             self.news.update(position=position)
         elif state in (PlayState.IDLE, PlayState.HOLDING) and self.queue.current is not None:
@@ -256,19 +256,21 @@ class Playback:
             # or that end would look like a stream cut short.
             position = event.position if event.position is not None else self.now.position
             if target.seeking is not None:
-                if position is None or abs(position - target.seeking) >= 1.5:
-                    position = self.now.position  # from before the seek: not where it goes
+                if (position is not None and abs(position - target.seeking) < 1.5) \
+                        or target.seek_restarted:
+                    target.seeking = None  # landed (near where it was asked, or elsewhere)
                 else:
-                    target.seeking = None  # landed
+                    position = self.now.position  # from before the seek: not where it goes
             if target.key is not None:
                 self.session.set_position(target.key, position)
             self.news.update(position=position,
                              duration=event.duration if event.duration is not None
                              else self.now.duration)
         elif isinstance(event, Restarted):
-            target.seeking = None  # what libmpv was asked has landed, or could not
+            # What libmpv was asked is done: the position it reports next is where it went.
+            target.seek_restarted = True
             if target.pending_seek is not None:
-                target.seeking = target.pending_seek
+                target.seeking, target.seek_restarted = target.pending_seek, False
                 self.transport.seek(target.pending_seek)
                 target.pending_seek = None
             if self.now.state is PlayState.LOADING:

@@ -49,6 +49,7 @@ class Target:
         # A seek sent to libmpv that has not landed yet: where it goes. The next relative
         # seek adds onto it, and positions libmpv reports from before it are not taken.
         self.seeking: float | None = None
+        self.seek_restarted = False  # libmpv has said it played on after that seek
         self.key: str | None = None          # the session's name for what is loaded
         self.proxied = False
         self.reloaded = False                # a reload-at-position was tried for this failure
