@@ -55,7 +55,7 @@ def resolver():
 @pytest.fixture
 async def session(resolver, tmp_path: Path):
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     manager = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"))
     yield manager

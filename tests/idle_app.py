@@ -21,8 +21,8 @@ from tui.core.models import ItemStatus, QueueItem, StreamInfo
 from tui.core.player_events import PlayerEvent
 from tui.core.queue import Queue
 from tui.demo.catalog import TRACKS
-from tui.session.manager import SessionManager
 from tui.session.playback import Playback
+from tui.session.streams import SessionManager
 from tui.ui.app import YtplayApp
 from tui.ui.config_host import ConfigHost
 from tui.ui.widgets import event_log, retry_log, session_panel

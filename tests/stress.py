@@ -5,7 +5,7 @@ times in 20 is flaky, and this is where it shows.
     python -m tests.stress [-n ROUNDS] [PYTEST ARGS ...]
 
 With no test paths among the arguments the default set runs: the playback, session end-to-end,
-proxy, session-token and HLS tests, and any tests/test_playback_*.py or tests/test_storm*.py. Other
+proxy, session-token and HLS tests, and any test_playback_*.py or test_storm*.py under tests/. Other
 arguments go to pytest as they are (`-k resume`, `-x`, ...). Exits 1 when any test failed or
 went missing in any round.
 """
@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_FILES = ("tests/test_playback.py", "tests/test_session_e2e.py", "tests/test_proxy.py",
-                 "tests/test_session_tokens.py", "tests/test_hls.py")
+DEFAULT_FILES = ("tests/session/playback/test_playback.py",
+                 "tests/session/playback/test_session_e2e.py", "tests/session/proxy/test_proxy.py",
+                 "tests/session/services/test_session_tokens.py", "tests/session/proxy/test_hls.py")
 DEFAULT_GLOBS = ("test_playback_*.py", "test_storm*.py")
 
 
 def default_tests(root: Path = ROOT) -> list[str]:
     found = {f for f in DEFAULT_FILES if (root / f).is_file()}
     for pattern in DEFAULT_GLOBS:
-        found.update(p.relative_to(root).as_posix() for p in (root / "tests").glob(pattern))
+        found.update(p.relative_to(root).as_posix() for p in (root / "tests").rglob(pattern))
     return sorted(found)
 
 

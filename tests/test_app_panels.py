@@ -11,7 +11,7 @@ from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 from tui.ui.app import YtplayApp
 from tui.ui.widgets.retry_log import RetryLog
 from tui.ui.widgets.session_panel import SHORT_KINDS, SessionPanel

@@ -18,10 +18,10 @@ from tui import cache_cli
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session import media_files
+import tui.session.cache._files as media_files
+from tui.session.cache import ItemMeta, MediaCache
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.media_cache import ItemMeta, MediaCache
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 SECRET = "s3cr3tT0ken"
 

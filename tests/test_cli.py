@@ -61,7 +61,7 @@ def _saved_queue() -> bytes:
     from tui.config.paths import queue_file
     from tui.core.models import QueueItem
     from tui.core.queue import Queue
-    from tui.session.queue_store import QueueStore
+    from tui.session.store import QueueStore
 
     QueueStore(queue_file()).save(Queue([QueueItem("https://example.invalid/a")], 0), 12.0)
     return queue_file().read_bytes()

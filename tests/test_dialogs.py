@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tests.idle_app import demo_items, demo_leases, idle_app
-from tui.session.library_files import Played
+from tui.session.store import Played
 
 LONG_REASON = "the service said: " + "the refresh token was refused " * 30
 SIXTY = "saved: " + ", ".join(f"road-trip-{i:02d}" for i in range(60))

@@ -194,8 +194,8 @@ def test_a_stored_login_is_checked_and_kept_current(tmp_path: Path, demo: DemoSe
     import httpx
 
     from tui.config.paths import tokens_file
-    from tui.session.service_client import SessionApiClient
-    from tui.session.token_store import TokenStore
+    from tui.session.services import SessionApiClient
+    from tui.session.store import TokenStore
 
     config = _service("demo", demo.base_url)  # no password_env: only the stored login
     nothing = doctor(tmp_path, config)

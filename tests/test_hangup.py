@@ -27,7 +27,7 @@ from tui.core.timefmt import clock
 from tui.demo.catalog import TRACKS
 from tui.demo.service import DemoService
 from tui.logsetup import terminal_stream
-from tui.session.queue_store import QueueStore
+from tui.session.store import QueueStore
 
 HUNG_UP = 128 + signal.SIGHUP
 SAVED_AT = 60.0  # where the saved queue resumes, s

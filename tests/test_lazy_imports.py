@@ -162,5 +162,6 @@ def test_on_a_terminal_neither_the_session_nor_the_schemas_load_before_the_app(
     """Start-up's first half (tui/first_frame.py) reads what the first frame shows and no
     more: the config's schema and its validation, the session and the composition root
     wait for the second half."""
-    heavy = ("tui.config.schema", "tui.config.validate", "tui.session.manager", "tui.factory")
+    heavy = ("tui.config.schema", "tui.config.validate", "tui.session.streams._manager",
+             "tui.factory")
     assert _loaded_in_a_terminal(80, heavy, tmp_path) == set()

@@ -14,8 +14,8 @@ from tui.config.defaults import default_text
 from tui.config.schema import NEEDS_RESTART, Config
 from tui.config.validate import load_text
 from tui.runtime_config import ConfigHost, live
-from tui.session.manager import SessionManager
 from tui.session.playback import Playback
+from tui.session.streams import SessionManager
 
 
 def every_setting() -> list[str]:

@@ -33,7 +33,7 @@ def test_at_debug_the_libraries_chatter_stays_out(tmp_path: Path) -> None:
     log = log_in_a_process(tmp_path, "DEBUG", f"""\
         import asyncio
         from PIL import Image
-        logging.getLogger("tui.session.playback").debug("ytplay's own debug line")
+        logging.getLogger("tui.session.playback._playback").debug("ytplay's own debug line")
         asyncio.new_event_loop().close()             # asyncio: "Using selector: …"
         Image.new("RGB", (4, 4)).save({str(png)!r})
         Image.open({str(png)!r}).load()               # PIL: "STREAM b'IHDR' …"
@@ -54,7 +54,7 @@ def test_the_log_hides_what_every_printer_hides(tmp_path: Path) -> None:
     """The log file redacts as `config show` and the panels do: a header's credential, a
     password in a URL, a token in a query."""
     log = log_in_a_process(tmp_path, "DEBUG", """\
-        log = logging.getLogger("tui.session.proxy")
+        log = logging.getLogger("tui.session.proxy._stream_proxy")
         log.info("upstream headers: %s", {"Cookie": "sid=c00kie", "Accept": "*/*"})
         log.warning("mpv http-header-fields = Authorization: Bearer b3arer,X-Api-Key: k3y")
         log.error("GET https://me:pa55@media.example/a.mp3?token=t0ken failed")

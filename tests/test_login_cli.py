@@ -18,7 +18,7 @@ import pytest
 from tests.media_files import wav
 from tests.oauth_server import PUBLIC_CLIENT, OAuthServer
 from tui.config.paths import tokens_file
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 CONFIG = """
 [[services]]

@@ -18,7 +18,7 @@ from tui.config.validate import ConfigError, load_text
 from tui.core.nowplaying import PlayState
 from tui.factory import add_configured_services, make_session
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 from tui.ui.app import YtplayApp
 from tui.ui.screens.device_login import DeviceLoginScreen
 

@@ -17,8 +17,7 @@ from tui.core.queue import Queue
 from tui.demo.service import DemoService
 from tui.factory import build
 from tui.runtime_config import load_config
-from tui.session.library_files import Playlists
-from tui.session.queue_store import QueueStore
+from tui.session.store import Playlists, QueueStore
 from tui.ui.app import YtplayApp
 from tui.ui.widgets.queue_view import QueueView
 

@@ -14,7 +14,7 @@ from tui.demo.service import DemoService
 from tui.factory import add_configured_services
 from tui.factory import make_session
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 from tui.ui.app import YtplayApp
 from tui.ui.screens.login import LoginScreen
 

@@ -42,9 +42,11 @@ def test_the_table_shows_failures_and_missing_rounds() -> None:
 
 
 def test_the_default_set_takes_later_playback_and_storm_files(tmp_path: Path) -> None:
-    (tmp_path / "tests").mkdir()
-    for name in ("test_playback.py", "test_playback_gapless.py", "test_storm_401.py",
-                 "test_proxy.py", "test_config.py"):
+    for name in ("session/playback/test_playback.py", "session/playback/test_playback_gapless.py",
+                 "test_storm_401.py", "session/proxy/test_proxy.py", "test_config.py"):
+        (tmp_path / "tests" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "tests" / name).write_text("")
-    assert default_tests(tmp_path) == ["tests/test_playback.py", "tests/test_playback_gapless.py",
-                                       "tests/test_proxy.py", "tests/test_storm_401.py"]
+    assert default_tests(tmp_path) == ["tests/session/playback/test_playback.py",
+                                       "tests/session/playback/test_playback_gapless.py",
+                                       "tests/session/proxy/test_proxy.py",
+                                       "tests/test_storm_401.py"]

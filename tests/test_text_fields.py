@@ -114,7 +114,7 @@ async def test_text_the_add_dialog_refuses_can_be_searched_for() -> None:
 
 
 async def test_the_playlist_prompt_takes_a_chunk(tmp_path: Path) -> None:
-    from tui.session.library_files import Playlists
+    from tui.session.store import Playlists
 
     app = idle_app(demo_items())
     lists = app.playback.edits.playlists = Playlists(tmp_path / "playlists")

@@ -29,7 +29,7 @@ from tui.demo.catalog import TRACKS
 from tui.demo.service import DemoService
 from tui.first_frame import begin
 from tui.runtime_config import load_config
-from tui.session.queue_store import QueueStore
+from tui.session.store import QueueStore
 from tui.ui.app import YtplayApp
 from tui.ui.starting import CannotStart, FirstFrame, Looks, Started
 from tui.ui.widgets.now_playing import NowPlayingPanel
@@ -246,8 +246,8 @@ def test_ytplay_draws_its_first_frame_before_it_loads_the_session(tmp_path: Path
     """Through `ytplay`'s own start: nothing of the session, the player, yt-dlp, the HTTP
     stacks or the config's validation is loaded when the first frame is drawn; all of it is
     once the second half is done."""
-    heavy = ("tui.factory", "tui.session.manager", "tui.session.playback", "yt_dlp", "mpv",
-             "httpx", "aiohttp", "watchfiles")
+    heavy = ("tui.factory", "tui.session.streams._manager", "tui.session.playback._playback",
+             "yt_dlp", "mpv", "httpx", "aiohttp", "watchfiles")
     env = {**os.environ, **{f"XDG_{n}_HOME": str(tmp_path / n.lower())
                             for n in ("CONFIG", "STATE", "DATA", "CACHE")}}
     r = run_on_a_terminal([sys.executable, "-c", FIRST_FRAME_OF_YTPLAY, *heavy], env)
@@ -255,8 +255,8 @@ def test_ytplay_draws_its_first_frame_before_it_loads_the_session(tmp_path: Path
     lines = dict(line.split(":", 1) for line in r.stdout.splitlines()
                  if line.startswith(("FIRST:", "STARTED:")))
     assert set(filter(None, lines["FIRST"].split(","))) == set()
-    assert {"tui.factory", "tui.session.manager", "tui.session.playback"} <= set(
-        lines["STARTED"].split(","))
+    assert {"tui.factory", "tui.session.streams._manager",
+            "tui.session.playback._playback"} <= set(lines["STARTED"].split(","))
 
 
 QUIT_WHILE_BUILDING = """

@@ -26,8 +26,8 @@ from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.queue import Queue
 from tui.core.sanitize import printable
 from tui.core.timefmt import clock
-from tui.session.library_files import Played
 from tui.session.playback import Playback
+from tui.session.store import Played
 from tui.ui.app import YtplayApp
 from tui.ui.screens.history import HistoryScreen
 from tui.ui.screens.login import LoginScreen

@@ -20,8 +20,8 @@ from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.media_cache import CacheState, MediaCache
-from tui.session.token_store import TokenStore
+from tui.session.cache import CacheState, MediaCache
+from tui.session.store import TokenStore
 
 from .next_track_bench import _floor, _ytplay
 from .proxy_bench import _whole

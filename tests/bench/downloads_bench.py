@@ -21,9 +21,9 @@ from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
+from tui.session.cache import MediaCache
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.media_cache import MediaCache
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 from .table import print_table
 

@@ -19,10 +19,9 @@ from tui.core.player_events import PlayerEvent, Restarted
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.manager import SessionManager
-from tui.session.playback import Playback
-from tui.session.settings import PlaybackSettings
-from tui.session.token_store import TokenStore
+from tui.session.playback import Playback, PlaybackSettings
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
 
 from .table import print_table
 

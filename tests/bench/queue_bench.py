@@ -14,8 +14,7 @@ from tui.core.models import QueueItem
 from tui.core.queue import Queue
 from tui.factory import make_session
 from tui.session.playback import Playback
-from tui.session.queue_store import QueueStore
-from tui.session.token_store import TokenStore
+from tui.session.store import QueueStore, TokenStore
 from tui.ui.app import YtplayApp
 from tui.ui.widgets.queue_view import QueueView
 

@@ -7,7 +7,7 @@ import asyncio
 import time
 import tracemalloc
 
-from tui.session.scheduler import LeaseScheduler
+from tui.session.leases import LeaseScheduler
 
 from .table import print_table
 

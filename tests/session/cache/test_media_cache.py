@@ -28,12 +28,12 @@ from tui.demo.media import media_file
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_media_cache, make_session
-from tui.session import media_files
-from tui.session.cache_marks import CacheMarks
-from tui.session.manager import SessionManager
-from tui.session.media_cache import CacheState, MediaCache
+import tui.session.cache._files as media_files
+from tui.session.cache import CacheState, MediaCache
+from tui.session.marks import CacheMarks
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
 
 # libmpv reads little ahead and keeps nothing behind: a seek then stop leaves a partial file.
 LEAN_CACHE = {"cache": "no", "demuxer_max_bytes": "512KiB", "demuxer_max_back_bytes": "0",

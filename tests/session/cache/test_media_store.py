@@ -1,6 +1,6 @@
-"""The media cache's store (tui/session/media_cache.py) on real files in a temp dir: ranges
-written on its thread and read back, the metadata surviving a restart, completion with a
-checksum, broken files noticed, the cap, pins, and a disk that will not take writes."""
+"""The media cache's store (tui/session/cache/_media_cache.py) on real files in a temp dir:
+ranges written on its thread and read back, the metadata surviving a restart, completion
+with a checksum, broken files noticed, the cap, pins, and a disk that will not take writes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.session import media_files
-from tui.session.media_cache import CacheState, MediaCache
-from tui.session.media_files import ItemMeta
+import tui.session.cache._files as media_files
+from tui.session.cache import CacheState, ItemMeta, MediaCache
 
 BODY = os.urandom(300_000)
 REF = "demo:t1"

@@ -19,7 +19,7 @@ from tui.demo.art import cover_png
 from tui.demo.catalog import BY_ID
 from tui.demo.service import DemoService
 from tui.runtime_config import load_config
-from tui.session.covers import CoverStore, image_type
+from tui.session.covers._cover_store import CoverStore, image_type
 from tui.session.playback import Playback
 from tui.ui.app import YtplayApp
 from tui.ui.widgets.cover import CoverArt

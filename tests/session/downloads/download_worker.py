@@ -1,4 +1,4 @@
-"""A download in a process of its own, for tests/test_downloads.py to kill with SIGKILL:
+"""A download in a process of its own, for test_downloads.py beside it to kill with SIGKILL:
 `python download_worker.py BASE_URL CACHE_DIR REF` keeps REF from the demo service at
 BASE_URL in the media cache at CACHE_DIR (resuming what a killed run left there, as ytplay
 does at start) and prints "done" or "failed: reason"."""
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from tui.adapters.ytdlp_resolver import YtDlpResolver
 from tui.factory import make_session
+from tui.session.cache import MediaCache
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.media_cache import MediaCache
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 
 async def main(base_url: str, root: Path, ref: str) -> int:

@@ -22,10 +22,10 @@ from tui.demo.media import media_file
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session import media_files
+import tui.session.cache._files as media_files
+from tui.session.cache import CacheState, MediaCache
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.media_cache import CacheState, MediaCache
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 WORKER = Path(__file__).with_name("download_worker.py")
 
@@ -121,7 +121,7 @@ async def test_download_survives_kill_9_and_resumes_by_range(demo_options: DemoO
     demo_options.media_rate = 1 << 20   # 1 MiB/s: the kill lands mid-way
     root = tmp_path / "media"
     with DemoService(demo_options) as demo:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[3])}
         args = [sys.executable, str(WORKER), demo.base_url, str(root), "demo:t1"]
         root.mkdir()
         first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tui.session.scheduler import LeaseScheduler
+from tui.session.leases import LeaseScheduler
 
 
 async def test_fires_in_deadline_order_and_honours_cancel_and_reschedule() -> None:

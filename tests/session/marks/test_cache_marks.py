@@ -18,9 +18,8 @@ from tui.demo.media import media_file
 from tui.demo.service import DemoService
 from tui.factory import build
 from tui.runtime_config import load_config
-from tui.session.media_cache import MediaCache
-from tui.session.media_files import ItemMeta
-from tui.session.queue_store import QueueStore
+from tui.session.cache import ItemMeta, MediaCache
+from tui.session.store import QueueStore
 from tui.ui.widgets.now_playing import NowPlayingText
 from tui.ui.widgets.queue_view import QueueView
 

@@ -1,5 +1,5 @@
 """Fakes at the playback machine's ports, with the timing in the test's hands
-(tests/test_playback_machine.py).
+(tests/session/playback/test_playback_machine.py).
 
 - `ScriptedPlayer` is the Player port with libmpv's playlist semantics as the adapter
   (tui/adapters/mpv_player.py) has them. It queues the events libmpv would emit instead of
@@ -28,9 +28,8 @@ from tui.core.player_events import (EndReason, Ended, PauseChanged, PlayerEvent,
                                     Restarted, Started)
 from tui.core.queue import Queue
 from tui.core.refs import RefKind
-from tui.session.playback import Playback
-from tui.session.settings import PlaybackSettings
-from tui.session.sources import Stream
+from tui.session.playback import Playback, PlaybackSettings
+from tui.session.streams._sources import Stream
 
 DURATION = 180.0  # s, every file the fake player plays
 
@@ -271,10 +270,10 @@ class FakeSession:
         return RefKind.SERVICE if ref.startswith("svc:") else RefKind.URL
 
     def cached(self, ref: str) -> bool:
-        return False  # no media cache here: tests/test_media_cache.py has the real one
+        return False  # no media cache here: tests/session/cache/ has the real one
 
     def behind_oauth2(self, ref: str) -> bool:
-        return False  # tests/test_oauth2.py has the real ones
+        return False  # tests/session/services/test_oauth2.py has the real ones
 
     def look_ahead(self, coming) -> None:  # type: ignore[no-untyped-def]
         self.looked_ahead.append(list(coming))

@@ -17,8 +17,8 @@ from tui.core.models import QueueItem, Tags
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Queue
 from tui.session.playback import Playback
-from tui.session.queue_editor import TAG_BATCH
-from tui.session.queue_store import QueueStore
+from tui.session.playback._queue_editor import TAG_BATCH
+from tui.session.store import QueueStore
 
 COVER = png(rgb=(10, 120, 200))
 
@@ -42,7 +42,7 @@ async def tagged_session(tmp_path: Path):
     """A session whose resolver knows local files by their tags, as the factory builds it."""
     from tui.adapters.ytdlp_resolver import YtDlpResolver
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     resolver = YtDlpResolver(tags=MutagenTagReader())
     manager = make_session(resolver, token_store=TokenStore(tmp_path / "tokens.json"))

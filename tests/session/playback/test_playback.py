@@ -10,9 +10,8 @@ from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
 from tui.core.queue import Queue
 from tui.demo.service import DemoService
-from tui.session.playback import Playback
-from tui.session.settings import PlaybackSettings
-from tui.session.queue_store import QueueStore
+from tui.session.playback import Playback, PlaybackSettings
+from tui.session.store import QueueStore
 
 
 async def test_end_of_file_moves_to_the_next_item(demo: DemoService, player, session) -> None:
@@ -146,7 +145,7 @@ async def test_next_does_not_call_yt_dlp_when_pre_resolved(demo: DemoService, pl
     import asyncio
 
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     counting = CountingResolver(resolver)
     session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
@@ -178,7 +177,7 @@ async def test_a_5000_entry_playlist_expands_lazily(demo: DemoService, player, r
     import time
 
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     counting = CountingResolver(resolver)  # flat look-ups (expand) are not counted
     session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
@@ -215,7 +214,7 @@ async def _handed_over(pb: Playback, rec: Recorder) -> None:
 async def test_next_switches_to_the_stream_handed_over_ahead(demo: DemoService, player,
                                                              resolver, tmp_path: Path) -> None:
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     counting = CountingResolver(resolver)
     session = make_session(counting, token_store=TokenStore(tmp_path / "t.json"))
@@ -265,7 +264,7 @@ async def test_the_end_of_a_track_moves_on_gaplessly(demo: DemoService, player, 
 async def test_streams_resolved_ahead_are_renewed_before_they_expire(
         demo_options, player, resolver, tmp_path: Path) -> None:
     from tui.factory import make_session
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     demo_options.url_ttl = 8  # renewed 6 s after issue: 2 s (a quarter) before it expires
     with DemoService(demo_options) as demo:

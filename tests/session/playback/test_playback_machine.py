@@ -1,6 +1,6 @@
 """The playback state machine (docs/ARCHITECTURE.md, "Playback: one state machine") driven
-through fakes at its ports (tests/playback_fakes.py): keys, opens that finish or fail when
-the test says so, and libmpv's events released one at a time, in any interleaving.
+through fakes at its ports (playback_fakes.py, beside it): keys, opens that finish or fail
+when the test says so, and libmpv's events released one at a time, in any interleaving.
 
 A model follows what each key asks for and what each failure is, and the invariants hold
 it against the machine after every step, once the loop's callbacks have run."""
@@ -15,16 +15,16 @@ import pytest
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from tests.playback_fakes import DURATION, PendingOpen, Rig, Success
+from tests.session.playback.playback_fakes import DURATION, PendingOpen, Rig, Success
 from tui.core.errors import GaveUp, ResolveError, ServiceError
 from tui.core.failures import Failure
 from tui.core.models import ItemStatus, QueueItem
 from tui.core.nowplaying import PlayState
 from tui.core.player_events import Ended, PlayerEvent, Restarted, Started
 from tui.core.verdicts import Act, after_end
-from tui.session.playback import RESTART_AFTER
-from tui.session.settings import PlaybackSettings
-from tui.session.transport import Whose
+from tui.session.playback import PlaybackSettings
+from tui.session.playback._playback import RESTART_AFTER
+from tui.session.playback._transport import Whose
 
 
 def stream_limit() -> ServiceError:
@@ -614,7 +614,7 @@ def test_a_stream_limit_holds_without_failing_the_item(rig_factory) -> None:
 
 def test_fakes_end_of_file_with_an_appended_entry_moves_on() -> None:
     """The fake player itself: libmpv's playlist as the adapter drives it."""
-    from tests.playback_fakes import ScriptedPlayer
+    from tests.session.playback.playback_fakes import ScriptedPlayer
     p = ScriptedPlayer()
     seen: list[PlayerEvent] = []
     p.set_listener(seen.append)

@@ -27,10 +27,9 @@ from tui.demo.catalog import BY_ID
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.manager import SessionManager
-from tui.session.playback import Playback
-from tui.session.settings import PlaybackSettings
-from tui.session.token_store import TokenStore
+from tui.session.playback import Playback, PlaybackSettings
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
 
 USER = "demo"
 GAPS = (0.05, 0.03, 0.08, 0.04, 0.1, 0.06)  # s between two key presses: a person typing

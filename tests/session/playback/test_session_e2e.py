@@ -16,7 +16,7 @@ from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 @pytest.fixture
 def short_lived(demo_options: DemoOptions) -> DemoOptions:

@@ -1,7 +1,7 @@
 """HLS whose playlist and segment URLs expire, end to end: the demo service's HLS pages
 resolved by real yt-dlp, played by real libmpv (ao=null) through the proxy's HLS relay
-(tui/session/hls_relay.py). Segments are a second long and their URLs live 3 s, so a few
-seconds of media cross several lifetimes."""
+(tui/session/proxy/_hls_relay.py). Segments are a second long and their URLs live 3 s, so a
+few seconds of media cross several lifetimes."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
 
 SEGMENT_TTL = 3
 
@@ -257,7 +257,7 @@ class _Provider:
         self.read: list[tuple[float | None, bool]] = []
 
     def upstream(self, key: str):  # -> Upstream
-        from tui.session.relay import Upstream
+        from tui.session.proxy import Upstream
 
         return Upstream(self.url)
 
@@ -290,7 +290,7 @@ async def test_a_master_playlist_is_relayed_through_its_audio_variant(demo) -> N
     """yt-dlp hands ytplay the variant; a resolver that hands over the master works too."""
     import httpx
 
-    from tui.session.hls_relay import HlsRelay
+    from tui.session.proxy._hls_relay import HlsRelay
 
     async with httpx.AsyncClient() as http:
         master = await _master_url(http, demo, "t2")
@@ -312,7 +312,7 @@ async def test_a_segment_whose_url_ran_out_is_fetched_from_the_playlist_again(
     fresh segment URLs rather than use one that ran out (nothing fails on the way)."""
     import httpx
 
-    from tui.session.hls_relay import HlsRelay
+    from tui.session.proxy._hls_relay import HlsRelay
 
     hls_options.segment_ttl = 1
     with DemoService(hls_options) as demo:

@@ -1,5 +1,5 @@
-"""A hostile HLS server against the relay (tui/session/hls_relay.py): a real aiohttp server
-on loopback serving playlists no real one would, fetched by the relay through real httpx.
+"""A hostile HLS server against the relay (tui/session/proxy/_hls_relay.py): a real aiohttp
+server on loopback serving playlists no real one would, fetched by the relay through real httpx.
 The relay runs on the UI loop, so what it does with a playlist must not hold the loop."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from aiohttp import web
 
 from tui.core.errors import ServiceError
 from tui.core.failures import FailureClass
-from tui.session.hls_relay import MAX_PLAYLIST_BYTES, MAX_SEGMENT_BYTES, HlsRelay
-from tui.session.relay import Upstream
+from tui.session.proxy import Upstream
+from tui.session.proxy._hls_relay import MAX_PLAYLIST_BYTES, MAX_SEGMENT_BYTES, HlsRelay
 
 SIGNED = "?expire=4102444800&sig=" + "a" * 64   # long, like a CDN's, valid until 2100
 PATH_SECRET = "AJfQdSswRgIhAKpathSecret"
@@ -134,7 +134,7 @@ async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(
     how late the loop was: that depends on the machine."""
     import httpx
 
-    from tui.session import hls_relay
+    from tui.session.proxy import _hls_relay as hls_relay
 
     async def recover(key, upstream, error, failures) -> None:
         raise AssertionError(f"nothing should fail here: {error}")

@@ -19,8 +19,8 @@ from tui.core.retry import RetryPolicy, parse_retry_after
 from tui.demo.service import DemoService
 from tui.factory import make_session
 from tui.session.proxy import StreamProxy
-from tui.session.service_client import SessionApiClient
-from tui.session.token_store import TokenStore
+from tui.session.services import SessionApiClient
+from tui.session.store import TokenStore
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ async def test_an_error_body_of_the_wrong_shape_is_classified_and_kept_short(
 async def test_a_bad_answer_names_the_endpoint_that_gave_it(garbage) -> None:
     """An OAuth2 client's device endpoint answering HTML: the error names that endpoint, not
     the token endpoint (the client's base URL), which was never asked."""
-    from tui.session.oauth2_client import OAuth2Client
+    from tui.session.services import OAuth2Client
 
     async with httpx.AsyncClient() as http:
         client = OAuth2Client(f"{garbage.url}/oauth/token", http, client_id="ytplay",

@@ -11,13 +11,13 @@ from tests.helpers import Recorder
 from tui.core.retry import RetryPolicy
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.manager import SessionManager
 from tui.session.proxy import StreamProxy
+from tui.session.streams import SessionManager
 
 
 @pytest.fixture
 async def fast_session(resolver, tmp_path):
-    from tui.session.token_store import TokenStore
+    from tui.session.store import TokenStore
 
     manager = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"),
                            policy=RetryPolicy(base=0.01, cap=0.05), max_streams=2)

@@ -1,6 +1,6 @@
-"""Answers too large to hold (tui/session/capped_body.py): a server that declares gigabytes,
-or sends a chunked body that does not end, against the protocol client's JSON answers, its
-error bodies, a service's cover image and an OAuth2 token endpoint. A real HTTP server on
+"""Answers too large to hold (tui/session/services/_capped_body.py): a server that declares
+gigabytes, or sends a chunked body that does not end, against the protocol client's JSON
+answers, its error bodies, a service's cover image and an OAuth2 token endpoint. A real HTTP server on
 loopback, written by hand so that it can say what it sent and when the client hung up."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any, Awaitable, Callable
 import httpx
 import pytest
 
-from tests.test_session_tokens import FAST, Rig
+from tests.session.services.test_session_tokens import FAST, Rig
 from tui.core.errors import GaveUp, ServiceError
 from tui.core.failures import FailureClass
-from tui.session.covers import MAX_BYTES as MAX_IMAGE_BYTES
 from tui.session.covers import CoverStore
-from tui.session.oauth2_client import OAuth2Client
-from tui.session.service_client import ERROR_BODY_BYTES, MAX_ANSWER_BYTES, SessionApiClient
+from tui.session.covers._cover_store import MAX_BYTES as MAX_IMAGE_BYTES
+from tui.session.services import OAuth2Client
+from tui.session.services._protocol_client import (ERROR_BODY_BYTES, MAX_ANSWER_BYTES,
+                                                   SessionApiClient)
 
 HUGE = 4 << 30          # the Content-Length declared: 4 GiB
 BLOCK = b" " * (64 << 10)

@@ -16,8 +16,8 @@ from tui.core.errors import LoginRequired, ServiceError
 from tui.core.origins import same_origin
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.service_client import SessionApiClient
-from tui.session.token_store import TokenStore
+from tui.session.services import SessionApiClient
+from tui.session.store import TokenStore
 
 
 class Origin:

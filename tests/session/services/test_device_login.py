@@ -1,6 +1,6 @@
 """The device login's polling (RFC 8628) against a scripted token endpoint: the interval,
-slow_down, and every way it ends. The same flow against a real server is in
-tests/test_oauth2.py; the dialog and `ytplay login` are there and in test_login_cli.py."""
+slow_down, and every way it ends. The same flow against a real server is in test_oauth2.py
+beside it; the dialog and `ytplay login` are there and in tests/test_login_cli.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pytest
 
 from tui.core.errors import ServiceError
 from tui.core.failures import Failure, Network
-from tui.session.device_login import DeviceLoginFailed, device_login
-from tui.session.oauth2_client import DeviceCode, _device_code
-from tui.session.service_client import TokenSet
+from tui.session.services import DeviceLoginFailed, TokenSet, device_login
+from tui.session.services._oauth2_client import DeviceCode, _device_code
 
 TOKENS = TokenSet("access", 2e9, "refresh")
 

@@ -27,12 +27,10 @@ from tui.core.leases import LeaseKind
 from tui.core.nowplaying import PlayState
 from tui.core.retry import RetryPolicy
 from tui.factory import make_session
-from tui.session.device_login import device_login
-from tui.session.manager import SessionManager
-from tui.session.oauth2_client import OAuth2Client
 from tui.session.playback import Playback
-from tui.session.service_client import TokenSet
-from tui.session.token_store import TokenStore
+from tui.session.services import OAuth2Client, TokenSet, device_login
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 TTL = 8  # s an access token lives

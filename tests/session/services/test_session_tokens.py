@@ -18,12 +18,9 @@ from tui.core.retry import RetryBudget, RetryPolicy
 from tui.core.clock import SystemClock
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
-from tui.session.leasebook import LeaseBook
-from tui.session.retrying import Retrier
-from tui.session.scheduler import LeaseScheduler
-from tui.session.service_client import SessionApiClient
-from tui.session.token_store import TokenStore
-from tui.session.tokens import TokenManager
+from tui.session.leases import LeaseBook, LeaseScheduler, Retrier
+from tui.session.services import SessionApiClient, TokenManager
+from tui.session.store import TokenStore
 
 FAST = RetryPolicy(base=0.01, cap=0.05, attempts=4)
 

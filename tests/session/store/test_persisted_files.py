@@ -29,12 +29,10 @@ from tui.config.defaults import default_text
 from tui.core.events import Level
 from tui.core.models import QueueItem
 from tui.core.queue import Queue
-from tui.session.persisted import KEEP_ASIDE
-from tui.session.library_files import History, PlaylistError, Playlists, read_m3u
-from tui.session.queue_store import QueueStore
-from tui.session.token_store import TokenStore
+from tui.session.store import History, PlaylistError, Playlists, QueueStore, TokenStore, read_m3u
+from tui.session.store._read_back import KEEP_ASIDE
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def mode(path: Path) -> int:
@@ -336,7 +334,7 @@ def test_temp_files_of_killed_saves_are_removed_at_the_next_start(tmp_path: Path
     QueueStore(path).save(Queue([QueueItem("a")]), 0)
     kill_while_flushing(path, f"""
         from tui.core.queue import Queue
-        from tui.session.queue_store import QueueStore
+        from tui.session.store import QueueStore
         QueueStore(pathlib.Path({str(path)!r})).save(Queue(), 0)
         """)
     config = tmp_path / "config.toml"
@@ -359,7 +357,7 @@ def test_a_save_in_progress_is_not_mistaken_for_a_leftover(tmp_path: Path) -> No
     path = tmp_path / "queue.json"
     code = _STALL % path.name + textwrap.dedent(f"""
         from tui.core.queue import Queue
-        from tui.session.queue_store import QueueStore
+        from tui.session.store import QueueStore
         QueueStore(pathlib.Path({str(path)!r})).save(Queue(), 0)
         """)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,

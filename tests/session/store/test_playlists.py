@@ -15,9 +15,8 @@ from tui.core.models import ItemStatus
 from tui.core.nowplaying import PlayState
 from tui.core.timefmt import clock
 from tui.demo.service import DemoService
-from tui.session.library_files import History, PlaylistError, Playlists
 from tui.session.playback import Playback
-from tui.session.queue_store import QueueStore
+from tui.session.store import History, PlaylistError, Playlists, QueueStore
 from tui.ui.app import YtplayApp
 from tui.ui.screens.history import HistoryScreen
 from tui.ui.screens.prompt import PromptScreen
@@ -105,7 +104,7 @@ def test_a_save_killed_mid_write_leaves_the_previous_queue(tmp_path: Path) -> No
     before = path.read_bytes()
     kill_while_flushing(path, f"""
         from tui.core.queue import Queue
-        from tui.session.queue_store import QueueStore
+        from tui.session.store import QueueStore
         q = Queue(); q.add(["x"] * 10000)
         QueueStore(pathlib.Path({str(path)!r})).save(q, 0)
         """)

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from tui.core.models import QueueItem
 from tui.core.queue import Queue, Repeat
-from tui.session.queue_store import QueueStore
+from tui.session.store import QueueStore
 
 
 def refs(q: Queue) -> list[str]:

@@ -25,13 +25,13 @@ from tui.core.retry import RetryPolicy
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.connectivity import NOT_CACHED, NOT_CACHED_OFFLINE_RUN
+from tui.session.cache import MediaCache
 from tui.session.downloads import Downloads, DownloadState
-from tui.session.manager import SessionManager
-from tui.session.media_cache import MediaCache
-from tui.session.offline_marks import OfflineMarks
+from tui.session.marks import OfflineMarks
 from tui.session.playback import Playback
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
+from tui.session.streams._connectivity import NOT_CACHED, NOT_CACHED_OFFLINE_RUN
 
 
 class Listener:
@@ -258,7 +258,7 @@ async def test_ytplay_offline_in_the_app_plays_the_downloaded_queue(
     from tui.config.paths import media_cache_dir, queue_file
     from tui.factory import build
     from tui.runtime_config import load_config
-    from tui.session.queue_store import QueueStore
+    from tui.session.store import QueueStore
     from tui.ui.widgets.queue_view import QueueView
 
     with DemoService(demo_options) as demo:

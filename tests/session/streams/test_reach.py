@@ -19,8 +19,8 @@ from tui.core.errors import ServiceError
 from tui.core.extraction import ExtractionError
 from tui.core.failures import FailureClass, Network, classify
 from tui.core.reach import causes, connect_failure
-from tui.session.connectivity import Connectivity
-from tui.session.service_client import network_failure
+from tui.session.services import network_failure
+from tui.session.streams._connectivity import Connectivity
 
 NOWHERE = "ytplay-test.invalid"  # RFC 6761: resolves nowhere
 

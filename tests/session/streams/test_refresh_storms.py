@@ -19,8 +19,8 @@ from tui.core.leases import RefreshRule
 from tui.demo.options import DemoOptions
 from tui.demo.service import DemoService
 from tui.factory import make_session
-from tui.session.manager import SessionManager
-from tui.session.token_store import TokenStore
+from tui.session.store import TokenStore
+from tui.session.streams import SessionManager
 
 # --- the rules -----------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def test_the_server_clock_offset_is_read_from_date() -> None:
 
 
 def test_an_origin_clock_is_learnt_once_and_moved_only_materially() -> None:
-    from tui.session.origin_clocks import OriginClocks
+    from tui.session.streams._origin_clocks import OriginClocks
 
     learnt: list[tuple[str, float]] = []
     # Date has whole seconds: -300 reads as -300 to -301, to the nearest ten it is -300
@@ -78,7 +78,7 @@ def test_an_origin_clock_is_learnt_once_and_moved_only_materially() -> None:
 
 
 def test_a_stream_read_on_a_wrong_clock_is_moved_onto_ours() -> None:
-    from tui.session.sources import Stream
+    from tui.session.streams._sources import Stream
 
     read = Stream("https://m.example/a?expire=1000", expires_at=1300.0, origin_offset=-300.0)
     assert read.on_clock(-200.0).expires_at == 1200.0       # expire=1000 on its clock
@@ -160,7 +160,7 @@ async def test_a_url_that_arrives_expired_is_renewed_with_backoff(demo_options, 
 @pytest.mark.timeout(60)
 async def test_short_lived_urls_resolved_ahead_are_not_re_resolved_every_second(
         demo_options, resolver, tmp_path) -> None:
-    from tests.test_playback import CountingResolver
+    from tests.session.playback.test_playback import CountingResolver
 
     demo_options.url_ttl = 8
     with DemoService(demo_options) as demo:
@@ -179,7 +179,7 @@ async def test_urls_resolved_ahead_that_arrive_expired_back_off(demo_options, re
     """Nothing read the origin's clock (nothing played yet): what is resolved ahead
     arrives expired, and is resolved again after 5 s, then 10, 20 … as an open stream is;
     it was every 5 s, for ever, for each item coming up."""
-    from tests.test_playback import CountingResolver
+    from tests.session.playback.test_playback import CountingResolver
 
     demo_options.clock_offset = -300.0
     with DemoService(demo_options) as demo:
@@ -222,7 +222,7 @@ async def test_a_clock_five_minutes_behind_resolves_each_item_once(demo_options,
     resolved ahead every 5 s and the open one in a loop (27 extractions a minute)."""
     from collections import Counter
 
-    from tests.test_playback import CountingResolver
+    from tests.session.playback.test_playback import CountingResolver
 
     demo_options.clock_offset = -300.0
     with DemoService(demo_options) as demo:
