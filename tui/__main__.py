@@ -1,6 +1,6 @@
 """`ytplay`: parse the command line, load the config, set up logging, build everything,
 run the UI. `ytplay config …` manages the config file instead, `ytplay cache …` the media
-cache.
+cache, `ytplay ctl …` drives the ytplay running.
 
 Whatever stops ytplay before the UI is up is said in one paragraph (what is wrong, what
 to do) with exit status 2, never as a traceback: a word that is nothing to play, no
@@ -193,6 +193,10 @@ def _subcommand(name: str, argv: list[str]) -> int:
         from tui import cache_cli
 
         return cache_cli.run(cache_cli.parser().parse_args(argv))
+    if name == "ctl":
+        from tui import ctl_cli
+
+        return ctl_cli.run(ctl_cli.parser().parse_args(argv))
     from tui import login_cli
 
     return login_cli.run(argv)

@@ -13,6 +13,7 @@ COMMANDS = {
     "doctor": ("", "check what ytplay needs; says how to fix what is wrong"),
     "cache": ("ACTION", "the media cache: ls, size, clear [--all], verify"),
     "login": ("NAME", "log in to an OAuth2 service with a code entered on any device"),
+    "ctl": ("ACTION", "drive the running ytplay: next, seek, add, status, watch"),
 }
 
 USAGE = """\
@@ -37,6 +38,8 @@ examples:
   ytplay doctor                   check libmpv, yt-dlp, audio, media keys, the config,
                                   services and folders
   ytplay cache ls                 the entries of the media cache
+  ytplay ctl next                 the running ytplay skips to the next item, as n does
+  ytplay ctl watch                one JSON line per change, for a status bar
   ytplay --offline                play only what is cached; no network at all
   ytplay login NAME               log in to an OAuth2 service ([[services]] kind =
                                   "oauth2") with a code entered on any device
