@@ -128,7 +128,7 @@ async def test_the_event_log_comes_after_the_first_frame_where_its_box_stood(
         where, title, looks = placed(box), box.border_title, (box.styles.border,
                                                               box.styles.height)
         assert not app.query(EventLog) and box.region.area > 0 and title == "Events"
-        app._note(Level.WARNING, "noted on the first frame")
+        app.view.note(Level.WARNING, "noted on the first frame")
         release.set()
         await until(pilot, lambda: bool(app.query(EventLog)), 60)
         await pilot.pause()

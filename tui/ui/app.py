@@ -1,16 +1,16 @@
-"""The ytplay Textual app. It is handed a ready `Playback` by the composition root — at
-once, or once the first frame is drawn (tui/ui/starting.py) — and never builds players,
-resolvers or services itself."""
+"""The ytplay Textual app: it composes the screen, declares the keys and owns the lifetime
+of what runs beside it. It is handed a ready `Playback` by the composition root — at once,
+or once the first frame is drawn (tui/ui/starting.py) — and never builds players, resolvers
+or services itself. What the keys ask of the session is tui/ui/controls.py's; what the
+session reports is shown by tui/ui/session_view.py."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,48 +18,31 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.core.sanitize import printable
-from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
-                             SessionEvent)
+from tui.core.events import Level, LogEvent
 from tui.core.queue import Queue
 
 from . import graphics, messages
-from .panels import toggled
-from .queue_edits import carry_out
-from .keys import APP_ACTIONS, APP_KEYS, VOLUME_STEP, remapped
+from .controls import Controls
+from .keys import APP_ACTIONS, APP_KEYS, remapped
 from .library_dialogs import LibraryDialogs
 from .live_config import LiveConfig
+from .panels import toggled
+from .session_view import SessionView
 from .starting import (Background, CannotStart, FirstFrame, Looks, SecondHalf, Started,
                        frames_drawn)
-from .widgets.logs_pane import LogsPane, load_event_log
 from .widgets.cover import CoverArt, CoverFetch
-from .widgets.now_playing import NowPlayingPanel
 from .widgets.filter_bar import FilterBar
-from .widgets.queue_view import QueueEdit, QueueView
-from .widgets.retry_log import RetryLog
+from .widgets.logs_pane import LogsPane, load_event_log
+from .widgets.now_playing import NowPlayingPanel
+from .widgets.queue_view import QueueView
 from .widgets.session_panel import SessionPanel
 
 if TYPE_CHECKING:
     from tui.config.schema import Config
-    from tui.core.models import QueueItem
     from tui.session.downloads import Downloads
     from tui.session.playback import Playback
 
     from .config_host import ConfigHost
-
-Action = TypeVar("Action", bound=Callable[..., None])
-
-
-def once_started(method: Action) -> Action:
-    """For what needs the session: pressed before start-up's second half is done, it is
-    kept and applied, in the order pressed, once it is."""
-    @functools.wraps(method)
-    def run(self: YtplayApp, *args: Any) -> None:
-        if self.playback is None:
-            self._pending.append(functools.partial(method, self, *args))
-        else:
-            method(self, *args)
-    return run  # type: ignore[return-value]
 
 
 class YtplayApp(App[None]):
@@ -90,27 +73,27 @@ class YtplayApp(App[None]):
         `first` alone, one that draws that first and is handed the session by `starting`.
         `play_index`: the queue item to start playing once the UI is up, if any."""
         super().__init__()
+        if playback is not None:
+            first = FirstFrame(playback.queue, playback.now)
+        assert first is not None, "an app needs a playback or a first frame"
+        self.first = first
+        self.queue: Queue = first.queue
+        self.controls = Controls(self, self.queue)
+        self.view = SessionView(self)
         self.play_index = play_index
         self.playback: Playback | None = None
         self.config_host: ConfigHost | None = None
         self.live_config: LiveConfig | None = None
         self.background: list[Background] = []
-        self.covers: CoverFetch | None = None
         self.downloads: Downloads | None = None
-        self._dialogs: LibraryDialogs  # once the session is there (`_adopt`)
         self.notices: list[str] = []
         # With the session ready there is no first frame to hurry: the event log at once.
         self._event_log = load_event_log() if playback is not None else None
         if playback is not None:
             self._adopt(Started(playback, config, list(background), list(notices), covers,
                                 downloads))
-            first = FirstFrame(playback.queue, playback.now)
-        assert first is not None, "an app needs a playback or a first frame"
-        self.first = first
-        self.queue: Queue = first.queue
         self.panels: tuple[str, ...] = first.looks.panels
         self._second_half: SecondHalf | None = None
-        self._pending: list[Callable[[], None]] = []  # keys pressed before the session was
         self._panels_wanted: tuple[str, ...] | None = None  # to write into the config
         self.keymap: dict[str, str] = {}  # `[keys]`: action id -> the keys it is bound to
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -124,21 +107,15 @@ class YtplayApp(App[None]):
         return app
 
     def compose(self) -> ComposeResult:
-        yield NowPlayingPanel(self._cover, id="now-playing")
+        yield NowPlayingPanel(self.view.cover, id="now-playing")
         with Horizontal(id="main"):
             with Vertical(id="queue-column"):
-                yield QueueView(lambda: self.queue, self._queue_edit, id="queue")
+                yield QueueView(lambda: self.queue, self.controls.queue_edit, id="queue")
                 yield FilterBar(self._leave_filter, id="filter")
             with Vertical(id="side"):
-                yield SessionPanel(self._leases, id="session")
+                yield SessionPanel(self.view.leases, id="session")
                 yield LogsPane(self._event_log, id="logs")
         yield Footer()
-
-    async def _cover(self, source: str) -> Path | None:
-        return None if self.covers is None else await self.covers(source)
-
-    def _leases(self) -> Iterable[Any]:
-        return () if self.playback is None else self.playback.session.book.values()
 
     def on_mount(self) -> None:
         self.query_one(QueueView).focus()
@@ -177,22 +154,24 @@ class YtplayApp(App[None]):
             self._second_half.join()
 
     def _adopt(self, started: Started) -> None:
-        self._dialogs = LibraryDialogs(self, started.playback, started.downloads, self._toast)
+        self.controls.adopt(started.playback, LibraryDialogs(
+            self, started.playback, started.downloads, self.view.toast))
+        self.view.adopt(started.playback, started.covers)
         self.playback = started.playback
         self.config_host = started.config
         self.background = started.background
         self.notices = started.notices
-        self.covers = started.covers
         self.downloads = started.downloads
 
     def _attach(self) -> None:
         """Drive the session adopted: its events shown, the config applied and watched,
         background services started, keys pressed meanwhile applied."""
-        playback = self._playback
-        self._unsubscribe = playback.bus.subscribe(self._on_bus_event)
+        playback = self.playback
+        assert playback is not None
+        self._unsubscribe = self.view.follow()
         for text in self.notices:  # in the event log and as a toast: the log panel may be off
             playback.bus.publish(LogEvent(Level.WARNING, text))
-            self._toast(text, "warning", timeout=15)
+            self.view.toast(text, "warning", timeout=15)
         playback.attach()
         for cover in self.query(CoverArt):
             cover.reload()  # the store that finds covers is here now
@@ -200,7 +179,7 @@ class YtplayApp(App[None]):
             live = self.live_config = LiveConfig(
                 self.config_host, lambda config, panels: self._apply_looks(Looks.of(config),
                                                                            panels),
-                self._note, lambda notes: self.post_message(self.ConfigApplied(notes)),
+                self.view.note, lambda notes: self.post_message(self.ConfigApplied(notes)),
                 lambda: self.post_message(self.ConfigRejected()))
             # A panel key pressed before this is newer than the file.
             self._apply_looks(Looks.of(live.config), panels=self._panels_wanted is None)
@@ -212,19 +191,11 @@ class YtplayApp(App[None]):
             self._start_background(service)
         if self.play_index is not None and self.play_index < len(playback.queue):
             playback.play(self.play_index)
-        pending, self._pending = self._pending, []
-        for key in pending:
-            key()
+        self.controls.apply_pending()
 
     @work(group="background")
     async def _start_background(self, service: Background) -> None:
         await service.start()
-
-    @property
-    def _playback(self) -> Playback:
-        """The session's playback, in what runs once it is there (`once_started`)."""
-        assert self.playback is not None
-        return self.playback
 
     async def on_unmount(self) -> None:
         for service in self.background:
@@ -233,73 +204,10 @@ class YtplayApp(App[None]):
         if self.playback is not None:
             await self.playback.aclose()
 
-    # --- the session's events, heard on this loop and drawn through messages --------------
-
-    def _on_bus_event(self, event: BusEvent) -> None:
-        if isinstance(event, NowPlayingChanged):
-            self.post_message(messages.NowPlayingChanged(event.now))
-        elif isinstance(event, QueueChanged):
-            self.post_message(messages.QueueChanged())
-        elif isinstance(event, LogEvent):
-            self.post_message(messages.Logged(event))
-        elif isinstance(event, SessionEvent):
-            self.post_message(messages.SessionEventPosted(event))
-
-    def on_session_event_posted(self, message: messages.SessionEventPosted) -> None:
-        for log in self.query(RetryLog):
-            log.add(message.event)
-
-    # The session posts these from its own callbacks; one may still be queued while the app
-    # shuts down and its widgets are gone, so each handler draws on what is there.
-
-    def on_queue_changed(self, _message: messages.QueueChanged) -> None:
-        for view in self.query(QueueView):
-            view.refresh_view()
-
-    def on_now_playing_changed(self, message: messages.NowPlayingChanged) -> None:
-        for panel in self.query(NowPlayingPanel):
-            panel.now = message.now
-
-    def on_logged(self, message: messages.Logged) -> None:
-        for logs in self.query(LogsPane):
-            logs.add_event(message.event)
-
-    def _queue_edit(self, edit: QueueEdit, index: int | None) -> None:
-        # The filter and the add dialog need no session: on the first frame they open at
-        # once, so that what is typed next goes into them rather than acting as keys.
-        match edit:
-            case QueueEdit.FILTER:
-                bar = self.query_one(FilterBar)
-                bar.display = True
-                # Now, not once the messages queued are handled (as Widget.focus would): the
-                # keys typed right after / are among them.
-                self.screen.set_focus(bar)
-            case QueueEdit.ADD | QueueEdit.ADD_NEXT:
-                from .screens.add import AddScreen
-
-                play_next = edit is QueueEdit.ADD_NEXT
-
-                def added(refs: list[str] | None) -> None:
-                    if refs:
-                        self._add(refs, play_next)
-                self.push_screen(AddScreen(play_next, self._search_for), added)
-            case _:
-                self._edit(edit, index, None if index is None else self.queue[index])
-
-    @once_started
-    def _edit(self, edit: QueueEdit, i: int | None, item: QueueItem | None) -> None:
-        carry_out(edit, i, item, self._playback, self.query_one(QueueView), self.notify)
-
-    @once_started
-    def _search_for(self, query: str) -> None:
-        self._dialogs.search(query)
-
-    @once_started
-    def _add(self, refs: list[str], play_next: bool) -> None:
-        if play_next:
-            self._playback.edits.insert_next(refs)
-        else:
-            self._playback.edits.add(refs)
+    @on(messages.SessionNews)
+    def _show(self, message: messages.SessionNews) -> None:
+        """What the session said, posted from its events (SessionView.follow): drawn."""
+        self.view.show(message)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterBar):
@@ -378,23 +286,14 @@ class YtplayApp(App[None]):
         self.keymap = dict(looks.keys)
         self.set_keymap(self.keymap)
 
-    def _toast(self, text: str, severity: Literal["information", "warning", "error"]
-               = "information", timeout: float | None = None) -> None:
-        """A notification with text that may come from outside (paths, playlist names,
-        errors quoting them): shown as it is, never read as markup."""
-        self.notify(printable(text), severity=severity, markup=False,
-                    **({} if timeout is None else {"timeout": timeout}))
-
-    def _note(self, level: Level, text: str) -> None:
-        for logs in self.query(LogsPane):
-            logs.add_event(LogEvent(level, text))
-
     @work(exclusive=True, group="config-watch")
     async def _watch_config(self, live: LiveConfig) -> None:
         await live.watch()
 
-    @once_started
     def action_edit_config(self) -> None:
+        self.controls.when_started(self._edit_config)
+
+    def _edit_config(self) -> None:
         # Imported here: its TextArea brings tree-sitter, which the first frame never needs.
         from .screens.config_editor import ConfigEditor
 
@@ -426,43 +325,43 @@ class YtplayApp(App[None]):
             yield SystemCommand("Edit config", "Edit config.toml, validated as you type",
                                 self.action_edit_config)
 
-    # --- actions ----------------------------------------------------------------------------
+    # --- the keys that need the session: each is the controls' (tui/ui/controls.py) -------
 
-    @once_started
     def action_toggle_pause(self) -> None:
-        self._playback.toggle_pause()
+        self.controls.toggle_pause()
 
-    @once_started
     def action_next(self) -> None:
-        self._playback.next()
+        self.controls.next()
 
-    @once_started
     def action_previous(self) -> None:
-        self._playback.previous()
+        self.controls.previous()
 
-    @once_started
     def action_seek(self, seconds: float) -> None:
-        self._playback.seek(seconds)
+        self.controls.seek(seconds)
 
-    @once_started
     def action_volume(self, direction: int) -> None:
-        self._playback.change_volume(direction * VOLUME_STEP)
+        self.controls.volume(direction)
 
-    @once_started
     def action_save_playlist(self) -> None:
-        self._dialogs.save_playlist()
+        self.controls.save_playlist()
 
-    @once_started
     def action_open_playlist(self) -> None:
-        self._dialogs.open_playlist()
+        self.controls.open_playlist()
 
-    @once_started
     def action_search(self) -> None:
-        self._dialogs.search()
+        self.controls.search()
 
-    @once_started
     def action_history(self) -> None:
-        self._dialogs.history()
+        self.controls.history()
+
+    def action_download(self) -> None:
+        self.controls.download()
+
+    def action_download_queue(self) -> None:
+        self.controls.download_queue()
+
+    def action_downloads(self) -> None:
+        self.controls.downloads()
 
     # --- panels -----------------------------------------------------------------------------
 
@@ -493,22 +392,6 @@ class YtplayApp(App[None]):
             await self.live_config.remember_panels(lambda: self._panels_wanted)
         finally:
             self._panels_wanted = None
-
-    # --- downloads --------------------------------------------------------------------------
-
-    @once_started
-    def action_download(self) -> None:
-        index = self.query_one(QueueView).selected_index
-        if index is not None:
-            self._dialogs.keep([index])
-
-    @once_started
-    def action_download_queue(self) -> None:
-        self._dialogs.keep(range(len(self._playback.queue)))
-
-    @once_started
-    def action_downloads(self) -> None:
-        self._dialogs.show_downloads()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

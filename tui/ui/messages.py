@@ -1,4 +1,5 @@
-"""Messages from the session to the widgets. High-rate ones merge (`can_replace`)."""
+"""Messages from the session to the widgets, posted to the app (tui/ui/session_view.py says
+what each draws). High-rate ones merge (`can_replace`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from tui.core.events import LogEvent, SessionEvent
 from tui.core.nowplaying import NowPlaying
 
 
-class NowPlayingChanged(Message):
+class SessionNews(Message):
+    """Something the session reported, to be drawn where it shows."""
+
+
+class NowPlayingChanged(SessionNews):
     def __init__(self, now: NowPlaying) -> None:
         super().__init__()
         self.now = now
@@ -18,18 +23,18 @@ class NowPlayingChanged(Message):
         return isinstance(message, NowPlayingChanged)
 
 
-class QueueChanged(Message):
+class QueueChanged(SessionNews):
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, QueueChanged)
 
 
-class Logged(Message):
+class Logged(SessionNews):
     def __init__(self, event: LogEvent) -> None:
         super().__init__()
         self.event = event
 
 
-class SessionEventPosted(Message):
+class SessionEventPosted(SessionNews):
     def __init__(self, event: SessionEvent) -> None:
         super().__init__()
         self.event = event
