@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -10,11 +12,16 @@ from tui.demo.service import DemoService
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads or writes the developer's own queue, logs or config."""
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No test reads or writes the developer's own queue, logs or config, nor takes the
+    control socket of the ytplay the developer runs (each test's app has its own)."""
     for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    return tmp_path
+    # Short, under /tmp: a socket's path is limited to 107 bytes, which tmp_path can pass.
+    runtime = tempfile.mkdtemp(prefix="ytplay-run-")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
+    yield tmp_path
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from tui.config.paths import covers_dir, history_file, media_cache_dir, playlists_dir, tokens_file
 from tui.config.schema import (AnyService, CacheSection, Config, OAuth2ServiceSection,
                                ServiceSection)
+from tui.control.server import ControlServer
 from tui.core.bus import EventBus
 from tui.core.errors import PlayerUnavailable
 from tui.core.events import Level, LogEvent
@@ -337,6 +338,8 @@ def build_rest(begun: Begun, args: argparse.Namespace, config: Config, config_pa
     mpris = MprisSwitch(playback, lambda: the_app().exit(), on=config.ui.mpris)
     host = ConfigHost(config_path, config, playback, resolver, add_services, mpris)
     background: list[Background] = [AfterFirstFrame(the_app, lambda: mpris)]
+    # `ytplay ctl`'s socket: a third front end, driving the playback as the keys do.
+    background.append(AfterFirstFrame(the_app, partial(ControlServer, playback)))
     background.append(AfterFirstFrame(the_app, partial(StartPlayer, player, the_app)))
     if cache is not None:
         from tui.session.marks import CacheMarks
