@@ -14,7 +14,7 @@ test: setup test-tools
 	$(BIN)/python -m pytest
 
 # The playback and session tests N times over, each round a fresh pytest; a table of how often
-# each test passed. make stress N=5, make stress ARGS="tests/test_proxy.py -k resume".
+# each test passed. make stress N=5, make stress ARGS="tests/session/proxy/test_proxy.py -k resume".
 N ?= 20
 stress: setup test-tools
 	$(BIN)/python -m tests.stress -n $(N) $(ARGS)

@@ -1,15 +1,18 @@
 """The layer rules (docs/ARCHITECTURE.md, "Layers"), checked by import-linter, by the import
-graph and by importing for real."""
+graph and by importing for real; and ARCHITECTURE's map of tui/ and its diagram of the
+session's rooms, held to the tree and to the contracts."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tui"
+ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 
 
 def test_import_linter_contracts_hold() -> None:
@@ -169,6 +172,29 @@ def test_no_import_cycles_between_modules() -> None:
     assert not cycles, "import cycles (each a strongly connected set, one cycle of it shown):\n" + (
         "\n".join(f"  {' -> '.join(c)}   (members: {', '.join(_members(graph, c[0]))})"
                   for c in cycles))
+
+
+# --- docs/ARCHITECTURE.md draws what is there -------------------------------------------------
+
+def _block_under(heading: str) -> list[str]:
+    """The lines of the first fenced block under `heading` in docs/ARCHITECTURE.md."""
+    section = ARCHITECTURE.read_text("utf-8").split(f"\n{heading}\n", 1)[1]
+    return section.split("```\n", 2)[1].splitlines()
+
+
+def test_the_map_names_every_package_and_nothing_else() -> None:
+    named = {line.split()[0] for line in _block_under("## A map of tui/")
+             if line.startswith("tui/")}
+    packages = {f"{p.parent.relative_to(ROOT).as_posix()}/" for p in PACKAGE.rglob("__init__.py")}
+    assert sorted(named - packages) == [], "named in the map, not in the tree"
+    assert sorted(packages - named) == [], "in the tree, not in the map"
+
+
+def test_the_rooms_diagram_is_the_rooms_contract() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]
+    [rooms] = [c for c in contracts["contracts"] if c.get("containers") == ["tui.session"]]
+    drawn = [line.split("  ")[0] for line in _block_under("## The session's rooms")]
+    assert drawn == rooms["layers"]
 
 
 # --- importing for real ------------------------------------------------------------------------
