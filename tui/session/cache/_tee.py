@@ -83,12 +83,14 @@ class CacheTee:
                                  checksum=checksum_of(headers, status == 200),
                                  etag=None if etag is None or etag.startswith("W/") else etag)
 
-    async def serve(self, request: web.Request, key: str, offset: int,
-                    last: int | None) -> tuple[web.StreamResponse, int, int] | None:
+    async def serve(self, request: web.Request, key: str, offset: int, last: int | None,
+                    respond: Callable[[int], web.StreamResponse] | None = None
+                    ) -> tuple[web.StreamResponse, int, int] | None:
         """Answer from the cache as far as it holds the bytes asked for: the prepared
         response, the offset reached, and one past the last byte the response promised
-        (the two equal when it is answered whole, ended, or libmpv hung up). None when the
-        cache holds nothing from `offset` (the proxy relays it all)."""
+        (the two equal when it is answered whole, ended, a HEAD, or libmpv hung up). None
+        when the cache holds nothing from `offset` (the proxy relays it all). `respond`
+        makes the response for a status (the proxy's caller may shape it)."""
         from aiohttp import web  # loaded by the proxy's start already
 
         ref = self.refs(key)
@@ -106,7 +108,8 @@ class CacheTee:
         if have <= offset:
             return None
         ranged = "Range" in request.headers
-        response = web.StreamResponse(status=206 if ranged else 200)
+        response = (respond or (lambda status: web.StreamResponse(status=status)))(
+            206 if ranged else 200)
         info = self.cache.lookup(ref)
         if info.content_type:
             response.headers["Content-Type"] = info.content_type
@@ -117,6 +120,9 @@ class CacheTee:
         self.cache.hold(ref)
         try:
             await response.prepare(request)
+            if request.method == "HEAD":  # its headers are the answer
+                await response.write_eof()
+                return response, end, end
             at = offset
             while at < have:
                 try:

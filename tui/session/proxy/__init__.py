@@ -4,7 +4,9 @@ URL, and re-issued from the byte it reached when that URL or token expires; HLS 
 playlist and segment by segment; a guard on its connections. It knows nothing of who owns
 the streams: it asks through `UpstreamProvider` and is asked through `Relay`, its two ports
 (`Upstream` is where a stream's bytes come from now), and the composition root joins
-`StreamProxy` to the session manager."""
+`StreamProxy` to the session manager. Another front end that takes requests in itself
+(`ytplay serve`) has them answered by `StreamProxy.answer`, in a response it may shape
+(`Respond`), behind the same guard on its connections (`ConnectionGuard`)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from typing import TYPE_CHECKING
 from tui.session import face
 
 if TYPE_CHECKING:
+    from ._connection_guard import ConnectionGuard
     from ._ports import Relay, Upstream, UpstreamProvider
-    from ._stream_proxy import StreamProxy
+    from ._stream_proxy import Respond, StreamProxy
 
 __all__, __getattr__ = face(__name__, {
+    "_connection_guard": ("ConnectionGuard",),
     "_ports": ("Relay", "Upstream", "UpstreamProvider"),
-    "_stream_proxy": ("StreamProxy",),
+    "_stream_proxy": ("Respond", "StreamProxy"),
 })

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
@@ -42,6 +42,10 @@ _CONTENT_RANGE = re.compile(r"^bytes (\d{1,15})-\d{1,15}/(?:\d{1,15}|\*)$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _PASS_HEADERS = ("Content-Type", "Accept-Ranges", "Last-Modified", "ETag")
 CHUNK = 64 * 1024
+
+# The response a relayed answer is written into, made for its status: a front end that
+# shapes what it sends (`ytplay serve`'s ICY metadata) hands in its own StreamResponse.
+Respond = Callable[[int], "web.StreamResponse"]
 
 
 def _body_start(up: httpx.Response, asked: int) -> int:
@@ -143,22 +147,37 @@ class StreamProxy:
             return web.Response(status=404, text="no such stream")
         if self.active >= self.max_streams:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
-        range_header = request.headers.get("Range")
-        if range_header is not None and not _RANGE.match(range_header.strip()):
-            return web.Response(status=416, text="unsupported Range")
         self.active += 1
         if self._guard is not None:
             self._guard.busy(request.transport, +1)
         try:
-            if request.path.endswith(".m3u8") or "seq" in request.match_info:
-                return await self._relay_hls(request, key)
-            return await self._relay(request, key)
+            seq = request.match_info.get("seq")
+            return await self.answer(request, key, playlist=request.path.endswith(".m3u8"),
+                                     segment=None if seq is None else int(seq))
         finally:
             self.active -= 1
             if self._guard is not None:
                 self._guard.busy(request.transport, -1)
 
-    async def _relay(self, request: web.Request, key: str) -> web.StreamResponse:
+    async def answer(self, request: web.Request, key: str, *, playlist: bool = False,
+                     segment: int | None = None,
+                     respond: Respond | None = None) -> web.StreamResponse:
+        """Answer `request` for stream `key`, whoever took it in (this proxy's server, or
+        another front end's that checked it first): its bytes, Range and HEAD honoured,
+        relayed and recovered as above; or, for HLS, the relayed `playlist` or one
+        `segment`. `respond` makes the response the bytes are written into."""
+        from aiohttp import web  # loaded by start() already, or by the front end's server
+
+        range_header = request.headers.get("Range")
+        if range_header is not None and not _RANGE.match(range_header.strip()):
+            return web.Response(status=416, text="unsupported Range")
+        if playlist or segment is not None:
+            return await self._relay_hls(request, key, segment)
+        return await self._relay(request, key, respond or (lambda status: web.StreamResponse(
+            status=status)))
+
+    async def _relay(self, request: web.Request, key: str,
+                     respond: Respond) -> web.StreamResponse:
         import httpx  # loaded on first use: after the first frame
 
         m = _RANGE.match(request.headers.get("Range", "").strip())
@@ -168,14 +187,16 @@ class StreamProxy:
         end: int | None = None              # one past the last byte libmpv will get
         failures = 0                        # in a row, without a byte of progress
         recovering = False
-        if self.tee is not None and (cached := await self.tee.serve(request, key, offset, last)):
+        if self.tee is not None and \
+                (cached := await self.tee.serve(request, key, offset, last, respond)):
             response, offset, end = cached   # the rest, if any, comes from upstream
             if offset >= end:
                 return response              # answered whole (or libmpv hung up)
         while True:
             upstream = self.provider.upstream(key)
             if upstream is None:  # closed meanwhile (the user moved on)
-                return await self._give_up(request, response, _Stop(410, "stream closed"))
+                return await self._give_up(key, request, response,
+                                           _Stop(410, "stream closed"))
             headers = dict(upstream.headers)
             if m or offset:
                 headers["Range"] = f"bytes={offset}-{'' if last is None else last}"
@@ -188,8 +209,12 @@ class StreamProxy:
                     # earlier byte (the Range ignored): the bytes before it are dropped.
                     skip = 0 if response is None else offset - _body_start(up, offset)
                     if response is None:
-                        response, end = self._response_for(up, ranged=bool(m), offset=offset)
+                        response, end = self._response_for(up, respond, ranged=bool(m),
+                                                           offset=offset)
                         await response.prepare(request)
+                        if request.method == "HEAD":  # its headers are the answer
+                            await response.write_eof()
+                            return response
                     sink = None if self.tee is None else \
                         self.tee.sink(key, up.status_code, up.headers, offset)
                     try:
@@ -228,28 +253,28 @@ class StreamProxy:
             try:
                 await self._recover(key, upstream, error, failures)
             except _Stop as stop:
-                return await self._give_up(request, response, stop)
+                return await self._give_up(key, request, response, stop)
 
-    async def _relay_hls(self, request: web.Request, key: str) -> web.StreamResponse:
+    async def _relay_hls(self, request: web.Request, key: str,
+                         segment: int | None) -> web.StreamResponse:
         """The relayed media playlist, or one segment of it (tui/session/proxy/_hls_relay.py)."""
         from aiohttp import web  # loaded by start() already
 
         try:
-            if "seq" not in request.match_info:
+            if segment is None:
                 text = await self.hls.playlist(key)
                 return web.Response(text=text, content_type=PLAYLIST_TYPE)
-            body, content_type = await self.hls.segment(key, int(request.match_info["seq"]))
+            body, content_type = await self.hls.segment(key, segment)
             return web.Response(body=body, headers={"Content-Type": content_type})
         except SegmentGone as e:
             return web.Response(status=404, text=str(e))
         except _Stop as stop:
-            return await self._give_up(request, None, stop)
+            return await self._give_up(key, request, None, stop)
 
-    def _response_for(self, up: httpx.Response, *, ranged: bool,
+    @staticmethod
+    def _response_for(up: httpx.Response, respond: Respond, *, ranged: bool,
                       offset: int) -> tuple[web.StreamResponse, int | None]:
-        from aiohttp import web  # loaded by start() already
-
-        response = web.StreamResponse(status=206 if ranged and up.status_code == 206 else 200)
+        response = respond(206 if ranged and up.status_code == 206 else 200)
         for name in _PASS_HEADERS:
             if name in up.headers:
                 response.headers[name] = up.headers[name]
@@ -298,12 +323,12 @@ class StreamProxy:
         self.provider.emit(SessionEvent(f"stream · {self.provider.name(key)}",
                                         f"recovered at byte {offset}"))
 
-    async def _give_up(self, request: web.Request, response: web.StreamResponse | None,
-                       stop: _Stop) -> web.StreamResponse:
+    async def _give_up(self, key: str, request: web.Request,
+                       response: web.StreamResponse | None, stop: _Stop) -> web.StreamResponse:
         from aiohttp import web  # loaded by start() already
 
         log.warning("proxy gave up: %s", stop)
-        self.provider.report_dead(request.match_info["key"], str(stop))
+        self.provider.report_dead(key, str(stop))
         if response is None:
             return web.Response(status=stop.status, text=str(stop))
         # Headers are gone already: cutting the connection is the only way to tell libmpv.
