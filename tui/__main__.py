@@ -197,6 +197,10 @@ def _subcommand(name: str, argv: list[str]) -> int:
         from tui import ctl_cli
 
         return ctl_cli.run(ctl_cli.parser().parse_args(argv))
+    if name in ("serve", "url", "export"):
+        from tui import serve
+
+        return serve.run(name, argv)
     from tui import login_cli
 
     return login_cli.run(argv)

@@ -14,6 +14,9 @@ COMMANDS = {
     "cache": ("ACTION", "the media cache: ls, size, clear [--all], verify"),
     "login": ("NAME", "log in to an OAuth2 service with a code entered on any device"),
     "ctl": ("ACTION", "drive the running ytplay: next, seek, add, status, watch"),
+    "serve": ("", "stable URLs for MPD, VLC, mpv…: the session, headless"),
+    "url": ("REF...", "print the stable `ytplay serve` URL of each reference"),
+    "export": ("REF...", "write an M3U of their `ytplay serve` URLs, titled (--m3u FILE)"),
 }
 
 USAGE = """\

@@ -244,6 +244,29 @@ class CacheSection(Section):
         return parse_size(self.max_size)
 
 
+Listen = Annotated[str, _pattern(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}\Z",
+                                 "HOST:PORT, e.g. 127.0.0.1:8766 or [::1]:8766")]
+HostName = Annotated[str, _pattern(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\Z",
+                                   "a host name or an IPv4 address, e.g. mybox.lan")]
+
+
+class ServeSection(Section):
+    """`ytplay serve`: stable URLs for other players (MPD, VLC, mpv, Kodi), relayed through
+    the session as ytplay plays them."""
+
+    listen: Annotated[Listen, Meta(description="where it listens, HOST:PORT; an address "
+                                   "beyond loopback needs expose = true")] = "127.0.0.1:8766"
+    expose: Annotated[bool, Meta(description="allow listening beyond loopback: whoever "
+                                 "reaches the port and holds a URL (its secret) plays what "
+                                 "your accounts and cookies can, over plain HTTP")] = False
+    names: Annotated[list[HostName], Meta(
+        description="host names players reach it by, beyond IP addresses and localhost "
+        "(requests naming another host are refused, against DNS rebinding); the first is "
+        "the host of the URLs `ytplay url` prints")] = field(default_factory=list)
+    max_clients: Annotated[int, Meta(ge=1, le=256, description="requests answered at once; "
+                                     "past that, 503 with Retry-After")] = 16
+
+
 class LogSection(Section):
     """The log file."""
 
@@ -267,15 +290,16 @@ class Config(Section):
     ui: UiSection = field(default_factory=UiSection)
     log: LogSection = field(default_factory=LogSection)
     cache: CacheSection = field(default_factory=CacheSection)
+    serve: ServeSection = field(default_factory=ServeSection)
 
 
 SECTIONS: dict[str, type[Section]] = {
     "playback": PlaybackSection, "retry": RetrySection, "refresh": RefreshSection,
     "ytdlp": YtdlpSection, "ui": UiSection, "log": LogSection,
-    "cache": CacheSection,
+    "cache": CacheSection, "serve": ServeSection,
 }
 # Changing these while ytplay runs takes a restart: the README marks them so. Live reload
 # says the same from its own list (runtime_config.LIVE); tests/test_live_config.py checks
 # that the two agree.
 NEEDS_RESTART = ("playback.audio_output", "playback.audio_device", "playback.video", "mpv",
-                 "log", "cache")
+                 "log", "cache", "serve")
