@@ -138,7 +138,10 @@ def connect(path: Path) -> socket.socket:
 def run(args: argparse.Namespace) -> int:
     try:
         with connect(socket_path()) as conn:
-            conn.sendall(encode(request(args)))
+            try:
+                conn.sendall(encode(request(args)))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before it was read: the answer waiting says why
             lines = conn.makefile("rb")
             answer = _line(lines)
             if not answer.get("ok"):

@@ -1,6 +1,6 @@
 """One request of `ytplay ctl`, carried out on the loop with the very calls the keys make
-(tui/ui/app.py's actions: `toggle_pause`, `next`, `previous`, `seek`, `change_volume`, the
-add dialog's `edits.add` and `edits.insert_next`), or MPRIS's where no key does it (`stop`,
+(tui/ui/controls.py: `toggle_pause`, `next`, `previous`, `seek`, `change_volume`, the add
+dialog's `edits.add` and `edits.insert_next`), or MPRIS's where no key does it (`stop`,
 `seek_to`, a volume set outright). So `next next next` from a script is three `n` keys:
 three Next commands into Playback.dispatch, in order, each moving the queue at once.
 
