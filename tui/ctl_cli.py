@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.control.protocol import MAX_LINE, NotOurs, check_ours, decode, encode, socket_path
+from tui.control.protocol import NotOurs, check_ours, decode, encode, socket_path
 from tui.core.timefmt import clock
 
 REFUSED = 1      # the reason on standard error, in one line
@@ -158,14 +158,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _line(lines: Any) -> dict[str, Any]:
     try:
-        line = lines.readline(MAX_LINE)
+        line = lines.readline()  # unbounded: a long queue is one long line
     except TimeoutError:
         raise Unanswered(REFUSED, f"ytplay did not answer within {ANSWER_WITHIN:.0f} s") from None
     if not line:
         raise Unanswered(NOT_RUNNING, "ytplay ended before it answered")
-    message = decode(line)
+    try:
+        message = decode(line)
+    except ValueError:
+        message = None
     if not isinstance(message, dict):
-        raise Unanswered(REFUSED, "ytplay answered something that is not an object")
+        raise Unanswered(REFUSED, "the answer is not a JSON object: is that socket ytplay's?")
     return message
 
 

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 VERSION = 1  # of the objects `status`, `queue` and `watch` answer with (docs/CONTROL.md)
-MAX_LINE = 1 << 20  # bytes: a request longer than this (a megabyte of references) is refused
+MAX_LINE = 1 << 20  # bytes: a request longer than this (a megabyte of references) ends its
+                    # connection unanswered; answers have no limit (a long queue is one line)
 SOCKET = "ctl.sock"
 
 
