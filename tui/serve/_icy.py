@@ -2,11 +2,13 @@
 is told `icy-metaint: N` and gets, after every N bytes of media, a block naming what plays,
 `StreamTitle='Artist - Title';`, so that MPD, VLC and mpv show the title, not the URL.
 
-Given only on a request that starts at byte 0 (no Range, or `bytes=0-`): the blocks are
-counted from the first byte of that answer, and a request from elsewhere (a seek) gets the
-plain bytes, with no `icy-metaint`. MPD and VLC hold a stream that carries ICY metadata to be
-unseekable, so a URL can ask for none (`?icy=0`, `ytplay url --seekable`, every URL of
-`ytplay export`, whose playlist carries the title); mpv seeks in either (docs/SERVE.md)."""
+Given on every request that asks, a ranged one (a seek) too, the blocks counted from the
+first byte of that answer, which says so in its own `icy-metaint`. Not only on requests from
+byte 0: libavformat (mpv's) keeps the `icy-metaint` of a stream's first answer for the
+answers to its seeks, and took a block out of plain bytes every 16000 (heard as noise after
+each seek). MPD and VLC hold a stream that carries ICY metadata to be unseekable, so a URL
+can ask for none (`?icy=0`: `ytplay url --seekable`, and every URL of `ytplay export`, whose
+playlist names the items); mpv seeks in either (docs/SERVE.md)."""
 
 from __future__ import annotations
 
@@ -24,10 +26,9 @@ _MAX_TITLE = 255         # characters: a block holds 4080 bytes, a title this lo
 _NOTHING_NEW = b"\0"     # a block of length 0: the title has not changed
 
 
-def wanted(request: web.Request, range_header: str | None) -> bool:
-    """Whether to answer `request` with ICY metadata (its URL allowing it)."""
-    return request.headers.get("Icy-MetaData", "").strip() == "1" \
-        and (range_header is None or range_header.replace(" ", "") == "bytes=0-")
+def wanted(request: web.Request) -> bool:
+    """Whether `request` asks for ICY metadata (its URL allowing it)."""
+    return request.headers.get("Icy-MetaData", "").strip() == "1"
 
 
 def block(artist: str | None, title: str | None) -> bytes:

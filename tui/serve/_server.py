@@ -154,7 +154,7 @@ class Server:
         if playlist or seq is not None:
             return _plain(404)
         respond: Respond | None = None
-        if request.query_string != SEEKABLE and icy.wanted(request, request.headers.get("Range")):
+        if request.query_string != SEEKABLE and icy.wanted(request):
             first = icy.block(served.info.artist, served.info.title)
             name = served.source
 
