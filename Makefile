@@ -20,10 +20,11 @@ stress: setup test-tools
 	$(BIN)/python -m tests.stress -n $(N) $(ARGS)
 
 # The OS programs the tests and `make screenshots` drive: a private D-Bus session daemon
-# (dbus-daemon), its clients (dbus-send, playerctl) and rsvg-convert (SVG to PNG).
+# (dbus-daemon), its clients (dbus-send, playerctl), rsvg-convert (SVG to PNG), and the players
+# that play `ytplay serve`'s URLs: MPD with mpc, and plain mpv.
 test-tools:
 	@sh scripts/ensure-programs.sh "the test tools" dbus-daemon=dbus-daemon dbus-send=dbus-bin \
-		playerctl=playerctl rsvg-convert=librsvg2-bin
+		playerctl=playerctl rsvg-convert=librsvg2-bin mpd=mpd mpc=mpc mpv=mpv
 
 # Plain mpv, the baseline `make bench ARGS=playing` measures ytplay beside.
 bench-tools:
