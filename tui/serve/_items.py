@@ -50,8 +50,6 @@ class Served:
     def source(self) -> str:
         """What ICY's `icy-name` calls where it comes from: the service, or the site."""
         head, sep, _ = self.ref.partition(":")
-        if self.file is not None:
-            return "local file"
         if sep and "://" not in self.ref:
             return head
         return urlsplit(self.ref).hostname or "ytplay"

@@ -25,8 +25,6 @@ from ._urls import LOOPBACK_NAMES, SEEKABLE
 
 _ITEM = "/{secret}/{id:[A-Za-z0-9_-]{22}}"
 _IDLE = 60.0   # s a connection may sit with no request under way (a paused one has one)
-
-
 _REASONS = {404: "Not Found", 410: "Gone", 416: "Range Not Satisfiable",
             421: "Misdirected Request", 502: "Bad Gateway", 503: "Service Unavailable"}
 
