@@ -251,8 +251,7 @@ HostName = Annotated[str, _pattern(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\Z"
 
 
 class ServeSection(Section):
-    """`ytplay serve`: stable URLs for other players (MPD, VLC, mpv, Kodi), relayed through
-    the session as ytplay plays them."""
+    """`ytplay serve`: stable URLs for other players (MPD, VLC, mpv, Kodi); docs/SERVE.md."""
 
     listen: Annotated[Listen, Meta(description="where it listens, HOST:PORT; an address "
                                    "beyond loopback needs expose = true")] = "127.0.0.1:8766"
