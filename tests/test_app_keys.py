@@ -82,8 +82,9 @@ async def test_left_and_right_seek_five_seconds(demo, player, session) -> None:
             await tap.wait_for(lambda: tap.now.position is not None
                                and abs(tap.now.position - before) > 0.5)
             landed = tap.now.position
-            # Reported in whole seconds (libmpv may land a frame before the second asked)
-            assert abs(landed - target) <= 1.0, f"{key} from {before:.1f} landed at {landed:.1f}"
+            # The second asked, though libmpv may land a frame before it (4.82 for 5 on the
+            # demo's stream) and reports whole seconds
+            assert abs(landed - target) < 0.5, f"{key} from {before:.1f} landed at {landed:.1f}"
             assert abs((player.position or 0) - target) < 0.5
             assert tap.now.state is PlayState.PAUSED      # seeking does not resume
 

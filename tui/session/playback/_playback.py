@@ -256,11 +256,16 @@ class Playback:
             # or that end would look like a stream cut short.
             position = event.position if event.position is not None else self.now.position
             if target.seeking is not None:
-                if (position is not None and abs(position - target.seeking) < 1.5) \
-                        or target.seek_restarted:
-                    target.seeking = None  # landed (near where it was asked, or elsewhere)
+                if not target.seek_restarted or position is None \
+                        or target.seeking - 1.5 < position <= target.seeking:
+                    # Where it goes is shown until libmpv has played on past it. Before its
+                    # playback restart, a position is from before the seek; after it, libmpv
+                    # lands at the target and then reports a frame or its output's buffer
+                    # before it (4.81 for 5), which whole seconds would show as the second
+                    # before, and a relative seek would start from.
+                    position = target.seeking
                 else:
-                    position = self.now.position  # from before the seek: not where it goes
+                    target.seeking = None  # moved on from it (or landed elsewhere)
             if target.key is not None:
                 self.session.set_position(target.key, position)
             self.news.update(position=position,
