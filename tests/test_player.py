@@ -44,8 +44,9 @@ async def test_position_advances_and_seek_lands(demo: DemoService, player) -> No
     player.seek(gen, 60)
     await events.wait(lambda e: isinstance(e, Restarted))
     land = await events.wait(lambda e: isinstance(e, Progress) and e.position is not None)
-    # In whole seconds: at 60, or 59 where libmpv reports its output's buffer before it
-    assert land.position in (59.0, 60.0)
+    # In whole seconds: 60; 59 where libmpv reports its output's buffer before it; 61 where
+    # the report of 60 came before the restart and it played on
+    assert land.position in (59.0, 60.0, 61.0)
     assert land.duration is not None and abs(land.duration - 184) < 1
 
 
