@@ -7,7 +7,9 @@ the cover Now Playing draws; and notes and notifications, whose text may come fr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Callable, Iterable, Literal, TypeVar
+
+from textual.widget import Widget
 
 from tui.core.events import (BusEvent, Level, LogEvent, NowPlayingChanged, QueueChanged,
                              SessionEvent)
@@ -18,6 +20,7 @@ from .widgets.logs_pane import LogsPane
 from .widgets.now_playing import NowPlayingPanel
 from .widgets.queue_view import QueueView
 from .widgets.retry_log import RetryLog
+from .widgets.session_panel import SessionPanel
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from .widgets.cover import CoverFetch
 
 Severity = Literal["information", "warning", "error"]
+W = TypeVar("W", bound=Widget)
 
 
 class SessionView:
@@ -38,6 +42,8 @@ class SessionView:
         self.app = app
         self.playback: Playback | None = None
         self.covers: CoverFetch | None = None
+        self._second: int | None = None  # the clock's, as last shown
+        self._found: dict[type[Widget], list[Widget]] = {}
 
     def adopt(self, playback: Playback, covers: CoverFetch | None) -> None:
         self.playback, self.covers = playback, covers
@@ -61,20 +67,32 @@ class SessionView:
         """Draw what the session said. It posts from its own callbacks: one message may
         still be queued while the app shuts down and its widgets are gone, so each is drawn
         on what is there."""
-        app = self.app
         match message:
             case messages.NowPlayingChanged():
-                for panel in app.query(NowPlayingPanel):
+                for panel in self._each(NowPlayingPanel):
                     panel.now = message.now
+                second = None if message.now.position is None else int(message.now.position)
+                if second != self._second:
+                    self._second = second
+                    for leases in self._each(SessionPanel):
+                        leases.beat(by_clock=True)  # its countdowns move on in the clock's frame
             case messages.QueueChanged():
-                for view in app.query(QueueView):
+                for view in self._each(QueueView):
                     view.refresh_view()
             case messages.Logged():
-                for logs in app.query(LogsPane):
+                for logs in self._each(LogsPane):
                     logs.add_event(message.event)
             case messages.SessionEventPosted():
-                for log in app.query(RetryLog):
+                for log in self._each(RetryLog):
                     log.add(message.event)
+
+    def _each(self, kind: type[W]) -> list[W]:
+        """The widgets of `kind` on the screen, looked for again only once one of them has
+        left it: a query walks the whole screen, and the clock's tick draws on two kinds."""
+        found = self._found.get(kind)
+        if not found or not all(widget.is_attached for widget in found):
+            found = self._found[kind] = list(self.app.query(kind))
+        return found  # type: ignore[return-value]  # found by `kind`
 
     def leases(self) -> Iterable[Lease]:
         """The Session panel's rows."""
@@ -87,7 +105,7 @@ class SessionView:
 
     def note(self, level: Level, text: str) -> None:
         """A line in the event log."""
-        for logs in self.app.query(LogsPane):
+        for logs in self._each(LogsPane):
             logs.add_event(LogEvent(level, text))
 
     def toast(self, text: str, severity: Severity = "information",

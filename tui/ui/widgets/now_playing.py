@@ -4,15 +4,16 @@ duration bar, status line."""
 from __future__ import annotations
 
 from rich.cells import cell_len
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.events import Resize
+from textual.geometry import Region
 from textual.reactive import reactive, var
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tui.core.nowplaying import NowPlaying, PlayState
 from tui.core.timefmt import clock
@@ -32,6 +33,7 @@ _ICONS = {PlayState.IDLE: "■ stopped", PlayState.RESOLVING: "… resolving",
 # Below this the cover would not help: it would take room the title and the bar need.
 COVER_MIN_WIDTH = graphics.COVER_MIN_WIDTH  # terminal columns (the terminal is asked from there)
 COVER_MIN_HEIGHT = 6    # rows of the panel, its border included
+LINES = 4               # of text: title, state, bar, status
 
 
 class NowPlayingPanel(Widget):
@@ -93,40 +95,78 @@ class NowPlayingPanel(Widget):
                 cover.styles.width = max(1, min(rows * 4, round(rows * 2 * cover.aspect)))
 
 
-class NowPlayingText(Static):
-    """Title and artist, state and volume, the position bar, the status line."""
+class NowPlayingText(Widget):
+    """Title and artist, state and volume, the position bar, the status line: a line each,
+    drawn a line at a time (Textual's line API). While a track plays only the bar's line
+    changes, once a second: it alone is made and sent again, not the four (a Static draws
+    all of its text through rich at every update)."""
 
     now: var[NowPlaying] = var(NowPlaying, always_update=True)
-    _shown: tuple[object, ...] = ()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: list[object] = [None] * LINES  # what each line shows, as drawn last
+        self._strips: dict[int, Strip] = {}
 
     def watch_now(self, now: NowPlaying) -> None:
-        # Drawn again only when what it shows changes: the clock shows whole seconds, the
-        # bar moves a cell at a time, and the position comes with every second anyway.
-        shown = (now.title, now.artist, now.state, round(now.volume), cache_mark(now.cached),
-                 now.status, now.live, None if now.position is None else int(now.position),
-                 now.duration and round(now.duration), self.size.width)
-        if shown != self._shown:
-            self._shown = shown
-            # Four lines whatever it says: no layout of the screen around it.
-            self.update(self.render_now(now), layout=False)
+        width = self.size.width
+        # What each line shows, in the units it shows it: the clock shows whole seconds,
+        # the bar moves a cell at a time (the position comes with every second anyway).
+        shown = [(now.title, now.artist, width),
+                 (now.state, round(now.volume), cache_mark(now.cached), width),
+                 (now.live, None if now.position is None else int(now.position),
+                  now.duration and round(now.duration), now.state is PlayState.PLAYING, width),
+                 (now.status, width)]
+        for y, (was, what) in enumerate(zip(self._shown, shown)):
+            if was != what:
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, width, 1))
+        self._shown = shown
 
     def on_resize(self, _event: Resize) -> None:
-        self._shown = ()
+        self._shown, self._strips = [None] * LINES, {}
         self.watch_now(self.now)  # the bar takes the width there is
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = {}  # a theme changed: the lines are drawn again in its colours
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            width, base = self.size.width, self.rich_style
+            if y >= LINES:
+                return Strip.blank(width, base)
+            console = self.app.console
+            lines = console.render_lines(self._line(self.now, y),
+                                         console.options.update(width=width, height=1),
+                                         style=base, pad=True)
+            strip = self._strips[y] = Strip(lines[0], width).apply_style(base)
+        return strip
+
     def render_now(self, now: NowPlaying) -> Group:
-        # One line, cut with …: a long title must not push the bar out of the panel.
-        title = plain(now.title or "Nothing playing", style="bold")
-        title.no_wrap, title.overflow = True, "ellipsis"
-        if now.artist:
-            title.append_text(plain(f"  —  {now.artist}", style="italic"))
-        state = Text(_ICONS[now.state], style="bold green" if now.state is PlayState.PLAYING else "")
-        state.append(f"   vol {now.volume:.0f}%", style="dim")
-        if now.cached > 0:
-            state.append(f"   {cache_mark(now.cached)}cached", style="dim")
+        return Group(*(self._line(now, y) for y in range(LINES)))
+
+    def _line(self, now: NowPlaying, y: int) -> RenderableType:
+        if y == 0:
+            # One line, cut with …: a long title must not push the bar out of the panel.
+            title = plain(now.title or "Nothing playing", style="bold")
+            title.no_wrap, title.overflow = True, "ellipsis"
+            if now.artist:
+                title.append_text(plain(f"  —  {now.artist}", style="italic"))
+            return title
+        if y == 1:
+            state = Text(_ICONS[now.state],
+                         style="bold green" if now.state is PlayState.PLAYING else "")
+            state.append(f"   vol {now.volume:.0f}%", style="dim")
+            if now.cached > 0:
+                state.append(f"   {cache_mark(now.cached)}cached", style="dim")
+            return state
+        if y == 2:
+            return self._times(now)
         status = plain(now.status, style="yellow")
         status.no_wrap, status.overflow = True, "ellipsis"
-        return Group(title, state, self._times(now), status)
+        return status
 
     def _times(self, now: NowPlaying) -> Table | Text:
         """Position / duration with a bar; of a live stream, which has no length and

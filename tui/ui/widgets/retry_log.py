@@ -42,4 +42,6 @@ class RetryLog(Static):
             # It names a track and quotes errors, which may carry a URL or a header.
             text.append_text(plain(redact(ev.text), style=_style(ev)))
             text.append("\n")
-        self.update(text)
+        # Its size is the layout's (height: 1fr), not its text's: the screen around it is
+        # not laid out again for a line.
+        self.update(text, layout=False)

@@ -13,10 +13,15 @@ Drawn a line at a time (Textual's line API), not as a DataTable: the countdowns 
 every second for as long as a stream plays or waits, and a DataTable draws every cell of
 every row through rich again at each change (~8 ms a second, most of what a playing ytplay
 spent). Here a line is made when what it says changes, and only the lines that changed are
-drawn again."""
+drawn again.
+
+While something plays, the countdowns move on with the clock in Now Playing (`beat`, called
+as its second changes), so both are drawn in one frame a second, not two at their own
+phases; the panel's own second runs only while the clock stands still (paused, idle)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -140,6 +145,7 @@ class SessionPanel(ScrollView):
         self._rows: list[list[Text]] = []   # each lease's lines, as drawn last
         self._lines: list[Text] = []        # every line below the header, in order
         self._strips: dict[tuple[int, int], Strip] = {}  # (line, width) → drawn
+        self._next: asyncio.TimerHandle | None = None     # the panel's own second
         self.border_title = "Session"
 
     # --- what tests and the app read ------------------------------------------------------
@@ -165,8 +171,21 @@ class SessionPanel(ScrollView):
     # --- keeping up -----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.beat()
+
+    def on_unmount(self) -> None:
+        if self._next is not None:
+            self._next.cancel()
+
+    def beat(self, by_clock: bool = False) -> None:
+        """Bring the rows up to now, and do it again in a second unless beaten again first.
+        After the clock's beat the panel waits a little longer for the next: libmpv's
+        seconds come a few hundredths early or late. (A loop callback, not a Textual timer:
+        it is put off at every beat, and a timer's reset still wakes at its old time.)"""
         self.refresh_rows()
-        self.set_interval(1.0, self.refresh_rows)
+        if self._next is not None:
+            self._next.cancel()
+        self._next = asyncio.get_running_loop().call_later(1.25 if by_clock else 1.0, self.beat)
 
     def on_resize(self) -> None:
         self.refresh_rows()
