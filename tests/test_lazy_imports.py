@@ -165,3 +165,11 @@ def test_on_a_terminal_neither_the_session_nor_the_schemas_load_before_the_app(
     heavy = ("tui.config.schema", "tui.config.validate", "tui.session.streams._manager",
              "tui.factory")
     assert _loaded_in_a_terminal(80, heavy, tmp_path) == set()
+
+
+def test_httpx_comes_without_its_command_line_client(tmp_path: Path) -> None:
+    """httpx loads its own CLI (click, pygments) when click is installed, as in this
+    virtualenv (import-linter needs it); ytplay never runs it."""
+    code = ["-c", "import sys, tui, httpx; httpx.AsyncClient; "
+            "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
+    assert _loaded(code, ("click", "pygments"), tmp_path) == set()

@@ -112,3 +112,76 @@ async def test_the_position_comes_once_a_second_in_whole_seconds(demo: DemoServi
             and e.position is not None and first.position <= e.position <= last.position]
     assert seen == [first.position + i for i in range(6)]
     player.stop()
+
+
+async def test_each_file_loaded_hands_the_heap_back(demo: DemoService, player,
+                                                    monkeypatch) -> None:
+    from tui.adapters import mpv_player
+
+    loaded: list[int] = []
+    monkeypatch.setattr(mpv_player, "give_back_free_memory", lambda: loaded.append(1))
+    events = Events(player)
+    for media in ("t1", "t2"):
+        player.load(media_url(demo, media))
+        await events.wait(lambda e: isinstance(e, Progress) and (e.position or 0) > 0)
+    assert len(loaded) == 2
+
+
+def test_giving_back_returns_freed_pages_to_the_system() -> None:
+    import ctypes
+    from pathlib import Path
+
+    from tui.adapters.mpv_player import give_back_free_memory
+
+    def resident() -> int:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    # 24 MiB in blocks below glibc's mmap threshold, written to, then freed but for the
+    # last, which keeps the heap's top where it is: glibc keeps the freed pages resident.
+    blocks = [libc.malloc(4096) for _ in range(6144)]
+    for b in blocks:
+        ctypes.memset(b, 1, 4096)
+    for b in blocks[:-1]:
+        libc.free(b)
+    held = resident()
+    give_back_free_memory()
+    assert held - resident() > 16 * 1024 * 1024
+    libc.free(blocks[-1])
+
+
+ARENAS = r'''
+import ctypes, sys, threading
+from tui.adapters.mpv_player import MpvPlayer
+from tui.core.player_events import Progress
+
+libc = ctypes.CDLL(None)
+playing = threading.Event()
+player = MpvPlayer(ao="null")
+player.set_listener(lambda e: isinstance(e, Progress) and (e.position or 0) >= 2 and playing.set())
+player.load(sys.argv[1])
+assert playing.wait(20), "never played two seconds"
+buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+libc.open_memstream.restype = ctypes.c_void_p
+stream = ctypes.c_void_p(libc.open_memstream(ctypes.byref(buf), ctypes.byref(size)))
+libc.malloc_info(0, stream)
+libc.fclose(stream)
+print(ctypes.string_at(buf, size.value).count(b"<heap nr="))
+player.close()
+'''
+
+
+def test_libmpv_and_ytplay_share_two_malloc_arenas(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from tests.media_files import wav
+
+    media = wav(tmp_path / "ten.wav", 10)
+    out = subprocess.run([sys.executable, "-c", ARENAS, str(media)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) <= 2, out.stdout

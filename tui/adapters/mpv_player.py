@@ -76,6 +76,36 @@ def _whole_seconds(event: Any) -> float | None:
     return float(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_int64)).contents.value)
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def _libc() -> Any:
+    return ctypes.CDLL(None)  # the process's own symbols: the C library's among them
+
+
+def _few_malloc_arenas() -> None:
+    """glibc gives a thread that allocates while another holds the heap an arena of its
+    own, up to eight a core, each keeping what it once held: libmpv's core, demuxer,
+    decoder and audio threads beside ytplay's. Two hold all an audio player allocates
+    (2.4 MiB less resident on the playing bench). Arenas made before the call stay; libmpv's
+    threads start after it. Where the C library has no mallopt, nothing changes."""
+    try:
+        _libc().mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
+
+
+def give_back_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim): what start-up,
+    resolving and opening a file allocated and freed stays resident otherwise (2.6 MiB on
+    the playing bench's stream). Called on libmpv's event thread as a file loads: a few
+    milliseconds, never on the UI loop."""
+    try:
+        _libc().malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
     """A libmpv handle with `options`, without what ytplay never uses (LEAN): the names of
     newer libmpv's scripts are tried first, and left out for one that does not know them
@@ -116,6 +146,7 @@ class MpvPlayer:
         self._last_position: float | None = None  # the last position reported
         self._duration: float | None = None
         self._fallback_reported = False
+        _few_malloc_arenas()
         self._mpv = _lean_mpv(options)
         self._mpv.register_event_callback(self._on_event)
         _observe_whole_seconds(self._mpv, "time-pos", _POSITION)
@@ -227,6 +258,8 @@ class MpvPlayer:
             reason = _REASONS.get(_text(d.get("reason")) or "", EndReason.ERROR)
             error = _text(d.get("file_error"))
             self._emit(Ended(entry, reason, redact(error) if error else None))
+        elif kind == mpv.MpvEventID.FILE_LOADED:
+            give_back_free_memory()
         elif kind == mpv.MpvEventID.PLAYBACK_RESTART:
             self._emit(Restarted(self._generation))
         elif kind == mpv.MpvEventID.PROPERTY_CHANGE and event.reply_userdata == _POSITION:
