@@ -3,7 +3,9 @@ read back through pyte), beside plain mpv (`mpv --no-config --ao=null --vo=null
 --no-video`) on the same input, both measured from outside through /proc over the same
 window, after the same settling time: CPU of one core, RSS, PSS and wake-ups a second.
 
-Scenarios: a local 5-minute WAV; a service's stream through the session protocol (mpv gets
+Scenarios: the floor (a bare Textual app playing the WAV through python-mpv, floor_app.py:
+what no Textual program that plays through libmpv can go below, the issue's memory targets
+being ~10 MiB above it); a local 5-minute WAV; a service's stream through the session protocol (mpv gets
 the signed URL the service hands out); a yt-dlp page's media (mpv gets the URL yt-dlp
 resolves); that stream paused; idle with an empty queue (mpv `--idle`). Then growth: RSS
 after the first 10 of many short items (local with covers, streamed, cached) and after the
@@ -109,6 +111,7 @@ class Row:
     ytplay: procstat.Cost
     mpv: procstat.Cost
     quiet: bool  # paused or idle: judged by the quiet targets too
+    floor: bool = False  # not ytplay: what the targets are measured against
 
 
 def _ratio(a: float, b: float) -> str:
@@ -173,6 +176,17 @@ class Bench:
             if then is not None:
                 then(term, mpv)
 
+    def floor(self, local: Path) -> None:
+        with ExitStack() as stack:
+            term = Terminal([sys.executable, str(Path(__file__).with_name("floor_app.py")),
+                             str(local)], self.home("floor"))
+            stack.callback(term.close)
+            mpv = Mpv([str(local)], self.folder)
+            stack.callback(mpv.close)
+            term.wait_for(lambda s: "▶ playing" in s, 60)
+            row = _measure(term, mpv, "floor: bare Textual + python-mpv, the WAV")
+            self.rows.append(Row(row.scenario, row.ytplay, row.mpv, quiet=False, floor=True))
+
     def paused(self, term: Terminal, mpv: Mpv) -> None:
         term.send(b" ")
         mpv.command("set_property", "pause", True)
@@ -181,7 +195,9 @@ class Bench:
 
     def run_scenarios(self) -> None:
         local = wav(self.folder / "five-minutes.wav", 300, rate=44100)
-        want = set(ONLY) or {"local", "service", "ytdlp", "idle"}
+        want = set(ONLY) or {"floor", "local", "service", "ytdlp", "idle"}
+        if "floor" in want:
+            self.floor(local)
         if "local" in want:
             self.side_by_side("a local 5-minute WAV", [str(local)], [str(local)])
         if "service" in want:
@@ -270,11 +286,13 @@ class Bench:
                          f"{y.wakeups:.0f}", f"{m.wakeups:.0f}",
                          f"{y.rss / MIB:.0f}", f"{m.rss / MIB:.0f}", _ratio(y.rss, m.rss),
                          f"{y.pss / MIB:.0f}", f"{m.pss / MIB:.0f}", _ratio(y.pss, m.pss),
+                         "(the floor)" if r.floor else
                          ("ok" if cpu_ok else "CPU") + (" ok" if mem_ok else " memory")])
         print_table(f"Playing: ytplay beside plain mpv, {SAMPLE:.0f} s after {SETTLE:.0f} s "
                     f"of settling (targets: CPU ≤ {CPU_RATIO}× mpv playing, ≤ {QUIET_CPU} % "
                     f"and ≤ {QUIET_WAKEUPS:.0f} wake-ups/s paused or idle; RSS and PSS ≤ "
-                    f"{MEMORY_RATIO}× mpv)",
+                    f"{MEMORY_RATIO}× mpv; the floor's row has a bare Textual app playing through "
+                    f"python-mpv in ytplay's columns)",
                     ["scenario", "ytplay CPU", "mpv CPU", "×", "ytplay wake/s", "mpv wake/s",
                      "ytplay RSS MiB", "mpv RSS", "×", "ytplay PSS MiB", "mpv PSS", "×",
                      "targets"], rows)
