@@ -277,3 +277,30 @@ async def test_a_clock_five_minutes_ahead_renews_the_url_before_it_dies(demo_opt
         assert not [e for e in rec.session_events if e.action.startswith("recovered")]
         assert httpx.get(first).status_code == 403       # the first URL had died indeed
         await session.aclose()
+
+
+@pytest.mark.timeout(60)
+async def test_a_renewal_for_the_heartbeat_says_so(demo_options, resolver, tmp_path) -> None:
+    """The session protocol's heartbeat hands out a new URL long before the one held
+    expires: the Retry log says why it renews, not "expiring soon"."""
+    demo_options.heartbeat_interval = 6  # just above the floor between renewals (5 s)
+    demo_options.url_ttl = 3600
+    with DemoService(demo_options) as demo:
+        session: SessionManager = make_session(resolver,
+                                               token_store=TokenStore(tmp_path / "t.json"))
+        rec = Recorder(session.bus)
+
+        async def password() -> str:
+            return "demo"
+        session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
+                            password=password)
+        await session.open("k", "demo:t1")
+
+        def renewals() -> list[str]:
+            return [e.action for e in rec.session_events if e.resource.startswith("stream URL")]
+        try:
+            await rec.wait_for(lambda: "refreshed" in renewals())
+        finally:
+            await session.aclose()
+    assert renewals()[:2] == ["refreshing (heartbeat)", "refreshed"]
+    assert demo.state.counts["session:heartbeat"] == 1, dict(demo.state.counts)

@@ -252,31 +252,34 @@ class StreamLeases:
 
     def _schedule(self, o: OpenStream) -> None:
         now_wall, now = time.time(), self.scheduler.now()
-        deadlines: list[float] = []
+        deadlines: list[tuple[float, str]] = []  # when, and why (the Retry log says it)
         expires_at = o.stream.expires_at
         o.stale = o.stale + 1 if expires_at is not None and expires_at <= now_wall else 0
         if o.stale:
-            deadlines.append(now + self.rule.stale_gap(o.stale))
+            deadlines.append((now + self.rule.stale_gap(o.stale), "expiring soon"))
         elif expires_at is not None:
             issued = now - (now_wall - o.stream.issued_at)
             expires = now + (expires_at - now_wall)
-            deadlines.append(self.rule.refresh_at(issued, expires, self.rng.random()))
+            deadlines.append((self.rule.refresh_at(issued, expires, self.rng.random()),
+                              "expiring soon"))
         if o.source.heartbeat_interval:
-            deadlines.append(now + max(o.source.heartbeat_interval, self.rule.min_gap))
+            deadlines.append((now + max(o.source.heartbeat_interval, self.rule.min_gap),
+                              "heartbeat"))
         if deadlines:
-            self.scheduler.schedule(f"stream:{o.key}", min(deadlines),
-                                    lambda: self._refresh_ahead(o.key))
+            when, reason = min(deadlines)
+            self.scheduler.schedule(f"stream:{o.key}", when,
+                                    lambda: self._refresh_ahead(o.key, reason))
 
-    def _refresh_ahead(self, key: str) -> None:
+    def _refresh_ahead(self, key: str, reason: str = "expiring soon") -> None:
         if key not in self.open:
             return
         if not self.limit.try_spend():
             wait = 1.0 / self.limit.per_second
             self.book.update(f"url:{key}", last_error="renewals rate-limited")
             self.scheduler.schedule(f"stream:{key}", self.scheduler.now() + wait,
-                                    lambda: self._refresh_ahead(key))
+                                    lambda: self._refresh_ahead(key, reason))
             return
-        task = asyncio.ensure_future(self.refresh(key))
+        task = asyncio.ensure_future(self.refresh(key, reason=reason))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def _show(self, o: OpenStream) -> None:
