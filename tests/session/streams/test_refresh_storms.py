@@ -99,17 +99,21 @@ def test_nonsense_intervals_are_refused(value: object) -> None:
 # --- against the demo service ----------------------------------------------------------------
 
 
+def _with_demo(demo: DemoService, resolver, tmp_path: Path) -> tuple[SessionManager, Recorder]:
+    """A session that logs in to `demo` as its "demo" service, and what it reports."""
+    session: SessionManager = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"))
+
+    async def password() -> str:
+        return "demo"
+    session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
+                        password=password)
+    return session, Recorder(session.bus)
+
+
 async def _watch(options: DemoOptions, resolver, tmp_path: Path, ref: str, seconds: float):
     """Open `ref` and let the session keep it alive for `seconds`: the scenario itself."""
     with DemoService(options) as demo:
-        session: SessionManager = make_session(resolver,
-                                               token_store=TokenStore(tmp_path / "t.json"))
-        rec = Recorder(session.bus)
-
-        async def password() -> str:
-            return "demo"
-        session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
-                            password=password)
+        session, rec = _with_demo(demo, resolver, tmp_path)
         await session.open("k", ref if ":" in ref else demo.watch_url(ref))
         await asyncio.sleep(seconds)
         notes = {lease.last_error for lease in session.book.values() if lease.last_error}
@@ -286,14 +290,7 @@ async def test_a_renewal_for_the_heartbeat_says_so(demo_options, resolver, tmp_p
     demo_options.heartbeat_interval = 6  # just above the floor between renewals (5 s)
     demo_options.url_ttl = 3600
     with DemoService(demo_options) as demo:
-        session: SessionManager = make_session(resolver,
-                                               token_store=TokenStore(tmp_path / "t.json"))
-        rec = Recorder(session.bus)
-
-        async def password() -> str:
-            return "demo"
-        session.add_service("demo", demo.base_url, client_id="ytplay", username="demo",
-                            password=password)
+        session, rec = _with_demo(demo, resolver, tmp_path)
         await session.open("k", "demo:t1")
 
         def renewals() -> list[str]:
