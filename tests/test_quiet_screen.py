@@ -81,7 +81,7 @@ async def test_the_session_panel_counts_down_with_the_clock(player, session) -> 
         assert panel._next.when() - loop.time() <= 1.0
 
 
-async def test_a_retry_log_line_lays_nothing_out_again(player, session) -> None:
+async def test_a_retry_log_line_lays_nothing_out_and_makes_only_itself(player, session) -> None:
     app = YtplayApp(Playback(player, session))
     async with app.run_test(size=(120, 36)) as pilot:
         log = app.query_one(RetryLog)
@@ -92,5 +92,9 @@ async def test_a_retry_log_line_lays_nothing_out_again(player, session) -> None:
         assert not log._layout_required  # Textual's flag: the screen is laid out again
         await pilot.pause()
         assert log.region == region
-        assert "stream URL · Copper Lanterns: refreshed" in "\n".join(
-            log.render_line(y).text for y in range(log.size.height))
+        first = log.render_line(0)
+        assert "stream URL · Copper Lanterns: refreshed" in first.text
+        # The next entry moves it down a line: drawn there from what was made, not again.
+        log.add(SessionEvent("stream URL · Copper Lanterns", "refreshing (heartbeat)"))
+        assert "refreshing (heartbeat)" in log.render_line(0).text
+        assert log.render_line(1) is first
