@@ -10,14 +10,13 @@ words, the reason goes to the log (redacted)."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import secrets
 from typing import Callable
 
 from aiohttp import web
 
-from tui.session.proxy import ConnectionGuard, Respond, StreamProxy
+from tui.session.proxy import GuardedSite, Respond, StreamProxy, host_and_port
 
 from . import _icy as icy
 from ._items import CannotServe, Served, ServedItems
@@ -50,43 +49,26 @@ class Server:
         self.names = frozenset(n.lower() for n in names) | LOOPBACK_NAMES
         self.max_clients = max_clients
         self.active = 0
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.Server | None = None
-        self._guard: ConnectionGuard | None = None
+        self._site = GuardedSite()
 
     # --- the proxy's Relay port, for the session manager ----------------------------------
 
     async def start(self) -> None:
         """Listen (raises OSError: the address is taken, or not this machine's)."""
-        if self._runner is not None:
+        if self._site.listening:
             return
         app = web.Application()
         app.router.add_get(_ITEM, self._item)
         app.router.add_get(_ITEM + "/index.m3u8", self._item)
         app.router.add_get(_ITEM + r"/{seq:\d{1,15}}.{ext:[a-z0-9]{1,5}}", self._item)
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
-                               shutdown_timeout=1.0)
-        await runner.setup()
-        assert runner.server is not None
-        self._guard = ConnectionGuard(runner.server, cap=4 * self.max_clients + 8, idle=_IDLE)
-        try:
-            self._server = await asyncio.get_running_loop().create_server(
-                self._guard, self.host or None, self.port, reuse_address=True)
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
+        await self._site.start(app, self.host or None, self.port, cap=4 * self.max_clients + 8,
+                               idle=_IDLE, reuse_address=True)
 
     def url_for(self, key: str, *, hls: bool = False) -> str:
         return f"/{self.secret.decode()}/{key}" + ("/index.m3u8" if hls else "")
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     # --- requests -------------------------------------------------------------------------
 
@@ -94,8 +76,7 @@ class Server:
         """The Host names a name this server answers to, on its port: an IP address, a
         loopback name or one of [serve] names. A page that made a browser ask (DNS
         rebinding) names its own host."""
-        host = request.headers.get("Host", "")
-        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+        name, port = host_and_port(request.headers.get("Host", ""))
         if port != str(self.port):
             return False
         name = name.strip("[]").lower()
@@ -121,8 +102,7 @@ class Server:
         if self.active >= self.max_clients:
             return _plain(503, retry_after=2)
         self.active += 1
-        if self._guard is not None:
-            self._guard.busy(request.transport, +1)
+        self._site.busy(request.transport, +1)
         try:
             try:
                 served = await self.items.hold(id_, ref)
@@ -134,8 +114,7 @@ class Server:
                 self.items.release(served)
         finally:
             self.active -= 1
-            if self._guard is not None:
-                self._guard.busy(request.transport, -1)
+            self._site.busy(request.transport, -1)
 
     async def _answer(self, request: web.Request, served: Served) -> web.StreamResponse:
         seq = request.match_info.get("seq")

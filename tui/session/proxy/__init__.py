@@ -6,7 +6,7 @@ the streams: it asks through `UpstreamProvider` and is asked through `Relay`, it
 (`Upstream` is where a stream's bytes come from now), and the composition root joins
 `StreamProxy` to the session manager. Another front end that takes requests in itself
 (`ytplay serve`) has them answered by `StreamProxy.answer`, in a response it may shape
-(`Respond`), behind the same guard on its connections (`ConnectionGuard`)."""
+(`Respond`), behind the same guard on its connections (`GuardedSite`)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from tui.session import face
 
 if TYPE_CHECKING:
-    from ._connection_guard import ConnectionGuard
+    from ._connection_guard import GuardedSite, host_and_port
     from ._ports import Relay, Upstream, UpstreamProvider
     from ._stream_proxy import Respond, StreamProxy
 
 __all__, __getattr__ = face(__name__, {
-    "_connection_guard": ("ConnectionGuard",),
+    "_connection_guard": ("GuardedSite", "host_and_port"),
     "_ports": ("Relay", "Upstream", "UpstreamProvider"),
     "_stream_proxy": ("Respond", "StreamProxy"),
 })

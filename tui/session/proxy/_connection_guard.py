@@ -9,7 +9,65 @@ replacing the server."""
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from aiohttp import web  # loaded by whoever starts a site: not before its first stream
+
+
+def host_and_port(host: str) -> tuple[str, str]:
+    """A Host header's name and port ("" where it names none): "[::1]:8080" → ("[::1]",
+    "8080"), "[::1]" → ("[::1]", "")."""
+    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    return name, port
+
+
+class GuardedSite:
+    """An aiohttp application listening behind a ConnectionGuard: what the loopback proxy
+    and `ytplay serve` each run."""
+
+    def __init__(self) -> None:
+        self.guard: ConnectionGuard | None = None
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._runner is not None
+
+    async def start(self, app: web.Application, host: str | None, port: int, *, cap: int,
+                    idle: float, **listen: Any) -> None:
+        """Listen on `host`:`port` (0: any free port; `port` says which); raises OSError
+        where the address is taken or not this machine's."""
+        from aiohttp import web
+
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
+                               shutdown_timeout=1.0)
+        await runner.setup()
+        assert runner.server is not None
+        self.guard = ConnectionGuard(runner.server, cap=cap, idle=idle)
+        try:
+            self._server = await asyncio.get_running_loop().create_server(
+                self.guard, host, port, **listen)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._runner = runner
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def busy(self, transport: asyncio.BaseTransport | None, delta: int) -> None:
+        """A request on `transport` started (+1) or finished (-1)."""
+        if self.guard is not None:
+            self.guard.busy(transport, delta)
 
 
 class ConnectionGuard:

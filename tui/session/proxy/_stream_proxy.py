@@ -22,7 +22,7 @@ from tui.core.redact import redact
 from tui.session.leases import Retrier
 from tui.session.services import failure_of, network_failure
 
-from ._connection_guard import ConnectionGuard
+from ._connection_guard import GuardedSite, host_and_port
 from ._hls_relay import PLAYLIST_TYPE, HlsRelay, SegmentGone
 from ._ports import Upstream, UpstreamProvider
 
@@ -79,16 +79,17 @@ class StreamProxy:
         self.max_streams = max_streams
         self.idle_timeout = 15.0   # s a connection may sit with no request being answered
         self.secret = secrets.token_urlsafe(24)
-        self.port = 0
         self.active = 0
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.Server | None = None
-        self._guard: ConnectionGuard | None = None
+        self._site = GuardedSite()
         self._starting: asyncio.Lock | None = None
         self.hls = HlsRelay(provider, http, self._recover)
         # The media cache's tee (joined by the composition root): what is relayed is kept,
         # what is kept is answered without upstream.
         self.tee: CacheTee | None = None
+
+    @property
+    def port(self) -> int:
+        return self._site.port
 
     def url_for(self, key: str, *, hls: bool = False) -> str:
         base = f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
@@ -98,7 +99,7 @@ class StreamProxy:
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
-            if self._runner is not None:
+            if self._site.listening:
                 return
             from aiohttp import web  # on first start: see the import under TYPE_CHECKING
 
@@ -107,24 +108,11 @@ class StreamProxy:
             app.router.add_route("GET", "/{secret}/{key}/index.m3u8", self._handle)
             app.router.add_route("GET", r"/{secret}/{key}/{seq:\d{1,15}}.{ext:[a-z0-9]{1,5}}",
                                  self._handle)
-            runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
-                                   shutdown_timeout=1.0)
-            await runner.setup()
-            assert runner.server is not None
-            self._guard = ConnectionGuard(runner.server, cap=4 * self.max_streams + 8,
-                                          idle=self.idle_timeout)
-            self._server = await asyncio.get_running_loop().create_server(
-                self._guard, "127.0.0.1", 0)
-            self.port = self._server.sockets[0].getsockname()[1]
-            self._runner = runner
+            await self._site.start(app, "127.0.0.1", 0, cap=4 * self.max_streams + 8,
+                                   idle=self.idle_timeout)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     # --- requests from libmpv -------------------------------------------------------------
 
@@ -133,8 +121,7 @@ class StreamProxy:
         given = request.match_info["secret"].encode("utf-8", "surrogateescape")
         if not secrets.compare_digest(given, self.secret.encode()):
             return False
-        host = request.headers.get("Host", "")
-        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+        name, port = host_and_port(request.headers.get("Host", ""))
         return name in _LOOPBACK_HOSTS and port == str(self.port)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -148,16 +135,14 @@ class StreamProxy:
         if self.active >= self.max_streams:
             return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
         self.active += 1
-        if self._guard is not None:
-            self._guard.busy(request.transport, +1)
+        self._site.busy(request.transport, +1)
         try:
             seq = request.match_info.get("seq")
             return await self.answer(request, key, playlist=request.path.endswith(".m3u8"),
                                      segment=None if seq is None else int(seq))
         finally:
             self.active -= 1
-            if self._guard is not None:
-                self._guard.busy(request.transport, -1)
+            self._site.busy(request.transport, -1)
 
     async def answer(self, request: web.Request, key: str, *, playlist: bool = False,
                      segment: int | None = None,
