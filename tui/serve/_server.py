@@ -16,9 +16,11 @@ from typing import Callable
 
 from aiohttp import web
 
-from tui.session.proxy import GuardedSite, Respond, StreamProxy, host_and_port
+from tui.session.proxy import StreamProxy, host_and_port
 
 from . import _icy as icy
+from ._exchange import AiohttpExchange
+from ._guarded_site import GuardedSite
 from ._items import CannotServe, Served, ServedItems
 from ._urls import LOOPBACK_NAMES, SEEKABLE
 
@@ -126,18 +128,25 @@ class Server:
         if served.hls:
             if not playlist and seq is None:  # the player is sent where the relay is
                 raise web.HTTPFound(f"/{request.match_info['secret']}/{served.id}/index.m3u8")
-            return await self.proxy.answer(request, served.id, playlist=playlist,
-                                           segment=None if seq is None else int(seq))
+            return await self._relayed(AiohttpExchange(request), served.id,
+                                       playlist=playlist,
+                                       segment=None if seq is None else int(seq))
         if playlist or seq is not None:
             return _plain(404)
-        respond: Respond | None = None
+        stream: Callable[[int], web.StreamResponse] | None = None
         if request.query_string != SEEKABLE and icy.wanted(request):
             first = icy.block(served.info.artist, served.info.title)
             name = served.source
 
-            def respond(status: int) -> web.StreamResponse:
+            def stream(status: int) -> web.StreamResponse:
                 return icy.IcyResponse(status=status, name=name, first=first)
-        return await self.proxy.answer(request, served.id, respond=respond)
+        return await self._relayed(AiohttpExchange(request, stream), served.id)
+
+    async def _relayed(self, exchange: AiohttpExchange, key: str, *, playlist: bool = False,
+                       segment: int | None = None) -> web.StreamResponse:
+        answer = await self.proxy.answer(exchange, key, playlist=playlist, segment=segment)
+        assert isinstance(answer, web.StreamResponse)  # what AiohttpExchange makes
+        return answer
 
 
 def _shown(response: web.StreamResponse) -> web.StreamResponse:

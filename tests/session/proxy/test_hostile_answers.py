@@ -76,8 +76,8 @@ async def test_a_flood_of_idle_connections_neither_blocks_nor_stays(proxied) -> 
     async with httpx.AsyncClient() as c:
         r = await c.get(url, headers={"Range": "bytes=0-9"})
     assert r.status_code == 206                         # served while flooded
-    guard = proxy._site.guard                             # noqa: SLF001
-    assert guard is not None and len(guard) <= guard.cap  # the cap held
+    server = proxy._server                                # noqa: SLF001
+    assert server is not None and len(server) <= server.cap  # the cap held
     # Idle past the deadline (0.5 s here): the proxy hangs up on every one of them.
     closed = await asyncio.wait_for(
         asyncio.gather(*(reader.read() for reader, _ in flood)), 10)

@@ -17,7 +17,7 @@ from ._media_cache import MediaCache
 from ._writes import RangeWriter
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    from tui.core.exchange import Answer, Exchange
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +83,13 @@ class CacheTee:
                                  checksum=checksum_of(headers, status == 200),
                                  etag=None if etag is None or etag.startswith("W/") else etag)
 
-    async def serve(self, request: web.Request, key: str, offset: int, last: int | None,
-                    respond: Callable[[int], web.StreamResponse] | None = None
-                    ) -> tuple[web.StreamResponse, int, int] | None:
+    async def serve(self, request: Exchange, key: str, offset: int, last: int | None
+                    ) -> tuple[Answer, int, int] | None:
         """Answer from the cache as far as it holds the bytes asked for: the prepared
         response, the offset reached, and one past the last byte the response promised
         (the two equal when it is answered whole, ended, a HEAD, or libmpv hung up). None
-        when the cache holds nothing from `offset` (the proxy relays it all). `respond`
-        makes the response for a status (the proxy's caller may shape it)."""
-        from aiohttp import web  # loaded by the proxy's start already
-
+        when the cache holds nothing from `offset` (the proxy relays it all). The response
+        is the front end's `request.stream(...)`, which it may shape."""
         ref = self.refs(key)
         if ref is None or not self.cache.enabled:
             return None
@@ -102,14 +99,13 @@ class CacheTee:
         if offset >= length:
             if self.cache.lookup(ref).state is not CacheState.COMPLETE:
                 return None  # upstream answers that
-            return web.Response(status=416, headers={"Content-Range": f"bytes */{length}"}), 0, 0
+            return request.plain(416, headers={"Content-Range": f"bytes */{length}"}), 0, 0
         end = length if last is None else min(last + 1, length)
         have = min(self.cache.run_end(ref, offset), end)
         if have <= offset:
             return None
         ranged = "Range" in request.headers
-        response = (respond or (lambda status: web.StreamResponse(status=status)))(
-            206 if ranged else 200)
+        response = request.stream(206 if ranged else 200)
         info = self.cache.lookup(ref)
         if info.content_type:
             response.headers["Content-Type"] = info.content_type
@@ -119,7 +115,7 @@ class CacheTee:
         response.content_length = end - offset
         self.cache.hold(ref)
         try:
-            await response.prepare(request)
+            await request.start(response)
             if request.method == "HEAD":  # its headers are the answer
                 await response.write_eof()
                 return response, end, end

@@ -5,8 +5,8 @@ playlist and segment by segment; a guard on its connections. It knows nothing of
 the streams: it asks through `UpstreamProvider` and is asked through `Relay`, its two ports
 (`Upstream` is where a stream's bytes come from now), and the composition root joins
 `StreamProxy` to the session manager. Another front end that takes requests in itself
-(`ytplay serve`) has them answered by `StreamProxy.answer`, in a response it may shape
-(`Respond`), behind the same guard on its connections (`GuardedSite`)."""
+(`ytplay serve`) has them answered by `StreamProxy.answer`, through its own
+`tui.core.exchange.Exchange`, whose answers it may shape."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from tui.session import face
 
 if TYPE_CHECKING:
-    from ._connection_guard import GuardedSite, host_and_port
+    from ._hosts import host_and_port
     from ._ports import Relay, Upstream, UpstreamProvider
-    from ._stream_proxy import Respond, StreamProxy
+    from ._stream_proxy import StreamProxy
 
 __all__, __getattr__ = face(__name__, {
-    "_connection_guard": ("GuardedSite", "host_and_port"),
+    "_hosts": ("host_and_port",),
     "_ports": ("Relay", "Upstream", "UpstreamProvider"),
-    "_stream_proxy": ("Respond", "StreamProxy"),
+    "_stream_proxy": ("StreamProxy",),
 })

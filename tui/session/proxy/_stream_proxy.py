@@ -13,39 +13,37 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from tui.core.errors import GaveUp, LoginRequired, ResolveError, ServiceError
 from tui.core.events import SessionEvent
+from tui.core.exchange import Answer, Exchange
 from tui.core.failures import Failure, FailureClass, Network
 from tui.core.redact import redact
 from tui.session.leases import Retrier
 from tui.session.services import failure_of, network_failure
 
-from ._connection_guard import GuardedSite, host_and_port
 from ._hls_relay import PLAYLIST_TYPE, HlsRelay, SegmentGone
+from ._hosts import host_and_port
 from ._ports import Upstream, UpstreamProvider
 
 if TYPE_CHECKING:
     import httpx
-    # aiohttp's server is imported when the proxy first starts (the first stream it carries,
-    # after the first frame): it costs ~150 ms that ytplay's start does not need.
-    from aiohttp import web
 
     from tui.session.cache import CacheTee
+
+    from ._http_server import H11Exchange, HttpServer
 
 log = logging.getLogger(__name__)
 
 # 15 digits: a petabyte. Longer is not a byte offset but an attempt on int().
 _RANGE = re.compile(r"^bytes=(\d{1,15})-(\d{0,15})$")
+# /<secret>/<key>, its HLS playlist /<secret>/<key>/index.m3u8, a segment /<secret>/<key>/<n>.ts
+_SEGMENT = re.compile(r"^(\d{1,15})\.[a-z0-9]{1,5}$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d{1,15})-\d{1,15}/(?:\d{1,15}|\*)$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _PASS_HEADERS = ("Content-Type", "Accept-Ranges", "Last-Modified", "ETag")
 CHUNK = 64 * 1024
-
-# The response a relayed answer is written into, made for its status: a front end that
-# shapes what it sends (`ytplay serve`'s ICY metadata) hands in its own StreamResponse.
-Respond = Callable[[int], "web.StreamResponse"]
 
 
 def _body_start(up: httpx.Response, asked: int) -> int:
@@ -80,7 +78,7 @@ class StreamProxy:
         self.idle_timeout = 15.0   # s a connection may sit with no request being answered
         self.secret = secrets.token_urlsafe(24)
         self.active = 0
-        self._site = GuardedSite()
+        self._server: HttpServer | None = None
         self._starting: asyncio.Lock | None = None
         self.hls = HlsRelay(provider, http, self._recover)
         # The media cache's tee (joined by the composition root): what is relayed is kept,
@@ -89,7 +87,7 @@ class StreamProxy:
 
     @property
     def port(self) -> int:
-        return self._site.port
+        return 0 if self._server is None else self._server.port
 
     def url_for(self, key: str, *, hls: bool = False) -> str:
         base = f"http://127.0.0.1:{self.port}/{self.secret}/{key}"
@@ -99,81 +97,79 @@ class StreamProxy:
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
-            if self._site.listening:
+            if self._server is not None:
                 return
-            from aiohttp import web  # on first start: see the import under TYPE_CHECKING
+            # On first start (the first stream it carries, after the first frame): h11 and
+            # httpx are what the relay needs, and the first frame does not.
+            from ._http_server import HttpServer
 
-            app = web.Application()
-            app.router.add_route("GET", "/{secret}/{key}", self._handle)
-            app.router.add_route("GET", "/{secret}/{key}/index.m3u8", self._handle)
-            app.router.add_route("GET", r"/{secret}/{key}/{seq:\d{1,15}}.{ext:[a-z0-9]{1,5}}",
-                                 self._handle)
-            await self._site.start(app, "127.0.0.1", 0, cap=4 * self.max_streams + 8,
-                                   idle=self.idle_timeout)
+            server = HttpServer(self._handle, cap=4 * self.max_streams + 8,
+                                idle=self.idle_timeout)
+            await server.start("127.0.0.1", 0)
+            self._server = server
 
     async def stop(self) -> None:
-        await self._site.stop()
+        if self._server is not None:
+            await self._server.stop()
 
     # --- requests from libmpv -------------------------------------------------------------
 
-    def _allowed(self, request: web.Request) -> bool:
+    def _allowed(self, request: H11Exchange, secret: str) -> bool:
         # As bytes: compare_digest refuses non-ASCII str, and a path is the client's text.
-        given = request.match_info["secret"].encode("utf-8", "surrogateescape")
+        given = secret.encode("utf-8", "surrogateescape")
         if not secrets.compare_digest(given, self.secret.encode()):
             return False
         name, port = host_and_port(request.headers.get("Host", ""))
         return name in _LOOPBACK_HOSTS and port == str(self.port)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        from aiohttp import web  # loaded by start() already
-
-        if not self._allowed(request):
-            return web.Response(status=403, text="forbidden")
-        key = request.match_info["key"]
+    async def _handle(self, request: H11Exchange) -> Answer:
+        parts = request.segments
+        if request.method not in ("GET", "HEAD") or not 3 <= len(parts) <= 4 or parts[0] \
+                or not all(parts[1:]):
+            return request.plain(404, "not found")
+        if not self._allowed(request, parts[1]):
+            return request.plain(403, "forbidden")
+        key = parts[2]
+        playlist = len(parts) == 4 and parts[3] == "index.m3u8"
+        seq = _SEGMENT.match(parts[3]) if len(parts) == 4 and not playlist else None
+        if len(parts) == 4 and not playlist and seq is None:
+            return request.plain(404, "not found")
         if self.provider.upstream(key) is None:
-            return web.Response(status=404, text="no such stream")
+            return request.plain(404, "no such stream")
         if self.active >= self.max_streams:
-            return web.Response(status=503, text="too many streams", headers={"Retry-After": "1"})
+            return request.plain(503, "too many streams", headers={"Retry-After": "1"})
         self.active += 1
-        self._site.busy(request.transport, +1)
         try:
-            seq = request.match_info.get("seq")
-            return await self.answer(request, key, playlist=request.path.endswith(".m3u8"),
-                                     segment=None if seq is None else int(seq))
+            return await self.answer(request, key, playlist=playlist,
+                                     segment=None if seq is None else int(seq.group(1)))
         finally:
             self.active -= 1
-            self._site.busy(request.transport, -1)
 
-    async def answer(self, request: web.Request, key: str, *, playlist: bool = False,
-                     segment: int | None = None,
-                     respond: Respond | None = None) -> web.StreamResponse:
+    async def answer(self, request: Exchange, key: str, *, playlist: bool = False,
+                     segment: int | None = None) -> Answer:
         """Answer `request` for stream `key`, whoever took it in (this proxy's server, or
         another front end's that checked it first): its bytes, Range and HEAD honoured,
         relayed and recovered as above; or, for HLS, the relayed `playlist` or one
-        `segment`. `respond` makes the response the bytes are written into."""
-        from aiohttp import web  # loaded by start() already, or by the front end's server
-
+        `segment`. The bytes are written into the front end's `request.stream(...)`."""
         range_header = request.headers.get("Range")
         if range_header is not None and not _RANGE.match(range_header.strip()):
-            return web.Response(status=416, text="unsupported Range")
+            return request.plain(416, "unsupported Range")
         if playlist or segment is not None:
             return await self._relay_hls(request, key, segment)
-        return await self._relay(request, key, respond or (lambda status: web.StreamResponse(
-            status=status)))
+        return await self._relay(request, key)
 
-    async def _relay(self, request: web.Request, key: str,
-                     respond: Respond) -> web.StreamResponse:
+    async def _relay(self, request: Exchange, key: str) -> Answer:
         import httpx  # loaded on first use: after the first frame
 
         m = _RANGE.match(request.headers.get("Range", "").strip())
         offset = int(m.group(1)) if m else 0
         last = int(m.group(2)) if m and m.group(2) else None
-        response: web.StreamResponse | None = None
+        response: Answer | None = None
         end: int | None = None              # one past the last byte libmpv will get
         failures = 0                        # in a row, without a byte of progress
         recovering = False
         if self.tee is not None and \
-                (cached := await self.tee.serve(request, key, offset, last, respond)):
+                (cached := await self.tee.serve(request, key, offset, last)):
             response, offset, end = cached   # the rest, if any, comes from upstream
             if offset >= end:
                 return response              # answered whole (or libmpv hung up)
@@ -194,9 +190,9 @@ class StreamProxy:
                     # earlier byte (the Range ignored): the bytes before it are dropped.
                     skip = 0 if response is None else offset - _body_start(up, offset)
                     if response is None:
-                        response, end = self._response_for(up, respond, ranged=bool(m),
+                        response, end = self._response_for(up, request, ranged=bool(m),
                                                            offset=offset)
-                        await response.prepare(request)
+                        await request.start(response)
                         if request.method == "HEAD":  # its headers are the answer
                             await response.write_eof()
                             return response
@@ -240,26 +236,23 @@ class StreamProxy:
             except _Stop as stop:
                 return await self._give_up(key, request, response, stop)
 
-    async def _relay_hls(self, request: web.Request, key: str,
-                         segment: int | None) -> web.StreamResponse:
+    async def _relay_hls(self, request: Exchange, key: str, segment: int | None) -> Answer:
         """The relayed media playlist, or one segment of it (tui/session/proxy/_hls_relay.py)."""
-        from aiohttp import web  # loaded by start() already
-
         try:
             if segment is None:
                 text = await self.hls.playlist(key)
-                return web.Response(text=text, content_type=PLAYLIST_TYPE)
+                return request.plain(200, text, content_type=PLAYLIST_TYPE)
             body, content_type = await self.hls.segment(key, segment)
-            return web.Response(body=body, headers={"Content-Type": content_type})
+            return request.plain(200, body=body, content_type=content_type)
         except SegmentGone as e:
-            return web.Response(status=404, text=str(e))
+            return request.plain(404, str(e))
         except _Stop as stop:
             return await self._give_up(key, request, None, stop)
 
     @staticmethod
-    def _response_for(up: httpx.Response, respond: Respond, *, ranged: bool,
-                      offset: int) -> tuple[web.StreamResponse, int | None]:
-        response = respond(206 if ranged and up.status_code == 206 else 200)
+    def _response_for(up: httpx.Response, request: Exchange, *, ranged: bool,
+                      offset: int) -> tuple[Answer, int | None]:
+        response = request.stream(206 if ranged and up.status_code == 206 else 200)
         for name in _PASS_HEADERS:
             if name in up.headers:
                 response.headers[name] = up.headers[name]
@@ -308,15 +301,12 @@ class StreamProxy:
         self.provider.emit(SessionEvent(f"stream · {self.provider.name(key)}",
                                         f"recovered at byte {offset}"))
 
-    async def _give_up(self, key: str, request: web.Request,
-                       response: web.StreamResponse | None, stop: _Stop) -> web.StreamResponse:
-        from aiohttp import web  # loaded by start() already
-
+    async def _give_up(self, key: str, request: Exchange, response: Answer | None,
+                       stop: _Stop) -> Answer:
         log.warning("proxy gave up: %s", stop)
         self.provider.report_dead(key, str(stop))
         if response is None:
-            return web.Response(status=stop.status, text=str(stop))
+            return request.plain(stop.status, str(stop))
         # Headers are gone already: cutting the connection is the only way to tell libmpv.
-        if request.transport is not None:
-            request.transport.close()
+        request.hang_up()
         return response

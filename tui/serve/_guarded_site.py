@@ -1,6 +1,7 @@
-"""A guard around the proxy's HTTP server: a cap on open connections and a deadline for
-idle ones, so a flood of connections that never finish a request (or never send one)
-cannot use up file descriptors or crowd out libmpv.
+"""A guard around `ytplay serve`'s HTTP server (aiohttp's, which also serves kept files
+whole, ranged and conditional): a cap on open connections and a deadline for idle ones, so
+a flood of connections that never finish a request (or never send one) cannot use up file
+descriptors or crowd out the players.
 
 aiohttp's server has a keep-alive timeout but neither a connection cap nor a deadline for
 a request's headers; this wraps the protocol factory it hands to asyncio instead of
@@ -12,19 +13,11 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from aiohttp import web  # loaded by whoever starts a site: not before its first stream
-
-
-def host_and_port(host: str) -> tuple[str, str]:
-    """A Host header's name and port ("" where it names none): "[::1]:8080" → ("[::1]",
-    "8080"), "[::1]" → ("[::1]", "")."""
-    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
-    return name, port
+    from aiohttp import web
 
 
 class GuardedSite:
-    """An aiohttp application listening behind a ConnectionGuard: what the loopback proxy
-    and `ytplay serve` each run."""
+    """An aiohttp application listening behind a ConnectionGuard."""
 
     def __init__(self) -> None:
         self.guard: ConnectionGuard | None = None

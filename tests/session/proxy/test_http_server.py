@@ -1,0 +1,163 @@
+"""The proxy's own HTTP server (h11 over asyncio's streams), driven over real sockets: what
+a player's connection sees of it, beside the relay's tests (test_proxy.py), which go
+through it too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+import pytest
+
+from tests.helpers import Recorder
+from tui.core.exchange import Answer
+from tui.demo.service import DemoService
+from tui.session.proxy import StreamProxy
+from tui.session.proxy._http_server import H11Exchange, HttpServer  # noqa: PLC2701
+
+
+async def _read_answers(reader: asyncio.StreamReader, *methods: str) -> list[httpx.Response]:
+    """The answers to requests made with `methods`, read off one connection, each whole
+    (they carry a Content-Length, which a HEAD's answer has no body for)."""
+    answers = []
+    for method in methods:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        lines = head.decode().split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = dict(line.split(": ", 1) for line in lines[1:] if line)
+        length = int(headers.get("content-length", "0"))
+        body = await reader.readexactly(length) if length and method != "HEAD" else b""
+        answers.append(httpx.Response(status, headers=headers, content=body))
+    return answers
+
+
+@pytest.fixture
+async def server():
+    calls: list[str] = []
+    cancelled = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handle(request: H11Exchange) -> Answer:
+        calls.append(request.path)
+        if request.path == "/slow":
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        if request.path == "/bug":
+            raise ValueError("a handler's bug")
+        if request.path == "/stream":
+            answer = request.stream(200)
+            await request.start(answer)
+            for part in (b"one ", b"two ", b"three"):
+                await answer.write(part)
+            return answer
+        return request.plain(200, f"you asked for {request.path}")
+
+    s = HttpServer(handle, cap=4, idle=0.5)
+    await s.start("127.0.0.1", 0)
+    s.calls, s.cancelled, s.release = calls, cancelled, release  # type: ignore[attr-defined]
+    yield s
+    await s.stop()
+
+
+async def test_requests_on_one_connection_are_answered_in_order(server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    (first,) = await _read_answers(reader, "GET")
+    # Two more in one write (pipelined), the second arriving while the first is answered.
+    writer.write(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n")
+    second, third = await _read_answers(reader, "GET", "HEAD")
+    assert [first.text, second.text] == ["you asked for /a", "you asked for /b"]
+    assert third.status_code == 200 and third.content == b""   # HEAD: the head alone
+    assert third.headers["content-length"] == str(len("you asked for /c"))
+    assert server.calls == ["/a", "/b", "/c"]
+    writer.close()
+
+
+async def test_a_streamed_body_is_chunked_and_ends(server) -> None:
+    async with httpx.AsyncClient() as c:
+        r = await c.get(f"http://127.0.0.1:{server.port}/stream")
+    assert r.text == "one two three"
+    assert r.headers["transfer-encoding"] == "chunked"
+
+
+async def test_a_player_that_hangs_up_has_its_answer_cancelled(server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    while server.calls != ["/slow"]:
+        await asyncio.sleep(0.01)
+    writer.close()                              # a seek: libmpv drops the connection
+    await asyncio.wait_for(server.cancelled.wait(), 10)
+    assert await asyncio.wait_for(reader.read(), 10) == b""
+    assert len(server) == 0
+
+
+async def test_what_is_not_http_gets_a_400_and_no_traceback(server, caplog) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"\x16\x03\x01 hello, this is TLS\r\n\r\n")
+    head = await asyncio.wait_for(reader.read(), 10)
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    writer.close()
+
+
+async def test_a_handler_bug_is_a_500_said_in_the_log(server, caplog) -> None:
+    async with httpx.AsyncClient() as c:
+        r = await c.get(f"http://127.0.0.1:{server.port}/bug")
+        assert r.status_code == 500
+        assert (await c.get(f"http://127.0.0.1:{server.port}/after")).status_code == 200
+    assert any("a handler's bug" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+async def test_idle_connections_make_room_and_are_closed(server) -> None:
+    idle = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(server.cap)]
+    busy_reader, busy = await asyncio.open_connection("127.0.0.1", server.port)
+    busy.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")   # took the longest-idle one's place
+    assert await asyncio.wait_for(idle[0][0].read(), 10) == b""
+    while "/slow" not in server.calls:
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    for reader, _ in idle[1:]:                  # the rest: past the idle deadline (0.5 s)
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+    assert time.monotonic() - started < 5
+    assert len(server) == 1                     # a request under way is not idle
+    server.release.set()
+    (answer,) = await _read_answers(busy_reader, "GET")
+    assert answer.text == "you asked for /slow"
+    for _, writer in [*idle, (busy_reader, busy)]:
+        writer.close()
+
+
+async def test_a_seek_stops_the_upstream_fetch_it_replaced(demo: DemoService, resolver,
+                                                           tmp_path) -> None:
+    """Through the relay: libmpv hangs up while the proxy waits on a slow upstream; the
+    relay stops at once (its slot is free) instead of when upstream answers."""
+    from tui.factory import make_session
+    from tui.session.store import TokenStore
+
+    session = make_session(resolver, token_store=TokenStore(tmp_path / "t.json"))
+    try:
+        _info, url, _ = await session.open("k", demo.watch_url("t1"))
+        proxy = session.relay
+        assert isinstance(proxy, StreamProxy)
+        rec = Recorder(session.bus)
+        demo.options.latency = 30.0
+        host, port = url.split("/")[2].split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        path = "/" + url.split("/", 3)[3]
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        while proxy.active != 1:
+            await asyncio.sleep(0.01)
+        writer.close()
+        started = time.monotonic()
+        while proxy.active:
+            assert time.monotonic() - started < 5, "the relay went on for a player gone"
+            await asyncio.sleep(0.01)
+        assert not [e for e in rec.session_events if e.action in ("gave up", "retrying")]
+    finally:
+        demo.options.latency = 0.0
+        await session.aclose()
