@@ -64,8 +64,6 @@ def _best(pictures: Iterable[tuple[int, bytes]]) -> bytes | None:
 
 def _pictures(audio: Any) -> Iterable[tuple[int, bytes]]:
     """Every embedded picture of `audio`, as (picture type, image bytes)."""
-    from mutagen.flac import Picture
-
     for picture in getattr(audio, "pictures", None) or ():          # FLAC
         yield picture.type, picture.data
     tags = audio.tags
@@ -80,6 +78,8 @@ def _pictures(audio: Any) -> Iterable[tuple[int, bytes]]:
     except (ValueError, KeyError, TypeError):
         blocks = ()
     for block in blocks:
+        from mutagen.flac import Picture  # where there is one: its kinds are not loaded else
+
         try:
             picture = Picture(base64.b64decode(block))
         except Exception:  # a broken block is no cover, not an error
@@ -100,12 +100,44 @@ def _pictures(audio: Any) -> Iterable[tuple[int, bytes]]:
         yield FRONT_COVER, data
 
 
+# The kinds of file a name's extension says, tried first (module of mutagen, class): with no
+# kinds given, mutagen.File imports all 25 it knows, 47 modules (1.7 MiB that stay loaded in a
+# playing process, `make bench ARGS=playing`), where one kind needs a few. A file its name
+# misleads about is tried as every kind after.
+_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
+    ".mp3": (("mp3", "MP3"),), ".wav": (("wave", "WAVE"),), ".flac": (("flac", "FLAC"),),
+    ".ogg": (("oggvorbis", "OggVorbis"), ("oggopus", "OggOpus"), ("oggflac", "OggFLAC")),
+    ".oga": (("oggvorbis", "OggVorbis"), ("oggflac", "OggFLAC")),
+    ".opus": (("oggopus", "OggOpus"),),
+    ".m4a": (("mp4", "MP4"),), ".m4b": (("mp4", "MP4"),), ".mp4": (("mp4", "MP4"),),
+    ".aac": (("aac", "AAC"),), ".aif": (("aiff", "AIFF"),), ".aiff": (("aiff", "AIFF"),),
+    ".wma": (("asf", "ASF"),), ".ape": (("monkeysaudio", "MonkeysAudio"),),
+    ".wv": (("wavpack", "WavPack"),), ".mpc": (("musepack", "Musepack"),),
+    ".dsf": (("dsf", "DSF"),),
+}
+
+
+def _kinds(path: Path) -> list[Any]:
+    import importlib
+
+    return [getattr(importlib.import_module(f"mutagen.{module}"), name)
+            for module, name in _KINDS.get(path.suffix.lower(), ())]
+
+
 class MutagenTagReader:
     def _open(self, path: str) -> Any:
         import mutagen
 
+        file = Path(path).expanduser()
         try:
-            return mutagen.File(str(Path(path).expanduser()))
+            # `is not None`: a file with no tags is falsy (mutagen's files are mappings)
+            if (kinds := _kinds(file)) and \
+                    (audio := mutagen.File(str(file), options=kinds)) is not None:
+                return audio
+        except Exception as e:  # as below; then every kind is tried
+            log.debug("%s is not what its name says: %s: %s", path, type(e).__name__, e)
+        try:
+            return mutagen.File(str(file))
         except Exception as e:  # mutagen's errors, OSError, and parser bugs on odd files
             log.info("no tags read from %s: %s: %s", path, type(e).__name__, e)
             return None

@@ -66,6 +66,26 @@ def test_the_reader_reads_tags_lengths_and_pictures(files: dict[str, Path]) -> N
     assert reader.read(str(files["text"].with_name("gone.mp3"))) is None
 
 
+def test_a_file_named_for_its_kind_loads_that_kind_alone(files: dict[str, Path],
+                                                        tmp_path: Path) -> None:
+    """Tags read from a WAV load mutagen's WAV reader, not its 25 kinds (a playing process
+    keeps what it imported); a file its name misleads about is read as what it is."""
+    import subprocess
+    import sys
+
+    misnamed = tmp_path / "really-an-mp3.wav"
+    misnamed.write_bytes(files["mp3"].read_bytes())
+    code = ("import sys; from tui.adapters.tags import MutagenTagReader as R; "
+            "t = R().read(sys.argv[1]); assert t is not None and t.duration == 1.5, t; "
+            "print(sorted(m for m in sys.modules if m.startswith('mutagen.')))")
+    loaded = subprocess.run([sys.executable, "-c", code, str(files["plain"])],
+                            capture_output=True, text=True, check=True).stdout
+    assert "'mutagen.wave'" in loaded
+    assert "'mutagen.mp4'" not in loaded and "'mutagen.flac'" not in loaded
+    song = MutagenTagReader().read(str(misnamed))
+    assert song is not None and (song.title, song.artist) == ("Mp3 Song", "Mp3 Artist")
+
+
 def test_a_flac_picture_block_is_a_cover(tmp_path: Path) -> None:
     from mutagen.flac import FLAC, Picture
 
