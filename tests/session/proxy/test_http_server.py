@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 
 import httpx
@@ -47,13 +48,20 @@ async def server():
             except asyncio.CancelledError:
                 cancelled.set()
                 raise
+        if request.path == "/brief":
+            await asyncio.sleep(0.02)
         if request.path == "/bug":
             raise ValueError("a handler's bug")
-        if request.path == "/stream":
+        if request.path in ("/stream", "/slow-stream", "/endless"):
             answer = request.stream(200)
             await request.start(answer)
             for part in (b"one ", b"two ", b"three"):
                 await answer.write(part)
+                if request.path == "/slow-stream":
+                    await asyncio.sleep(0.1)
+            while request.path == "/endless":
+                await answer.write(b"more ")
+                await asyncio.sleep(0.05)
             return answer
         return request.plain(200, f"you asked for {request.path}")
 
@@ -78,11 +86,56 @@ async def test_requests_on_one_connection_are_answered_in_order(server) -> None:
     writer.close()
 
 
+def _two_requests(port: int, pause: float) -> int:
+    """A player on its own thread: one request, another `pause` s later on the same
+    connection; how many answers came."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /brief HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(pause)
+        sock.sendall(b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = b""
+        while data := sock.recv(65536):
+            answers += data
+    return answers.count(b"HTTP/1.1 200")
+
+
+async def test_a_request_that_comes_as_the_answer_ends_is_answered(server) -> None:
+    """The next request arriving while the answer before it is made is kept for its turn,
+    also when it lands just as that answer ends (pauses spread across the handler's 20 ms)."""
+    answered = [await asyncio.to_thread(_two_requests, server.port, 0.0195 + (i % 10) * 0.0001)
+                for i in range(60)]
+    assert answered == [2] * 60
+
+
 async def test_a_streamed_body_is_chunked_and_ends(server) -> None:
     async with httpx.AsyncClient() as c:
         r = await c.get(f"http://127.0.0.1:{server.port}/stream")
     assert r.text == "one two three"
     assert r.headers["transfer-encoding"] == "chunked"
+
+
+async def test_stopping_lets_an_answer_under_way_end_then_cuts_what_does_not(server) -> None:
+    async with httpx.AsyncClient() as c:
+        async with c.stream("GET", f"http://127.0.0.1:{server.port}/slow-stream") as r:
+            parts = r.aiter_raw()
+            body = [await anext(parts)]
+            stopped = asyncio.ensure_future(server.stop())
+            body += [part async for part in parts]
+        await stopped
+        assert b"".join(body) == b"one two three"   # whole, though the server stopped
+        with pytest.raises(httpx.ConnectError):       # and it takes no new request
+            await c.get(f"http://127.0.0.1:{server.port}/a")
+
+
+async def test_stopping_cuts_an_answer_that_does_not_end(server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+    await reader.readuntil(b"more ")
+    started = time.monotonic()
+    await server.stop()
+    assert time.monotonic() - started < 3
+    assert not (await asyncio.wait_for(reader.read(), 10)).endswith(b"0\r\n\r\n")  # cut
+    writer.close()
 
 
 async def test_a_player_that_hangs_up_has_its_answer_cancelled(server) -> None:

@@ -151,6 +151,7 @@ class HttpServer:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._open: dict[_Connection, asyncio.Task[None]] = {}   # oldest first
+        self._stopping = False
 
     @property
     def listening(self) -> bool:
@@ -165,9 +166,20 @@ class HttpServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Listen no more and close every connection. An answer under way gets up to a
+        second to end first (libmpv, stopped, hangs up on it), so that a body is not cut
+        off in the middle where it need not be; then it is cut."""
+        self._stopping = True
         if self._server is not None:
             self._server.close()
             self._server = None
+        busy = [task for conn, task in self._open.items() if conn.busy]
+        for conn, task in list(self._open.items()):
+            if not conn.busy:
+                conn.close()
+                task.cancel()
+        if busy:
+            await asyncio.wait(busy, timeout=1.0)
         tasks = list(self._open.values())
         for conn, task in list(self._open.items()):
             conn.close()
@@ -195,7 +207,7 @@ class HttpServer:
             return
         h = h11.Connection(h11.SERVER)
         try:
-            while await self._one_request(conn, h, reader):
+            while await self._one_request(conn, h, reader) and not self._stopping:
                 h.start_next_cycle()
         except (ConnectionError, asyncio.CancelledError, TimeoutError):
             pass
@@ -227,32 +239,31 @@ class HttpServer:
                       reader: asyncio.StreamReader) -> bool:
         """Run the handler, cancelled if the player hangs up meanwhile; False if it did."""
         handler = asyncio.ensure_future(self._handle(exchange))
-        watch: asyncio.Future[bytes] = asyncio.ensure_future(reader.read(READ))
+        # What the player sends meanwhile is read as it comes: its end (a seek, a stop) is
+        # heard at once, and a request come early is kept for its turn.
+        watch: asyncio.Task[bytes] | None = None
+        gone = False
         try:
-            while True:
+            while not handler.done() and not gone:
+                watch = watch or asyncio.ensure_future(reader.read(READ))
                 await asyncio.wait({handler, watch}, return_when=asyncio.FIRST_COMPLETED)
-                if handler.done():
-                    break
-                try:
-                    data = watch.result()
-                except ConnectionError:  # reset (it closed with our bytes unread): gone too
-                    data = b""
-                if data:
-                    h.receive_data(data)  # the next request, come early: kept for its turn
-                if not data or len(h.trailing_data[0]) > _MAX_BODY:
-                    # The player hung up (or floods): what it asked for is not wanted.
-                    handler.cancel()
-                    await asyncio.gather(handler, return_exceptions=True)
-                    return False
-                watch = asyncio.ensure_future(reader.read(READ))
+                if watch.done():
+                    gone, watch = not _take(h, watch), None
         except asyncio.CancelledError:  # the connection closed under it (stop, evicted)
             handler.cancel()
             # Its end (cancelled, or the reset it met) is nobody's to hear of: taken here.
             handler.add_done_callback(lambda t: t.cancelled() or t.exception())
             raise
         finally:
-            watch.cancel()
-            await asyncio.wait({watch})  # gone before the next read starts
+            if watch is not None:
+                watch.cancel()
+                await asyncio.wait({watch})  # gone before the next read starts
+                if not watch.cancelled():    # it read as it was cancelled: kept too
+                    gone = not _take(h, watch) or gone
+        if gone:  # the player hung up (or floods): what it asked for is not wanted
+            handler.cancel()
+            await asyncio.gather(handler, return_exceptions=True)
+            return False
         try:
             answer = handler.result()
         except (ConnectionError, h11.ProtocolError):
@@ -266,6 +277,18 @@ class HttpServer:
             return False  # hung up on (the relay gave up after the head was sent)
         await exchange.finish(answer)
         return True
+
+
+def _take(h: h11.Connection, read: asyncio.Task[bytes]) -> bool:
+    """Hand h11 what `read` read while an answer was under way (the next request, come
+    early); False: the player hung up (EOF, a reset) or sent more than a request."""
+    try:
+        data = read.result()
+    except ConnectionError:  # reset: it closed with our bytes unread
+        return False
+    if data:
+        h.receive_data(data)
+    return bool(data) and len(h.trailing_data[0]) <= _MAX_BODY
 
 
 async def _next_event(h: h11.Connection, reader: asyncio.StreamReader) -> object:

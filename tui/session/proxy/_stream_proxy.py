@@ -109,8 +109,9 @@ class StreamProxy:
             self._server = server
 
     async def stop(self) -> None:
-        if self._server is not None:
-            await self._server.stop()
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
 
     # --- requests from libmpv -------------------------------------------------------------
 
