@@ -50,6 +50,22 @@ async def test_bad_requests_get_a_4xx(proxied, caplog) -> None:
     _no_tracebacks(caplog)
 
 
+async def test_a_range_past_the_end_is_a_416_and_the_stream_lives_on(proxied) -> None:
+    """A seek to the very end, or a probe of the last bytes past it: upstream's 416 goes to
+    the player as it is, and nothing says the stream failed."""
+    session, url = proxied
+    rec = Recorder(session.bus)
+    async with httpx.AsyncClient() as c:
+        size = int((await c.get(url, headers={"Range": "bytes=0-0"})).headers[
+            "Content-Range"].rsplit("/", 1)[1])
+        past = await c.get(url, headers={"Range": f"bytes={size}-"})
+        assert past.status_code == 416
+        assert past.headers["Content-Range"] == f"bytes */{size}"
+        assert (await c.get(url, headers={"Range": "bytes=0-9"})).status_code == 206
+    assert not [e for e in rec.session_events if e.action.startswith("gave up")]
+    assert session.stream("k") is not None
+
+
 async def test_a_stream_closed_mid_retry_answers_410(demo, proxied, caplog) -> None:
     session, url = proxied
     rec = Recorder(session.bus)

@@ -185,6 +185,13 @@ class StreamProxy:
             try:
                 async with self.http.stream("GET", upstream.url, headers=headers) as up:
                     self.provider.answered(str(up.url), up.headers)  # its clock, once
+                    if up.status_code == 416 and response is None:
+                        # Asked past the end (a seek there, a probe of the last bytes):
+                        # said to the player as upstream said it; the stream is fine.
+                        past = request.plain(416, "range not satisfiable")
+                        if "Content-Range" in up.headers:
+                            past.headers["Content-Range"] = up.headers["Content-Range"]
+                        return past
                     if up.status_code >= 400:
                         raise await failure_of(up, signed_url=True)
                     # The rest of an answer under way, asked from `offset`, came from an
