@@ -153,10 +153,6 @@ class HttpServer:
         self._open: dict[_Connection, asyncio.Task[None]] = {}   # oldest first
         self._stopping = False
 
-    @property
-    def listening(self) -> bool:
-        return self._server is not None
-
     def __len__(self) -> int:
         return len(self._open)
 
@@ -173,19 +169,19 @@ class HttpServer:
         if self._server is not None:
             self._server.close()
             self._server = None
-        busy = [task for conn, task in self._open.items() if conn.busy]
-        for conn, task in list(self._open.items()):
-            if not conn.busy:
-                conn.close()
-                task.cancel()
-        if busy:
+        await self._cut(lambda conn: not conn.busy)
+        if busy := [task for conn, task in self._open.items() if conn.busy]:
             await asyncio.wait(busy, timeout=1.0)
-        tasks = list(self._open.values())
-        for conn, task in list(self._open.items()):
+        await self._cut(lambda conn: True)
+
+    async def _cut(self, which: Callable[[_Connection], bool]) -> None:
+        """Close the connections `which` picks, and wait (a second at most) for their ends."""
+        picked = [(conn, task) for conn, task in self._open.items() if which(conn)]
+        for conn, task in picked:
             conn.close()
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=1.0)
+        if picked:
+            await asyncio.wait([task for _conn, task in picked], timeout=1.0)
 
     def _admit(self, conn: _Connection) -> bool:
         if len(self._open) >= self.cap:
@@ -301,9 +297,8 @@ async def _refuse(h: h11.Connection, writer: asyncio.StreamWriter, e: h11.Protoc
     """A request h11 could not read gets its 4xx, then the connection ends."""
     if h.our_state not in (h11.IDLE, h11.SEND_RESPONSE) or writer.transport.is_closing():
         return
-    status = getattr(e, "error_status_hint", 400)
     try:
-        writer.write(h.send(h11.Response(status_code=status, headers=[
+        writer.write(h.send(h11.Response(status_code=e.error_status_hint, headers=[
             ("Content-Length", "0"), ("Connection", "close")])) or b"")
         writer.write(h.send(h11.EndOfMessage()) or b"")
         await writer.drain()
