@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import mpv
@@ -37,6 +38,18 @@ LEAN = {"load_scripts": False, "osc": False, "load_stats_overlay": False,
 # plays. An older libmpv refuses these names.
 LEAN_NEWER = {"load_select": False, "load_positioning": False, "load_commands": False,
               "load_context_menu": False, "demuxer_hysteresis_secs": 60}
+
+
+def _spill(folder: Path | None, newer: bool) -> dict[str, Any]:
+    """libmpv's read-ahead of a stream kept in a file in `folder` rather than in memory
+    (`cache-on-disk`): the same minutes read ahead, so a stream plays on through the same
+    outage, but as pages the kernel can drop, not memory the process holds (a 2.5-minute
+    WAV's read-ahead is 7 MiB). libmpv unlinks the file as it opens it, so nothing is left
+    behind, even by a crash; a folder it cannot write to keeps the read-ahead in memory.
+    The folder's option is `demuxer-cache-dir` from 0.36 on, `cache-dir` before."""
+    if folder is None:
+        return {}
+    return {"cache_on_disk": True, ("demuxer_cache_dir" if newer else "cache_dir"): str(folder)}
 
 
 def _text(value: Any) -> str | None:
@@ -106,11 +119,13 @@ def give_back_free_memory() -> None:
         pass
 
 
-def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
-    """A libmpv handle with `options`, without what ytplay never uses (LEAN): the names of
-    newer libmpv's scripts are tried first, and left out for one that does not know them
-    (python-mpv raises as the option is set, before the handle is initialised)."""
-    for lean in ({**LEAN, **LEAN_NEWER}, LEAN):
+def _lean_mpv(options: dict[str, Any], spill: Path | None) -> mpv.MPV:
+    """A libmpv handle with `options`, without what ytplay never uses (LEAN), its
+    read-ahead in `spill` (see `_spill`): the names of newer libmpv's options are tried
+    first, and left out for one that does not know them (python-mpv raises as the option is
+    set, before the handle is initialised)."""
+    for lean in ({**LEAN, **LEAN_NEWER, **_spill(spill, newer=True)},
+                 {**LEAN, **_spill(spill, newer=False)}):
         try:
             return mpv.MPV(log_handler=_log_mpv, loglevel="warn", **{**lean, **options})
         except (AttributeError, ValueError, TypeError) as e:
@@ -120,7 +135,10 @@ def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
 
 class MpvPlayer:
     def __init__(self, *, ao: str | None = None, video: bool = False,
-                 extra_options: Mapping[str, str] | None = None) -> None:
+                 extra_options: Mapping[str, str] | None = None,
+                 spill: Path | None = None) -> None:
+        """`spill`: a folder for libmpv's read-ahead of a stream (`_spill`); None keeps it
+        in memory."""
         options: dict[str, Any] = {
             "ytdl": False,                  # ytplay resolves; mpv's yt-dlp hook stays off
             "video": "auto" if video else "no",
@@ -147,7 +165,7 @@ class MpvPlayer:
         self._duration: float | None = None
         self._fallback_reported = False
         _few_malloc_arenas()
-        self._mpv = _lean_mpv(options)
+        self._mpv = _lean_mpv(options, spill)
         self._mpv.register_event_callback(self._on_event)
         _observe_whole_seconds(self._mpv, "time-pos", _POSITION)
         self._mpv.observe_property("duration", self._on_duration)
