@@ -115,7 +115,7 @@ async def _first_failure(url: str, segment: int | None = None) -> ServiceError:
 
     errors: list[ServiceError] = []
 
-    async def recover(key, upstream, error, failures) -> None:
+    async def recover(key, upstream, error, failures, previous) -> None:
         errors.append(error)
         raise _Stop
 
@@ -136,7 +136,7 @@ async def test_a_playlist_of_100k_segments_does_not_hold_the_loop(
 
     from tui.session.proxy import _hls_relay as hls_relay
 
-    async def recover(key, upstream, error, failures) -> None:
+    async def recover(key, upstream, error, failures, previous) -> None:
         raise AssertionError(f"nothing should fail here: {error}")
 
     ran_on: list[tuple[str, bool]] = []
@@ -221,7 +221,7 @@ async def test_the_bearer_goes_to_no_segment_or_variant_at_another_origin() -> N
         def upstream(self, key: str) -> Upstream:
             return Upstream(self.url, {"Authorization": "Bearer t0ken"}, token="t0ken")
 
-    async def recover(key, upstream, error, failures) -> None:
+    async def recover(key, upstream, error, failures, previous) -> None:
         raise AssertionError(f"nothing should fail here: {error}")
 
     try:

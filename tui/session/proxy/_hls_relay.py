@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from tui.core.errors import ServiceError
 from tui.core.events import SessionEvent
 from tui.core.expiry import parse_url_expiry
-from tui.core.failures import Failure
+from tui.core.failures import Failure, FailureClass
 from tui.core.hls import (MediaPlaylist, PlaylistError, Segment, Variant, choose_variant,
                           expiry, for_player, is_master, parse_master, parse_media)
 from tui.core.origins import origin
@@ -46,8 +46,9 @@ MAX_SEGMENT_BYTES = 128 << 20
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 # Makes the next attempt worth making after `error` on `failed`, the `n`th failure in a
-# row, or raises to stop (the proxy's own recovery: renew, back off, or give up).
-Recover = Callable[[str, Upstream, ServiceError, int], Awaitable[None]]
+# row (the one before it of the class given, None for the first), or raises to stop (the
+# proxy's own recovery: renew, back off, or give up).
+Recover = Callable[[str, Upstream, ServiceError, int, "FailureClass | None"], Awaitable[None]]
 
 
 class SegmentGone(Exception):
@@ -87,6 +88,7 @@ class HlsRelay:
         """Segment `seq`'s bytes and content type, from the freshest URL; raises
         SegmentGone."""
         failures = 0
+        previous: FailureClass | None = None
         while True:
             loaded = await self._current(key, seq)
             segment = loaded.playlist.segment(seq)
@@ -97,7 +99,8 @@ class HlsRelay:
             except ServiceError as error:
                 failures += 1
                 # Renew what the playlist came from, then fetch the playlist again.
-                await self.recover(key, loaded.upstream, error, failures)
+                await self.recover(key, loaded.upstream, error, failures, previous)
+                previous = error.failure_class
                 self._drop(key, loaded)
                 continue
             if failures:
@@ -146,6 +149,7 @@ class HlsRelay:
 
     async def _fetch_playlist(self, key: str) -> _Loaded:
         failures = 0
+        previous: FailureClass | None = None
         while True:
             upstream = self.provider.upstream(key)
             if upstream is None:
@@ -154,7 +158,8 @@ class HlsRelay:
                 playlist, expires_at = await self._media_playlist(upstream)
             except ServiceError as error:
                 failures += 1
-                await self.recover(key, upstream, error, failures)
+                await self.recover(key, upstream, error, failures, previous)
+                previous = error.failure_class
                 continue
             loaded = _Loaded(upstream, playlist)
             self._loaded[key] = loaded

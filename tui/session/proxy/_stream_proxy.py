@@ -168,6 +168,7 @@ class StreamProxy:
         response: Answer | None = None
         end: int | None = None              # one past the last byte libmpv will get
         failures = 0                        # in a row, without a byte of progress
+        previous: FailureClass | None = None  # the class of the last of those failures
         recovering = False
         if self.tee is not None and \
                 (cached := await self.tee.serve(request, key, offset, last)):
@@ -216,7 +217,7 @@ class StreamProxy:
                                 sink.write(chunk)
                             await response.write(chunk)
                             offset += len(chunk)
-                            failures = 0
+                            failures, previous = 0, None
                             if recovering:
                                 recovering = False
                                 self._recovered(key, offset)
@@ -240,9 +241,10 @@ class StreamProxy:
             failures += 1
             recovering = True
             try:
-                await self._recover(key, upstream, error, failures)
+                await self._recover(key, upstream, error, failures, previous)
             except _Stop as stop:
                 return await self._give_up(key, request, response, stop)
+            previous = error.failure_class
 
     async def _relay_hls(self, request: Exchange, key: str, segment: int | None) -> Answer:
         """The relayed media playlist, or one segment of it (tui/session/proxy/_hls_relay.py)."""
@@ -274,8 +276,9 @@ class StreamProxy:
         return response, None
 
     async def _recover(self, key: str, upstream: Upstream, error: ServiceError,
-                       failures: int) -> None:
-        """Make the next upstream attempt worth making, or raise _Stop."""
+                       failures: int, previous: FailureClass | None) -> None:
+        """Make the next upstream attempt worth making, or raise _Stop. `previous`: the
+        class of the failure before this one in the same row (None for the first)."""
         cls = error.failure_class
         resource = f"stream · {self.provider.name(key)}"
         text = redact(str(error))
@@ -283,7 +286,8 @@ class StreamProxy:
         attempts = retrier.policy.attempts
         # A 401 right after a refresh: the fresh token is refused too, so the login is the
         # trouble and refreshing again would not help (401 → refresh once → replay once).
-        refused_again = cls is FailureClass.AUTH and failures > 1
+        # A 401 after 503s is not: the token ran out while the retries waited.
+        refused_again = cls is FailureClass.AUTH and previous is FailureClass.AUTH
         if refused_again:
             text += "; a fresh token was refused too (check the account's access to it)"
         if failures >= attempts or cls is FailureClass.DETERMINISTIC or refused_again:
