@@ -173,3 +173,10 @@ def test_httpx_comes_without_its_command_line_client(tmp_path: Path) -> None:
     code = ["-c", "import sys, tui, httpx; httpx.AsyncClient; "
             "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
     assert _loaded(code, ("click", "pygments"), tmp_path) == set()
+
+
+def test_the_event_log_brings_neither_rich_pretty_nor_attrs(tmp_path: Path) -> None:
+    """RichLog would load both into every ytplay (0.9 MiB) for lines that are only text."""
+    code = ["-c", "import sys, tui.ui.app, tui.ui.widgets.logs_pane, tui.ui.widgets.event_log; "
+            "print(','.join(m for m in sys.argv[1:] if m in sys.modules))"]
+    assert _loaded(code, ("rich.pretty", "attr"), tmp_path) == set()
