@@ -6,14 +6,12 @@ that knows every layer."""
 from __future__ import annotations
 
 import argparse
-import logging
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from tui.config.paths import (covers_dir, history_file, media_cache_dir, playlists_dir,
-                              read_ahead_dir, tokens_file)
+from tui.config.paths import covers_dir, history_file, media_cache_dir, playlists_dir, tokens_file
 from tui.config.schema import (AnyService, CacheSection, Config, OAuth2ServiceSection,
                                ServiceSection)
 from tui.control.server import ControlServer
@@ -39,22 +37,13 @@ from tui.ui.starting import Background, Looks, Started, frames_drawn
 if TYPE_CHECKING:
     from tui.demo.service import DemoService
 
-log = logging.getLogger(__name__)
-
-
 def make_player(ao: str | None, video: bool, extra: dict[str, str] | None = None):
     try:
         from tui.adapters.mpv_player import MpvPlayer
     except (OSError, ImportError) as e:
         raise PlayerUnavailable(LIBMPV_MISSING.format(detail=str(e).split(".")[0])) from None
-    spill: Path | None = read_ahead_dir()
     try:
-        spill.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as e:  # libmpv keeps its read-ahead in memory then, as it does by default
-        log.info("read-ahead stays in memory: %s", e)
-        spill = None
-    try:
-        return MpvPlayer(ao=ao, video=video, extra_options=extra, spill=spill)
+        return MpvPlayer(ao=ao, video=video, extra_options=extra)
     except Exception as e:  # libmpv refused an option or could not initialise
         raise PlayerUnavailable(f"libmpv would not start: {e}") from None
 

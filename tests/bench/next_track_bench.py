@@ -71,9 +71,7 @@ async def run() -> None:
             DemoService(DemoOptions(media_dir=Path(tmp) / "media")) as demo:
         resolver = YtDlpResolver()
         let_go = YtDlpResolver(idle=0)  # its process ends after each answer
-        spill = Path(tmp) / "read-ahead"  # as ytplay's player keeps it (factory.make_player)
-        spill.mkdir()
-        player = MpvPlayer(ao="null", spill=spill)
+        player = MpvPlayer(ao="null")
         await resolver.resolve(demo.watch_url("t1"))  # yt-dlp's imports warmed up
         results: dict[str, list[float]] = {"floor": [], "gapless": [], "ahead": [], "cold": [],
                                            "restart": []}

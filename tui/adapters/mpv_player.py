@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import mpv
@@ -29,27 +28,18 @@ _LOG_LEVELS = {"fatal": logging.ERROR, "error": logging.WARNING, "warn": logging
 # scripts (each a thread and a Lua state: the stats overlay, the console, auto profiles; no
 # OSD to draw them on), scripts from the user's mpv folder, and a forward cache of 150 MiB
 # that holds a whole track in memory. The media cache and the loopback proxy are what keep
-# a stream playing here; libmpv's cache need only bridge reads.
+# a stream playing here; libmpv's cache need only bridge reads and outages: a minute read
+# ahead (at most 24 MiB), and 2 MiB of what was played (a seek further back is answered
+# from the media cache, through the proxy). Not libmpv's cache-on-disk: its file only
+# grows, and it lifts the byte caps, so a long or endless stream would fill the disk.
 LEAN = {"load_scripts": False, "osc": False, "load_stats_overlay": False,
         "load_osd_console": False, "load_auto_profiles": "no",
-        "demuxer_max_bytes": "24MiB", "demuxer_max_back_bytes": "8MiB"}
-# Newer libmpv's (0.36 on): its other built-in scripts, and hysteresis: once the cache is
-# full, it reads again when a minute is left, in bursts, not a chunk at a time as the track
-# plays. An older libmpv refuses these names.
+        "cache_secs": 60, "demuxer_max_bytes": "24MiB", "demuxer_max_back_bytes": "2MiB"}
+# Newer libmpv's (0.36 on): its other built-in scripts, and hysteresis: once the minute is
+# read ahead, it reads again when half of it is left, in bursts, not a chunk at a time as
+# the track plays. An older libmpv refuses these names.
 LEAN_NEWER = {"load_select": False, "load_positioning": False, "load_commands": False,
-              "load_context_menu": False, "demuxer_hysteresis_secs": 60}
-
-
-def _spill(folder: Path | None, newer: bool) -> dict[str, Any]:
-    """libmpv's read-ahead of a stream kept in a file in `folder` rather than in memory
-    (`cache-on-disk`): the same minutes read ahead, so a stream plays on through the same
-    outage, but as pages the kernel can drop, not memory the process holds (a 2.5-minute
-    WAV's read-ahead is 7 MiB). libmpv unlinks the file as it opens it, so nothing is left
-    behind, even by a crash; a folder it cannot write to keeps the read-ahead in memory.
-    The folder's option is `demuxer-cache-dir` from 0.36 on, `cache-dir` before."""
-    if folder is None:
-        return {}
-    return {"cache_on_disk": True, ("demuxer_cache_dir" if newer else "cache_dir"): str(folder)}
+              "load_context_menu": False, "demuxer_hysteresis_secs": 30}
 
 
 def _text(value: Any) -> str | None:
@@ -119,13 +109,11 @@ def give_back_free_memory() -> None:
         pass
 
 
-def _lean_mpv(options: dict[str, Any], spill: Path | None) -> mpv.MPV:
-    """A libmpv handle with `options`, without what ytplay never uses (LEAN), its
-    read-ahead in `spill` (see `_spill`): the names of newer libmpv's options are tried
-    first, and left out for one that does not know them (python-mpv raises as the option is
-    set, before the handle is initialised)."""
-    for lean in ({**LEAN, **LEAN_NEWER, **_spill(spill, newer=True)},
-                 {**LEAN, **_spill(spill, newer=False)}):
+def _lean_mpv(options: dict[str, Any]) -> mpv.MPV:
+    """A libmpv handle with `options`, without what ytplay never uses (LEAN): the names of
+    newer libmpv's scripts are tried first, and left out for one that does not know them
+    (python-mpv raises as the option is set, before the handle is initialised)."""
+    for lean in ({**LEAN, **LEAN_NEWER}, LEAN):
         try:
             return mpv.MPV(log_handler=_log_mpv, loglevel="warn", **{**lean, **options})
         except (AttributeError, ValueError, TypeError) as e:
@@ -135,10 +123,7 @@ def _lean_mpv(options: dict[str, Any], spill: Path | None) -> mpv.MPV:
 
 class MpvPlayer:
     def __init__(self, *, ao: str | None = None, video: bool = False,
-                 extra_options: Mapping[str, str] | None = None,
-                 spill: Path | None = None) -> None:
-        """`spill`: a folder for libmpv's read-ahead of a stream (`_spill`); None keeps it
-        in memory."""
+                 extra_options: Mapping[str, str] | None = None) -> None:
         options: dict[str, Any] = {
             "ytdl": False,                  # ytplay resolves; mpv's yt-dlp hook stays off
             "video": "auto" if video else "no",
@@ -165,7 +150,7 @@ class MpvPlayer:
         self._duration: float | None = None
         self._fallback_reported = False
         _few_malloc_arenas()
-        self._mpv = _lean_mpv(options, spill)
+        self._mpv = _lean_mpv(options)
         self._mpv.register_event_callback(self._on_event)
         _observe_whole_seconds(self._mpv, "time-pos", _POSITION)
         self._mpv.observe_property("duration", self._on_duration)

@@ -67,12 +67,6 @@ def covers_dir() -> Path:
     return user_cache_path(APP, appauthor=False) / "covers"
 
 
-def read_ahead_dir() -> Path:
-    """Where libmpv keeps its read-ahead of a stream: a file unlinked as it is opened, so
-    the folder looks empty even while something plays."""
-    return user_cache_path(APP, appauthor=False) / "read-ahead"
-
-
 def media_cache_dir() -> Path:
     """What the proxy relayed, kept by byte range (`[cache]`): a cache, safe to delete
     (except that downloads kept there are fetched again)."""

@@ -50,8 +50,9 @@ class EventLog(ScrollView):
             self._show_newest()
 
     def on_resize(self) -> None:
-        width = max(1, self.scrollable_content_region.width)
-        if width != self._width:
+        # No width (hidden behind the Retry log's tab): wrapped when it has one again.
+        width = self.scrollable_content_region.width
+        if width > 0 and width != self._width:
             self._width = width
             self.lines, self._counts = [], deque()
             for entry in self._entries:
