@@ -187,7 +187,6 @@ def test_libmpv_and_ytplay_share_two_malloc_arenas(tmp_path) -> None:
     assert int(out.stdout.split()[-1]) <= 2, out.stdout
 
 
-
 def test_libmpvs_memory_caps_are_in_force(player) -> None:
     """libmpv's defaults are a video player's: a network stream read whole into memory
     (150 MiB forward), and Lua scripts each with a thread and a state (issue 19)."""
